@@ -1,0 +1,24 @@
+// Shared vitest settings for every workspace package. The custom export
+// condition makes workspace packages resolve to their TypeScript sources, so
+// tests never need a prior build.
+import { defineConfig } from 'vitest/config';
+
+export const SOURCE_CONDITION = '@smpp-gateway/source';
+
+export function packageTestConfig(options: { globalSetup?: string[]; testTimeout?: number } = {}) {
+  return defineConfig({
+    resolve: { conditions: [SOURCE_CONDITION, 'node', 'import', 'default'] },
+    ssr: { resolve: { conditions: [SOURCE_CONDITION, 'node', 'import', 'default'] } },
+    test: {
+      include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+      environment: 'node',
+      testTimeout: options.testTimeout ?? 20_000,
+      hookTimeout: 60_000,
+      globalSetup: options.globalSetup ?? [],
+      // Integration files each create their own database/vhost; two workers
+      // match the two cores without oversubscribing the shared brokers.
+      pool: 'forks',
+      maxWorkers: 2,
+    },
+  });
+}
