@@ -7,8 +7,11 @@ export const SOURCE_CONDITION = '@smpp-gateway/source';
 
 export function packageTestConfig(options: { globalSetup?: string[]; testTimeout?: number } = {}) {
   return defineConfig({
-    resolve: { conditions: [SOURCE_CONDITION, 'node', 'import', 'default'] },
-    ssr: { resolve: { conditions: [SOURCE_CONDITION, 'node', 'import', 'default'] } },
+    // Vite replaces its default conditions when this is set, so restate them.
+    resolve: { conditions: [SOURCE_CONDITION, 'module', 'node', 'development|production'] },
+    ssr: {
+      resolve: { conditions: [SOURCE_CONDITION, 'module', 'node', 'development|production'] },
+    },
     test: {
       include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
       environment: 'node',

@@ -1,0 +1,62 @@
+// SMPP 3.4 command_status values used across services (section 5.1.3).
+export const SmppStatus = {
+  ESME_ROK: 0x00000000,
+  ESME_RINVMSGLEN: 0x00000001,
+  ESME_RINVCMDLEN: 0x00000002,
+  ESME_RINVCMDID: 0x00000003,
+  ESME_RINVBNDSTS: 0x00000004,
+  ESME_RALYBND: 0x00000005,
+  ESME_RINVPRTFLG: 0x00000006,
+  ESME_RINVREGDLVFLG: 0x00000007,
+  ESME_RSYSERR: 0x00000008,
+  ESME_RINVSRCADR: 0x0000000a,
+  ESME_RINVDSTADR: 0x0000000b,
+  ESME_RINVMSGID: 0x0000000c,
+  ESME_RBINDFAIL: 0x0000000d,
+  ESME_RINVPASWD: 0x0000000e,
+  ESME_RINVSYSID: 0x0000000f,
+  ESME_RCANCELFAIL: 0x00000011,
+  ESME_RREPLACEFAIL: 0x00000013,
+  ESME_RMSGQFUL: 0x00000014,
+  ESME_RINVSERTYP: 0x00000015,
+  ESME_RINVESMCLASS: 0x00000043,
+  ESME_RSUBMITFAIL: 0x00000045,
+  ESME_RINVSRCTON: 0x00000048,
+  ESME_RINVSRCNPI: 0x00000049,
+  ESME_RINVDSTTON: 0x00000050,
+  ESME_RINVDSTNPI: 0x00000051,
+  ESME_RINVSYSTYP: 0x00000053,
+  ESME_RINVREPFLAG: 0x00000054,
+  ESME_RINVNUMMSGS: 0x00000055,
+  ESME_RTHROTTLED: 0x00000058,
+  ESME_RINVSCHED: 0x00000061,
+  ESME_RINVEXPIRY: 0x00000062,
+  ESME_RINVDFTMSGID: 0x00000063,
+  ESME_RX_T_APPN: 0x00000064,
+  ESME_RX_P_APPN: 0x00000065,
+  ESME_RX_R_APPN: 0x00000066,
+  ESME_RQUERYFAIL: 0x00000067,
+  ESME_RINVOPTPARSTREAM: 0x000000c0,
+  ESME_ROPTPARNOTALLWD: 0x000000c1,
+  ESME_RINVPARLEN: 0x000000c2,
+  ESME_RMISSINGOPTPARAM: 0x000000c3,
+  ESME_RINVOPTPARAMVAL: 0x000000c4,
+  ESME_RDELIVERYFAILURE: 0x000000fe,
+  ESME_RUNKNOWNERR: 0x000000ff,
+} as const;
+export type SmppStatusName = keyof typeof SmppStatus;
+export type SmppStatusCode = (typeof SmppStatus)[SmppStatusName];
+
+const NAMES = new Map<number, SmppStatusName>(
+  (Object.entries(SmppStatus) as [SmppStatusName, number][]).map(([name, code]) => [code, name]),
+);
+
+/** `ESME_RTHROTTLED` for 0x58; `0x00000401` style for codes we do not name. */
+export function smppStatusName(code: number): string {
+  return NAMES.get(code) ?? `0x${code.toString(16).padStart(8, '0')}`;
+}
+
+/** Statuses that mean "slow down and resend the same PDU", not a failure. */
+export function isThrottleStatus(code: number): boolean {
+  return code === SmppStatus.ESME_RTHROTTLED || code === SmppStatus.ESME_RMSGQFUL;
+}
