@@ -54,10 +54,12 @@ export type MtBody = z.infer<typeof MtBody>;
 export const MtSubmitted = z.object({ ...envelope, ...MtBody.shape });
 export type MtSubmitted = z.infer<typeof MtSubmitted>;
 
+/** Customer price and vendor cost per segment (each in its own currency). */
 export const Pricing = z.object({
   currency: z.string().length(3),
   pricePerSegmentMicros: Micros,
   costPerSegmentMicros: Micros,
+  costCurrency: z.string().length(3),
 });
 export type Pricing = z.infer<typeof Pricing>;
 
@@ -77,6 +79,7 @@ export type SubmitOutcome = z.infer<typeof SubmitOutcome>;
 
 export const FailureReason = z.enum([
   'no_route',
+  'no_rate',
   'tendlc_rejected',
   'vendors_exhausted',
   'vendor_rejected',
