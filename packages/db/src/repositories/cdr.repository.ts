@@ -1,0 +1,293 @@
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { withDataErrors } from '../db-errors.js';
+import {
+  FINAL_DELIVERY_STATUSES,
+  type CdrRow,
+  type CdrTable,
+  type Database,
+  type DeliveryStatus,
+  type NewCdrRow,
+  type SubmitStatus,
+} from '../schema.js';
+import { isUuid, toSafeIntegerOrNull } from './column-values.js';
+
+const TABLE = 'messaging.cdrs';
+
+/** One row per message (per part for multipart traffic): the billing record. */
+export interface Cdr {
+  /** Our message id, as returned in submit_sm_resp. */
+  readonly messageId: string;
+  readonly customerId: string;
+  readonly systemId: string;
+  readonly vendorId: string | null;
+  readonly vendorMessageId: string | null;
+  readonly routeId: string | null;
+  readonly sourceAddr: string;
+  readonly destinationAddr: string;
+  readonly segments: number;
+  readonly concatRef: number | null;
+  readonly partSeq: number | null;
+  readonly partTotal: number | null;
+  readonly pricePerSegmentMicros: number | null;
+  readonly costPerSegmentMicros: number | null;
+  readonly currency: string | null;
+  readonly submitStatus: SubmitStatus;
+  readonly deliveryStatus: DeliveryStatus | null;
+  readonly error: string | null;
+  readonly failureReason: string | null;
+  readonly acceptedAt: Date;
+  readonly submittedAt: Date | null;
+  readonly doneAt: Date | null;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+/** What the tracker knows about a message now; omitted fields mean "unknown". */
+export interface CdrWrite {
+  readonly messageId: string;
+  readonly customerId: string;
+  readonly systemId: string;
+  readonly vendorId?: string | null;
+  readonly vendorMessageId?: string | null;
+  readonly routeId?: string | null;
+  readonly sourceAddr: string;
+  readonly destinationAddr: string;
+  readonly segments: number;
+  readonly concatRef?: number | null;
+  readonly partSeq?: number | null;
+  readonly partTotal?: number | null;
+  readonly pricePerSegmentMicros?: number | null;
+  readonly costPerSegmentMicros?: number | null;
+  readonly currency?: string | null;
+  readonly submitStatus: SubmitStatus;
+  readonly deliveryStatus?: DeliveryStatus | null;
+  readonly error?: string | null;
+  readonly failureReason?: string | null;
+  readonly acceptedAt: Date;
+  readonly submittedAt?: Date | null;
+  readonly doneAt?: Date | null;
+}
+
+export function toCdr(row: CdrRow): Cdr {
+  return {
+    messageId: row.message_id,
+    customerId: row.customer_id,
+    systemId: row.system_id,
+    vendorId: row.vendor_id,
+    vendorMessageId: row.vendor_message_id,
+    routeId: row.route_id,
+    sourceAddr: row.source_addr,
+    destinationAddr: row.destination_addr,
+    segments: row.segments,
+    concatRef: row.concat_ref,
+    partSeq: row.part_seq,
+    partTotal: row.part_total,
+    pricePerSegmentMicros: toSafeIntegerOrNull(row.price_per_segment_micros),
+    costPerSegmentMicros: toSafeIntegerOrNull(row.cost_per_segment_micros),
+    currency: row.currency,
+    submitStatus: row.submit_status,
+    deliveryStatus: row.delivery_status,
+    error: row.error,
+    failureReason: row.failure_reason,
+    acceptedAt: row.accepted_at,
+    submittedAt: row.submitted_at,
+    doneAt: row.done_at,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function toNewCdrRow(write: CdrWrite): NewCdrRow {
+  return {
+    message_id: write.messageId,
+    customer_id: write.customerId,
+    system_id: write.systemId,
+    vendor_id: write.vendorId ?? null,
+    vendor_message_id: write.vendorMessageId ?? null,
+    route_id: write.routeId ?? null,
+    source_addr: write.sourceAddr,
+    destination_addr: write.destinationAddr,
+    segments: write.segments,
+    concat_ref: write.concatRef ?? null,
+    part_seq: write.partSeq ?? null,
+    part_total: write.partTotal ?? null,
+    price_per_segment_micros: write.pricePerSegmentMicros ?? null,
+    cost_per_segment_micros: write.costPerSegmentMicros ?? null,
+    currency: write.currency ?? null,
+    submit_status: write.submitStatus,
+    delivery_status: write.deliveryStatus ?? null,
+    error: write.error ?? null,
+    failure_reason: write.failureReason ?? null,
+    accepted_at: write.acceptedAt,
+    submitted_at: write.submittedAt ?? null,
+    done_at: write.doneAt ?? null,
+  };
+}
+
+/**
+ * 24 columns per row: 2000 rows stay well under PostgreSQL's 65535 bind
+ * parameters while keeping a tracker batch to a single statement.
+ */
+const MAX_ROWS_PER_STATEMENT = 2000;
+
+const FINAL_LIST = sql.join(FINAL_DELIVERY_STATUSES.map((status) => sql.lit(status)));
+
+/** The stored row already reached the end of its life: later writes may only fill gaps. */
+const STORED_IS_FINAL = sql<boolean>`(cdrs.submit_status = 'failed' OR cdrs.delivery_status IN (${FINAL_LIST}))`;
+
+/** Columns that follow the latest news until the row is final, then only fill gaps. */
+const MUTABLE_COLUMNS = [
+  'vendor_id',
+  'vendor_message_id',
+  'route_id',
+  'price_per_segment_micros',
+  'cost_per_segment_micros',
+  'currency',
+  'error',
+  'failure_reason',
+  'submitted_at',
+  'done_at',
+] as const;
+
+/** Set when the message was accepted; later writes only fill what was missing. */
+const FILL_ONLY_COLUMNS = ['concat_ref', 'part_seq', 'part_total'] as const;
+
+function stored(column: string): RawBuilder<never> {
+  return sql.ref(`cdrs.${column}`);
+}
+function incoming(column: string): RawBuilder<never> {
+  return sql.ref(`excluded.${column}`);
+}
+
+/**
+ * How a conflicting write merges into the stored row, so that replays and
+ * out-of-order events (a receipt before the submit result, a stale retry after
+ * a final receipt) never move a message backwards:
+ * - submit_status only advances: accepted → submitted → failed;
+ * - delivery_status takes the incoming word unless the stored one is final
+ *   (every stat except ENROUTE): the first final state wins;
+ * - mutable columns take incoming non-null values until the stored row is
+ *   final (failed, or a final delivery status), then only fill gaps; a null
+ *   never erases a value;
+ * - identity columns (parties, segments, accepted_at) keep the first write.
+ */
+// RawBuilder<never> is assignable to every column's expression type: the
+// CASE expressions are typed by the columns they read.
+type Assignments = Partial<Record<keyof CdrTable, RawBuilder<never>>>;
+
+function mergeAssignments(): Assignments {
+  const assignments: Assignments = {
+    submit_status: sql`CASE
+      WHEN (CASE excluded.submit_status WHEN 'failed' THEN 2 WHEN 'submitted' THEN 1 ELSE 0 END)
+         > (CASE cdrs.submit_status WHEN 'failed' THEN 2 WHEN 'submitted' THEN 1 ELSE 0 END)
+      THEN excluded.submit_status ELSE cdrs.submit_status END`,
+    delivery_status: sql`CASE
+      WHEN excluded.delivery_status IS NOT NULL
+       AND (cdrs.delivery_status IS NULL OR cdrs.delivery_status NOT IN (${FINAL_LIST}))
+      THEN excluded.delivery_status ELSE cdrs.delivery_status END`,
+    updated_at: sql`now()`,
+  };
+  for (const column of MUTABLE_COLUMNS) {
+    assignments[column] = sql`CASE WHEN ${STORED_IS_FINAL}
+      THEN COALESCE(${stored(column)}, ${incoming(column)})
+      ELSE COALESCE(${incoming(column)}, ${stored(column)}) END`;
+  }
+  for (const column of FILL_ONLY_COLUMNS) {
+    assignments[column] = sql`COALESCE(${stored(column)}, ${incoming(column)})`;
+  }
+  return assignments;
+}
+
+const MERGE_ASSIGNMENTS = mergeAssignments();
+
+/**
+ * Skip the update (keep the row version and updated_at) unless the merge
+ * actually changes a column: replays and stale events are then free.
+ */
+const MERGED_COLUMNS = [
+  'submit_status',
+  'delivery_status',
+  ...MUTABLE_COLUMNS,
+  ...FILL_ONLY_COLUMNS,
+] as const;
+const MERGE_CHANGES_SOMETHING = sql<boolean>`(${sql.join(
+  MERGED_COLUMNS.map((column) => MERGE_ASSIGNMENTS[column] ?? stored(column)),
+)}) IS DISTINCT FROM (${sql.join(MERGED_COLUMNS.map(stored))})`;
+
+async function upsertStatement(db: Kysely<Database>, rows: NewCdrRow[]): Promise<number> {
+  const result = await withDataErrors(
+    db
+      .insertInto(TABLE)
+      .values(rows)
+      .onConflict((oc) =>
+        oc.column('message_id').doUpdateSet(MERGE_ASSIGNMENTS).where(MERGE_CHANGES_SOMETHING),
+      )
+      .executeTakeFirst(),
+  );
+  return Number(result.numInsertedOrUpdatedRows ?? 0n);
+}
+
+/**
+ * Writes CDRs as one multi-row INSERT … ON CONFLICT (message_id) DO UPDATE
+ * (see `mergeAssignments` for the merge rules). Rows are sorted by message id
+ * so concurrent tracker pods lock in the same order and cannot deadlock.
+ * PostgreSQL refuses to update one row twice in a statement, so a batch that
+ * repeats a message id is applied as successive statements in one
+ * transaction, oldest event first; a batch larger than 2000 rows is split the
+ * same way. Returns the number of rows inserted or changed (a replay counts 0).
+ */
+export async function upsertCdrs(
+  db: Kysely<Database>,
+  writes: readonly CdrWrite[],
+): Promise<number> {
+  if (writes.length === 0) return 0;
+  const statements: NewCdrRow[][] = [];
+  const occurrences = new Map<string, number>();
+  for (const write of writes) {
+    const round = occurrences.get(write.messageId) ?? 0;
+    occurrences.set(write.messageId, round + 1);
+    (statements[round] ??= []).push(toNewCdrRow(write));
+  }
+  const chunks = statements.flatMap((rows) => {
+    rows.sort((a, b) => (a.message_id < b.message_id ? -1 : a.message_id > b.message_id ? 1 : 0));
+    const parts: NewCdrRow[][] = [];
+    for (let i = 0; i < rows.length; i += MAX_ROWS_PER_STATEMENT) {
+      parts.push(rows.slice(i, i + MAX_ROWS_PER_STATEMENT));
+    }
+    return parts;
+  });
+  const [only] = chunks;
+  if (chunks.length === 1 && only) return upsertStatement(db, only);
+  const run = async (tx: Kysely<Database>): Promise<number> => {
+    let written = 0;
+    for (const chunk of chunks) written += await upsertStatement(tx, chunk);
+    return written;
+  };
+  return db.isTransaction ? run(db) : db.transaction().execute(run);
+}
+
+export async function getCdr(db: Kysely<Database>, messageId: string): Promise<Cdr | undefined> {
+  const row = await db
+    .selectFrom(TABLE)
+    .selectAll()
+    .where('message_id', '=', messageId)
+    .executeTakeFirst();
+  return row && toCdr(row);
+}
+
+/** Fallback for a receipt whose vendor-id mapping is no longer in Redis. */
+export async function getCdrByVendorMessageId(
+  db: Kysely<Database>,
+  vendorId: string,
+  vendorMessageId: string,
+): Promise<Cdr | undefined> {
+  if (!isUuid(vendorId)) return undefined;
+  const row = await db
+    .selectFrom(TABLE)
+    .selectAll()
+    .where('vendor_id', '=', vendorId)
+    .where('vendor_message_id', '=', vendorMessageId)
+    .orderBy('accepted_at', 'desc')
+    .executeTakeFirst();
+  return row && toCdr(row);
+}

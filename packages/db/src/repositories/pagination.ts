@@ -1,0 +1,29 @@
+export interface PageRequest {
+  /** 1..500, default 50. */
+  readonly limit?: number;
+  /** Default 0. */
+  readonly offset?: number;
+}
+
+export interface Page<T> {
+  readonly items: T[];
+  /** Rows matching the filter, across all pages. */
+  readonly total: number;
+  readonly limit: number;
+  readonly offset: number;
+}
+
+export const DEFAULT_PAGE_LIMIT = 50;
+export const MAX_PAGE_LIMIT = 500;
+
+/** Clamps what an API caller asked for to something safe to run. */
+export function normalizePage(request: PageRequest = {}): { limit: number; offset: number } {
+  const limit = Math.trunc(request.limit ?? DEFAULT_PAGE_LIMIT);
+  const offset = Math.trunc(request.offset ?? 0);
+  return {
+    limit: Number.isFinite(limit)
+      ? Math.min(Math.max(limit, 1), MAX_PAGE_LIMIT)
+      : DEFAULT_PAGE_LIMIT,
+    offset: Number.isFinite(offset) ? Math.max(offset, 0) : 0,
+  };
+}

@@ -1,0 +1,299 @@
+// Kysely's view of the database. Column names stay snake_case here exactly as
+// they are in SQL (no CamelCasePlugin: zero per-row rewriting, and a query in
+// a log reads like the schema); repositories map rows to camelCase domain
+// objects.
+//
+// The value sets below are the single TypeScript source for the enum-like
+// columns. Migrations spell their CHECK lists out literally on purpose (a
+// migration must not change when this file does); the schema test asserts
+// that both agree.
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+export const VENDOR_BIND_TYPES = ['transceiver', 'transmitter', 'receiver', 'tx_rx'] as const;
+/** `tx_rx` is a transmitter bind plus a receiver bind to the same SMSC. */
+export type VendorBindType = (typeof VENDOR_BIND_TYPES)[number];
+
+export const VENDOR_STATUSES = ['connected', 'disconnected', 'error', 'unknown'] as const;
+export type VendorStatus = (typeof VENDOR_STATUSES)[number];
+
+export const VENDOR_ALPHABETS = ['gsm7', 'latin1'] as const;
+/** What the vendor means by data_coding 0x00. */
+export type VendorAlphabet = (typeof VENDOR_ALPHABETS)[number];
+
+export const MESSAGE_ID_FORMATS = ['auto', 'hex', 'decimal', 'uuid', 'raw'] as const;
+/** How a vendor writes message ids in submit_sm_resp and receipts. */
+export type MessageIdFormat = (typeof MESSAGE_ID_FORMATS)[number];
+
+export const CUSTOMER_STATUSES = ['active', 'suspended', 'disabled'] as const;
+export type CustomerStatus = (typeof CUSTOMER_STATUSES)[number];
+
+export const SOURCE_TYPES = [
+  '10dlc',
+  'tollfree',
+  'shortcode',
+  'intl',
+  'alphanumeric',
+  'any',
+] as const;
+export type SourceType = (typeof SOURCE_TYPES)[number];
+
+/** Types a number we own can have; `any` and `alphanumeric` are not numbers. */
+export const NUMBER_TYPES = ['10dlc', 'tollfree', 'shortcode', 'intl'] as const;
+export type NumberType = (typeof NUMBER_TYPES)[number];
+
+export const CAMPAIGN_STATUSES = ['ACTIVE', 'PENDING', 'SUSPENDED', 'EXPIRED'] as const;
+export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
+
+export const RATE_KINDS = ['customer', 'vendor'] as const;
+export type RateKind = (typeof RATE_KINDS)[number];
+
+export const SUBMIT_STATUSES = ['accepted', 'submitted', 'failed'] as const;
+export type SubmitStatus = (typeof SUBMIT_STATUSES)[number];
+
+/** SMPP 3.4 receipt `stat:` words (message_state names, abbreviated). */
+export const DELIVERY_STATUSES = [
+  'ENROUTE',
+  'DELIVRD',
+  'EXPIRED',
+  'DELETED',
+  'UNDELIV',
+  'ACCEPTD',
+  'UNKNOWN',
+  'REJECTD',
+] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/** Every message_state except ENROUTE is final in SMPP 3.4 (§5.2.28). */
+export const FINAL_DELIVERY_STATUSES = [
+  'DELIVRD',
+  'EXPIRED',
+  'DELETED',
+  'UNDELIV',
+  'ACCEPTD',
+  'UNKNOWN',
+  'REJECTD',
+] as const satisfies readonly DeliveryStatus[];
+
+export const API_TOKEN_SCOPES = ['read', 'write'] as const;
+export type ApiTokenScope = (typeof API_TOKEN_SCOPES)[number];
+
+/** timestamptz: node-postgres returns a Date, accepts a Date or an ISO string. */
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+/** Set once by the database default, never updated. */
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
+/**
+ * bigint: node-postgres returns int8 as a string unless the pool installs a
+ * parser, so the select type is deliberately wide; repositories narrow it to a
+ * safe integer number (see `toSafeInteger`).
+ */
+type Int8 = ColumnType<
+  string | number | bigint,
+  string | number | bigint,
+  string | number | bigint
+>;
+type NullableInt8 = ColumnType<
+  string | number | bigint | null,
+  string | number | bigint | null | undefined,
+  string | number | bigint | null
+>;
+type Uuid = Generated<string>;
+
+export interface ServiceProviderTable {
+  id: Uuid;
+  instance_name: string;
+  display_name: string;
+  host: string;
+  port: number;
+  use_tls: Generated<boolean>;
+  bind_type: VendorBindType;
+  system_id: string;
+  /** AES-256-GCM envelope (`v1:iv:tag:ciphertext`), never plaintext. */
+  password_encrypted: string;
+  system_type: Generated<string>;
+  /** Segments per second, global for the vendor across all pods. */
+  throughput: number;
+  priority: Generated<number>;
+  is_primary: Generated<boolean>;
+  is_active: Generated<boolean>;
+  status: Generated<VendorStatus>;
+  status_detail: string | null;
+  status_updated_at: Timestamp | null;
+  /** Bind budget shared by every vendor-connector pod. */
+  max_binds: Generated<number>;
+  window_size: Generated<number>;
+  enquire_link_interval_ms: Generated<number>;
+  response_timeout_ms: Generated<number>;
+  default_alphabet: Generated<VendorAlphabet>;
+  message_id_format: Generated<MessageIdFormat>;
+  currency: Generated<string>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+  /** Bumped by every configuration update; connectors compare it to reload. */
+  version: Generated<number>;
+}
+
+export interface AccountTable {
+  id: Uuid;
+  name: string;
+  system_id: string;
+  password_hash: string;
+  /** CIDRs allowed to bind; empty means any address. */
+  allowed_ips: Generated<string[]>;
+  /** Segments per second. */
+  throughput: number;
+  max_binds: number;
+  status: Generated<CustomerStatus>;
+  /** Prepaid balance in micro-units of the account's currency; null = unlimited. */
+  credit_micros: NullableInt8;
+  price_plan: Generated<string>;
+  mo_reassembly: Generated<boolean>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface RoutingRuleTable {
+  id: Uuid;
+  name: string;
+  /** Digits; '' matches every destination. */
+  destination_prefix: Generated<string>;
+  /** E.164 country calling code digits ('1', '44'); matched as a destination prefix. */
+  country_code: string | null;
+  source_type: Generated<SourceType>;
+  /** Null: the rule applies to every customer. */
+  customer_id: string | null;
+  vendor_id: string;
+  /** Lower is preferred. */
+  priority: Generated<number>;
+  active: Generated<boolean>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface NumberTable {
+  /** E.164 digits without '+', or a short code. */
+  number: string;
+  customer_id: string | null;
+  tendlc_campaign_id: string | null;
+  number_type: NumberType;
+  created_at: CreatedAt;
+}
+
+export interface TendlcCampaignTable {
+  id: Uuid;
+  /** The Campaign Registry id, e.g. `CABC123`. */
+  campaign_id: string;
+  brand_id: string;
+  brand_name: string;
+  status: Generated<CampaignStatus>;
+  /** Segments per minute across the campaign. */
+  tpm: number;
+  /** Segments per day across the brand. */
+  brand_daily_cap: number;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface RateTable {
+  id: Uuid;
+  kind: RateKind;
+  /** Set for `customer` rates only. */
+  price_plan: string | null;
+  /** Set for `vendor` rates only. */
+  vendor_id: string | null;
+  destination_prefix: Generated<string>;
+  price_per_segment_micros: Int8;
+  currency: string;
+  effective_from: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface CdrTable {
+  message_id: string;
+  customer_id: string;
+  system_id: string;
+  vendor_id: string | null;
+  vendor_message_id: string | null;
+  route_id: string | null;
+  source_addr: string;
+  destination_addr: string;
+  segments: number;
+  concat_ref: number | null;
+  part_seq: number | null;
+  part_total: number | null;
+  price_per_segment_micros: NullableInt8;
+  cost_per_segment_micros: NullableInt8;
+  currency: string | null;
+  submit_status: SubmitStatus;
+  delivery_status: DeliveryStatus | null;
+  error: string | null;
+  failure_reason: string | null;
+  accepted_at: Timestamp;
+  submitted_at: Timestamp | null;
+  done_at: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface ApiTokenTable {
+  id: Uuid;
+  name: string;
+  /** sha256 hex of the bearer token. */
+  token_hash: string;
+  scope: ApiTokenScope;
+  created_at: CreatedAt;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+export interface Database {
+  'vendor_mgmt.service_providers': ServiceProviderTable;
+  'customer_mgmt.accounts': AccountTable;
+  'routing.rules': RoutingRuleTable;
+  'routing.numbers': NumberTable;
+  'messaging.tendlc_campaigns': TendlcCampaignTable;
+  'billing.rates': RateTable;
+  'messaging.cdrs': CdrTable;
+  'admin.api_tokens': ApiTokenTable;
+}
+
+/** Schemas owned by this package, in creation order. */
+export const DATABASE_SCHEMAS = [
+  'vendor_mgmt',
+  'customer_mgmt',
+  'routing',
+  'messaging',
+  'billing',
+  'admin',
+] as const;
+
+export type ServiceProviderRow = Selectable<ServiceProviderTable>;
+export type NewServiceProviderRow = Insertable<ServiceProviderTable>;
+export type ServiceProviderUpdate = Updateable<ServiceProviderTable>;
+
+export type AccountRow = Selectable<AccountTable>;
+export type NewAccountRow = Insertable<AccountTable>;
+export type AccountUpdate = Updateable<AccountTable>;
+
+export type RoutingRuleRow = Selectable<RoutingRuleTable>;
+export type NewRoutingRuleRow = Insertable<RoutingRuleTable>;
+export type RoutingRuleUpdate = Updateable<RoutingRuleTable>;
+
+export type NumberRow = Selectable<NumberTable>;
+export type NewNumberRow = Insertable<NumberTable>;
+export type NumberUpdate = Updateable<NumberTable>;
+
+export type TendlcCampaignRow = Selectable<TendlcCampaignTable>;
+export type NewTendlcCampaignRow = Insertable<TendlcCampaignTable>;
+export type TendlcCampaignUpdate = Updateable<TendlcCampaignTable>;
+
+export type RateRow = Selectable<RateTable>;
+export type NewRateRow = Insertable<RateTable>;
+export type RateUpdate = Updateable<RateTable>;
+
+export type CdrRow = Selectable<CdrTable>;
+export type NewCdrRow = Insertable<CdrTable>;
+export type CdrUpdate = Updateable<CdrTable>;
+
+export type ApiTokenRow = Selectable<ApiTokenTable>;
+export type NewApiTokenRow = Insertable<ApiTokenTable>;
+export type ApiTokenUpdate = Updateable<ApiTokenTable>;

@@ -1,0 +1,260 @@
+import { randomUUID } from 'node:crypto';
+import { createTestDatabase, type TestDatabase } from '@smpp-gateway/testkit';
+import type {
+  Kysely,
+  KyselyPlugin,
+  PluginTransformQueryArgs,
+  PluginTransformResultArgs,
+  QueryResult,
+  RootOperationNode,
+  UnknownRow,
+} from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  InvalidInputError,
+  createDatabase,
+  getCdr,
+  getCdrByVendorMessageId,
+  migrateToLatest,
+  upsertCdrs,
+  type CdrWrite,
+  type Database,
+} from '../src/index.js';
+
+let testDb: TestDatabase;
+let db: Kysely<Database>;
+
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  db = createDatabase(testDb.url, { poolMax: 4 });
+  await migrateToLatest(db);
+});
+
+afterAll(async () => {
+  await db?.destroy();
+  await testDb?.drop();
+});
+
+const customerId = randomUUID();
+const vendorId = randomUUID();
+const acceptedAt = new Date('2026-03-01T10:00:00.000Z');
+
+function accepted(messageId: string, overrides: Partial<CdrWrite> = {}): CdrWrite {
+  return {
+    messageId,
+    customerId,
+    systemId: 'demo',
+    sourceAddr: '15550001000',
+    destinationAddr: '15551234567',
+    segments: 1,
+    submitStatus: 'accepted',
+    acceptedAt,
+    pricePerSegmentMicros: 5000,
+    currency: 'USD',
+    ...overrides,
+  };
+}
+
+/** Counts INSERT statements compiled through the instance it is attached to. */
+function countingInserts(): KyselyPlugin & { inserts: number } {
+  return {
+    inserts: 0,
+    transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
+      if (args.node.kind === 'InsertQueryNode') this.inserts += 1;
+      return args.node;
+    },
+    transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+      return Promise.resolve(args.result);
+    },
+  };
+}
+
+function prefixed(prefix: string, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `${prefix}-${String(i).padStart(4, '0')}`);
+}
+
+describe('upsertCdrs', () => {
+  it('writes 500 rows in one call and is idempotent on a replay', async () => {
+    const ids = prefixed('bulk', 500);
+    const writes = ids.map((id, i) =>
+      accepted(id, {
+        submitStatus: 'submitted',
+        vendorId,
+        vendorMessageId: `v${i}`,
+        submittedAt: new Date(acceptedAt.getTime() + 1000),
+        costPerSegmentMicros: 3000,
+        segments: (i % 3) + 1,
+      }),
+    );
+    const counted = countingInserts();
+    expect(await upsertCdrs(db.withPlugin(counted), writes)).toBe(500);
+    expect(counted.inserts).toBe(1);
+    const { count } = await db
+      .selectFrom('messaging.cdrs')
+      .select((eb) => eb.fn.countAll<string>().as('count'))
+      .where('message_id', 'like', 'bulk-%')
+      .executeTakeFirstOrThrow();
+    expect(Number(count)).toBe(500);
+
+    const before = await getCdr(db, 'bulk-0042');
+    expect(before).toMatchObject({
+      messageId: 'bulk-0042',
+      customerId,
+      vendorId,
+      vendorMessageId: 'v42',
+      segments: 1,
+      submitStatus: 'submitted',
+      deliveryStatus: null,
+      pricePerSegmentMicros: 5000,
+      costPerSegmentMicros: 3000,
+      currency: 'USD',
+      acceptedAt,
+    });
+
+    // Replaying the identical batch changes no row: not even updated_at.
+    expect(await upsertCdrs(db, [...writes].reverse())).toBe(0);
+    expect(await getCdr(db, 'bulk-0042')).toEqual(before);
+  });
+
+  it('never moves a final state backwards', async () => {
+    const id = 'order-1';
+    await upsertCdrs(db, [accepted(id)]);
+    await upsertCdrs(db, [
+      accepted(id, {
+        submitStatus: 'submitted',
+        vendorId,
+        vendorMessageId: 'ABC',
+        deliveryStatus: 'ENROUTE',
+      }),
+    ]);
+    const doneAt = new Date('2026-03-01T10:00:05.000Z');
+    await upsertCdrs(db, [
+      accepted(id, { submitStatus: 'submitted', deliveryStatus: 'DELIVRD', error: '000', doneAt }),
+    ]);
+    // A late, non-final event and a stale "accepted" replay arrive afterwards.
+    await upsertCdrs(db, [
+      accepted(id, {
+        submitStatus: 'accepted',
+        deliveryStatus: 'ENROUTE',
+        error: '999',
+        doneAt: new Date('2026-03-01T11:00:00.000Z'),
+        vendorMessageId: 'OTHER',
+      }),
+    ]);
+    expect(await getCdr(db, id)).toMatchObject({
+      submitStatus: 'submitted',
+      deliveryStatus: 'DELIVRD',
+      error: '000',
+      doneAt,
+      vendorId,
+      vendorMessageId: 'ABC',
+    });
+
+    // The first final receipt wins over a conflicting later one.
+    await upsertCdrs(db, [accepted(id, { submitStatus: 'submitted', deliveryStatus: 'UNDELIV' })]);
+    expect((await getCdr(db, id))?.deliveryStatus).toBe('DELIVRD');
+  });
+
+  it('lets a receipt that overtook its submit result keep its state while the gaps fill in', async () => {
+    const id = 'overtaken-1';
+    const doneAt = new Date('2026-03-01T10:00:03.000Z');
+    await upsertCdrs(db, [accepted(id, { deliveryStatus: 'DELIVRD', doneAt, vendorId })]);
+    const submittedAt = new Date('2026-03-01T10:00:01.000Z');
+    await upsertCdrs(db, [
+      accepted(id, {
+        submitStatus: 'submitted',
+        vendorId,
+        vendorMessageId: '0A1B',
+        submittedAt,
+        deliveryStatus: 'ENROUTE',
+        costPerSegmentMicros: 3000,
+      }),
+    ]);
+    expect(await getCdr(db, id)).toMatchObject({
+      submitStatus: 'submitted',
+      deliveryStatus: 'DELIVRD',
+      doneAt,
+      vendorMessageId: '0A1B',
+      submittedAt,
+      costPerSegmentMicros: 3000,
+    });
+    expect(await getCdrByVendorMessageId(db, vendorId, '0A1B')).toMatchObject({ messageId: id });
+    expect(await getCdrByVendorMessageId(db, 'not-a-uuid', '0A1B')).toBeUndefined();
+  });
+
+  it('advances submit_status accepted → submitted → failed, and a null never erases a value', async () => {
+    const id = 'failover-1';
+    await upsertCdrs(db, [accepted(id, { vendorId, routeId: vendorId })]);
+    const other = randomUUID();
+    await upsertCdrs(db, [accepted(id, { submitStatus: 'submitted', vendorId: other })]);
+    expect(await getCdr(db, id)).toMatchObject({
+      submitStatus: 'submitted',
+      vendorId: other,
+      routeId: vendorId,
+    });
+    await upsertCdrs(db, [
+      accepted(id, { submitStatus: 'failed', failureReason: 'all vendors exhausted' }),
+    ]);
+    await upsertCdrs(db, [
+      accepted(id, { submitStatus: 'submitted', failureReason: 'late', vendorId }),
+    ]);
+    expect(await getCdr(db, id)).toMatchObject({
+      submitStatus: 'failed',
+      failureReason: 'all vendors exhausted',
+      vendorId: other,
+      routeId: vendorId,
+      pricePerSegmentMicros: 5000,
+    });
+  });
+
+  it('applies repeated ids in one batch in order instead of failing the statement', async () => {
+    const id = 'dup-1';
+    const doneAt = new Date('2026-03-01T10:00:09.000Z');
+    const written = await upsertCdrs(db, [
+      accepted(id),
+      accepted('dup-2'),
+      accepted(id, { submitStatus: 'submitted', vendorMessageId: 'X1', vendorId }),
+      accepted(id, { submitStatus: 'submitted', deliveryStatus: 'UNDELIV', error: '0x0B', doneAt }),
+      accepted(id, { submitStatus: 'submitted', deliveryStatus: 'ENROUTE' }),
+    ]);
+    expect(written).toBe(4);
+    expect(await getCdr(db, id)).toMatchObject({
+      submitStatus: 'submitted',
+      vendorMessageId: 'X1',
+      deliveryStatus: 'UNDELIV',
+      error: '0x0B',
+      doneAt,
+    });
+    expect(await getCdr(db, 'dup-2')).toBeDefined();
+  });
+
+  it('splits batches beyond the bind-parameter budget into several statements', async () => {
+    const writes = prefixed('huge', 4500).map((id) => accepted(id));
+    const counted = countingInserts();
+    expect(await upsertCdrs(db.withPlugin(counted), writes)).toBe(4500);
+    expect(counted.inserts).toBe(3);
+    expect(await getCdr(db, 'huge-4499')).toBeDefined();
+  });
+
+  it('works inside a caller transaction and rolls back with it', async () => {
+    await expect(
+      db.transaction().execute(async (tx) => {
+        await upsertCdrs(tx, [accepted('tx-1'), accepted('tx-1', { submitStatus: 'submitted' })]);
+        expect((await getCdr(tx, 'tx-1'))?.submitStatus).toBe('submitted');
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    expect(await getCdr(db, 'tx-1')).toBeUndefined();
+  });
+
+  it('rejects rows the schema refuses as InvalidInputError, writing none of the batch', async () => {
+    await expect(
+      upsertCdrs(db, [accepted('bad-1'), accepted('bad-2', { segments: 0 })]),
+    ).rejects.toBeInstanceOf(InvalidInputError);
+    await expect(
+      upsertCdrs(db, [accepted('bad-3', { customerId: 'nope' })]),
+    ).rejects.toBeInstanceOf(InvalidInputError);
+    expect(await getCdr(db, 'bad-1')).toBeUndefined();
+    expect(await upsertCdrs(db, [])).toBe(0);
+  });
+});
