@@ -1,0 +1,64 @@
+import {
+  EXCHANGE_SPECS,
+  staticQueues,
+  type ExchangeSpec,
+  type QueueSpec,
+  type TopologyOptions,
+} from '@smpp-gateway/contracts';
+import type { Channel, ChannelModel } from 'amqplib';
+import type { ConnectionSetup } from './connection.js';
+
+export interface TopologySpec {
+  readonly exchanges: readonly ExchangeSpec[];
+  readonly queues: readonly QueueSpec[];
+}
+
+/**
+ * Declares exchanges, queues and bindings. Idempotent: asserting what exists
+ * with the same arguments is a no-op. A queue that exists with different
+ * arguments (e.g. classic vs quorum) fails with PRECONDITION_FAILED and closes
+ * the channel: that is a deployment error to fix, never to paper over.
+ */
+export async function assertTopology(channel: Channel, spec: TopologySpec): Promise<void> {
+  for (const exchange of spec.exchanges) {
+    await channel.assertExchange(exchange.name, exchange.type, {
+      durable: true,
+      autoDelete: false,
+    });
+  }
+  for (const queue of spec.queues) {
+    await channel.assertQueue(queue.name, {
+      durable: queue.durable,
+      exclusive: queue.exclusive,
+      autoDelete: queue.autoDelete,
+      arguments: { ...queue.arguments },
+    });
+    for (const binding of queue.bindings) {
+      await channel.bindQueue(queue.name, binding.exchange, binding.routingKey);
+    }
+  }
+}
+
+/** Every exchange and the queues that exist regardless of configured vendors and customers. */
+export function staticTopology(options: TopologyOptions): TopologySpec {
+  return { exchanges: EXCHANGE_SPECS, queues: staticQueues(options) };
+}
+
+/**
+ * A connection setup that asserts `spec` on a short-lived channel after every
+ * (re)connect. A function is re-evaluated each time, so topology that grows at
+ * runtime (a new vendor's queue) is included after a reconnect.
+ */
+export function topologySetup(spec: TopologySpec | (() => TopologySpec)): ConnectionSetup {
+  return async (model: ChannelModel) => {
+    const channel = await model.createChannel();
+    // An assertion failure arrives as both a rejected RPC and a channel
+    // 'error'; the rejection is what we act on.
+    channel.on('error', () => undefined);
+    try {
+      await assertTopology(channel, typeof spec === 'function' ? spec() : spec);
+    } finally {
+      await channel.close().catch(() => undefined);
+    }
+  };
+}

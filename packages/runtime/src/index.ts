@@ -1,0 +1,14 @@
+// Process plumbing shared by every service: configuration, logging, metrics
+// and probes, shutdown, and the PostgreSQL/Redis/RabbitMQ connections. Nothing
+// here connects or listens on import; each service's main.ts builds what it
+// needs and passes it down.
+export * from './config.js';
+export * from './logger.js';
+export { maskPhone, maskUrlCredentials, redactFields, REDACTED } from './log-redaction.js';
+export * from './readiness.js';
+export * from './ops-server.js';
+export * from './shutdown.js';
+export * from './postgres.js';
+export * from './redis.js';
+export { TimeoutError, withTimeout } from './timeout.js';
+export * from './amqp/index.js';

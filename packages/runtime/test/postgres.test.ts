@@ -1,0 +1,80 @@
+import { PassThrough } from 'node:stream';
+import { createTestEnv, type TestEnv } from '@smpp-gateway/testkit';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createKysely, createLogger, silentLogger } from '../src/index.js';
+
+interface DB {
+  probe: { id: number; note: string };
+}
+
+describe('createKysely (real PostgreSQL)', () => {
+  let env: TestEnv;
+  beforeAll(async () => {
+    env = await createTestEnv();
+  });
+  afterAll(async () => {
+    await env.destroy();
+  });
+
+  it('queries through kysely and reports ready', async () => {
+    const pgh = createKysely<DB>({
+      url: env.db.url,
+      logger: silentLogger,
+      applicationName: 'runtime-test',
+    });
+    await sql`CREATE TABLE probe (id int primary key, note text not null)`.execute(pgh.db);
+    await pgh.db.insertInto('probe').values({ id: 1, note: 'a' }).execute();
+    expect(await pgh.db.selectFrom('probe').selectAll().execute()).toEqual([{ id: 1, note: 'a' }]);
+    await expect(Promise.resolve(pgh.readiness.check())).resolves.toBeUndefined();
+    await pgh.destroy();
+    await pgh.destroy(); // idempotent: shutdown may call it twice
+  });
+
+  it('applies statement_timeout to every pooled connection', async () => {
+    const pgh = createKysely<DB>({
+      url: env.db.url,
+      logger: silentLogger,
+      statementTimeoutMs: 100,
+    });
+    await expect(sql`SELECT pg_sleep(2)`.execute(pgh.db)).rejects.toThrow(/statement timeout/);
+    await pgh.destroy();
+  });
+
+  it('is not ready when the server is unreachable, without throwing at creation', async () => {
+    const pgh = createKysely<DB>({
+      url: 'postgres://postgres@127.0.0.1:1/none',
+      logger: silentLogger,
+      connectionTimeoutMs: 500,
+    });
+    await expect(Promise.resolve().then(() => pgh.readiness.check())).rejects.toThrow();
+    await pgh.destroy();
+  });
+
+  it('logs an idle client killed by the server instead of crashing, and recovers', async () => {
+    const stream = new PassThrough();
+    const lines: string[] = [];
+    stream.on('data', (c: Buffer) => lines.push(...c.toString().split('\n').filter(Boolean)));
+    const logger = createLogger({ service: 'test', level: 'error', stream });
+    const pgh = createKysely<DB>({ url: env.db.url, logger, applicationName: 'runtime-victim' });
+    await sql`SELECT 1`.execute(pgh.db); // leaves one idle client in the pool
+
+    const admin = new pg.Client({ connectionString: env.db.url });
+    await admin.connect();
+    await admin.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'runtime-victim'`,
+    );
+    await admin.end();
+
+    const deadline = Date.now() + 5_000;
+    while (!lines.some((l) => l.includes('idle postgres client failed')) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(lines.some((l) => l.includes('idle postgres client failed'))).toBe(true);
+    // The pool replaces the dead client.
+    const { rows } = await sql<{ one: number }>`SELECT 1 AS one`.execute(pgh.db);
+    expect(rows).toEqual([{ one: 1 }]);
+    await pgh.destroy();
+  });
+});
