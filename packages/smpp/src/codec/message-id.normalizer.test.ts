@@ -1,0 +1,132 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { messageIdCandidates, normalizeMessageId } from './message-id.normalizer.js';
+import type { MessageIdFormat } from './message-id.normalizer.js';
+
+describe('normalizeMessageId', () => {
+  it.each<[string, MessageIdFormat, string]>([
+    ['0A1B2C', 'hex', 'a1b2c'],
+    ['0x00ff', 'hex', 'ff'],
+    ['0000', 'hex', '0'],
+    ['a1b2c', 'hex', 'a1b2c'],
+    ['660220', 'decimal', 'a12fc'],
+    ['000660220', 'decimal', 'a12fc'],
+    ['0', 'decimal', '0'],
+    ['18446744073709551615', 'decimal', 'ffffffffffffffff'], // beyond Number precision
+    ['3F2504E0-4F89-11D3-9A0C-0305E82C3301', 'uuid', '3f2504e0-4f89-11d3-9a0c-0305e82c3301'],
+    ['{3f2504e0-4f89-11d3-9a0c-0305e82c3301}', 'uuid', '3f2504e0-4f89-11d3-9a0c-0305e82c3301'],
+    ['3F2504E04F8911D39A0C0305E82C3301', 'uuid', '3f2504e0-4f89-11d3-9a0c-0305e82c3301'],
+    ['AbC-123', 'raw', 'AbC-123'],
+    ['  id-7\0', 'raw', 'id-7'],
+  ])('%j as %s → %j', (id, format, expected) => {
+    expect(normalizeMessageId(id, format)).toBe(expected);
+  });
+
+  it.each<[string, MessageIdFormat, string]>([
+    ['abc', 'decimal', 'abc'],
+    ['xyz', 'hex', 'xyz'],
+    ['not-a-uuid', 'uuid', 'not-a-uuid'],
+  ])(
+    'returns an id that does not match its format cleaned but unchanged: %j as %s',
+    (id, format, expected) => {
+      expect(normalizeMessageId(id, format)).toBe(expected);
+    },
+  );
+
+  it.each([
+    // Vendor resp id (hex) and receipt id (decimal) of the same message.
+    ['hex in resp, decimal in receipt', ['4A3F0C', 'hex'], ['4865804', 'decimal']],
+    ['case changes', ['ab12CD', 'hex'], ['AB12cd', 'hex']],
+    ['leading zeros stripped', ['000000ab12', 'hex'], ['ab12', 'hex']],
+    ['decimal with leading zeros', ['0000123', 'decimal'], ['123', 'decimal']],
+    [
+      'uuid case and hyphens',
+      ['3F2504E0-4F89-11D3-9A0C-0305E82C3301', 'uuid'],
+      ['3f2504e04f8911d39a0c0305e82c3301', 'uuid'],
+    ],
+  ] as const)(
+    '%s: both sides give the same key',
+    (_label, [respId, respFormat], [receiptId, receiptFormat]) => {
+      expect(normalizeMessageId(respId, respFormat)).toBe(
+        normalizeMessageId(receiptId, receiptFormat),
+      );
+    },
+  );
+
+  describe("'auto' mode", () => {
+    it.each([
+      ['4A3F0C', '4a3f0c'], // has a letter: hex
+      ['0x1F', '1f'],
+      ['4865804', '4a3f0c'], // all digits: DECIMAL (the documented rule)
+      ['3F2504E0-4F89-11D3-9A0C-0305E82C3301', '3f2504e0-4f89-11d3-9a0c-0305e82c3301'],
+      ['msg_AbC', 'msg_AbC'], // neither: raw, case kept
+    ])('%j → %j', (id, expected) => {
+      expect(normalizeMessageId(id, 'auto')).toBe(expected);
+    });
+
+    it('matches hex-with-letters in the resp to decimal in the receipt', () => {
+      expect(normalizeMessageId('4A3F0C', 'auto')).toBe(normalizeMessageId('4865804', 'auto'));
+    });
+
+    it('cannot tell an all-digit hex id from a decimal one: the known ambiguity', () => {
+      // resp "12345" is hex (0x12345 = 74565); the receipt says 74565 in decimal.
+      expect(normalizeMessageId('12345', 'auto')).not.toBe(normalizeMessageId('74565', 'auto'));
+      // The candidates still meet.
+      const resp = messageIdCandidates('12345');
+      const receipt = messageIdCandidates('74565');
+      expect(resp.filter((key) => receipt.includes(key))).toEqual(['12345']);
+    });
+  });
+
+  it('does not spend BigInt time on absurdly long "ids"', () => {
+    const long = '9'.repeat(10_000);
+    expect(normalizeMessageId(long, 'decimal')).toBe(long);
+    expect(messageIdCandidates(long)).toEqual([long]);
+  });
+});
+
+describe('messageIdCandidates', () => {
+  it.each([
+    ['012345', ['3039', '12345', '012345']],
+    ['00A1f', ['a1f', '00A1f']],
+    ['AbC_9', ['AbC_9']],
+    [
+      '3F2504E0-4F89-11D3-9A0C-0305E82C3301',
+      [
+        '3f2504e0-4f89-11d3-9a0c-0305e82c3301',
+        '3f2504e04f8911d39a0c0305e82c3301',
+        '3F2504E0-4F89-11D3-9A0C-0305E82C3301',
+      ],
+    ],
+  ])('%j → %j', (id, expected) => {
+    expect(messageIdCandidates(id)).toEqual(expected);
+  });
+
+  it('starts with the auto key and has no duplicates', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 40 }), (id) => {
+        const candidates = messageIdCandidates(id);
+        expect(candidates[0]).toBe(normalizeMessageId(id, 'auto'));
+        expect(new Set(candidates).size).toBe(candidates.length);
+      }),
+    );
+  });
+
+  it('a number written in hex and in decimal always shares a candidate', () => {
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: 0n, max: 2n ** 128n }),
+        fc.nat({ max: 4 }),
+        fc.boolean(),
+        (n, zeros, upper) => {
+          const hexId = '0'.repeat(zeros) + (upper ? n.toString(16).toUpperCase() : n.toString(16));
+          const decimalId = n.toString(10);
+          const shared = messageIdCandidates(hexId).filter((k) =>
+            messageIdCandidates(decimalId).includes(k),
+          );
+          expect(shared).toContain(n.toString(16));
+        },
+      ),
+    );
+  });
+});
