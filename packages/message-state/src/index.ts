@@ -1,0 +1,7 @@
+// Where every message stands, shared by the services that write it
+// (edge-server: accepted; dlr-tracker: everything after; vendor-connector: the
+// vendor-id mapping) and the ones that read it (edge query_sm, admin API).
+export * from './message-state.schema.js';
+export * from './state-keys.js';
+export * from './message-state.store.js';
+export * from './message-lookup.js';

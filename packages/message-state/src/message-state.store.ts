@@ -1,0 +1,164 @@
+import type { Redis } from 'ioredis';
+import {
+  MESSAGE_STATUSES,
+  MessageStateRecord,
+  STATUS_RANK,
+  type MessageStatePatch,
+} from './message-state.schema.js';
+import { STATE_TTL_SECONDS, stateKeys } from './state-keys.js';
+
+/**
+ * Monotonic merge, atomic in Redis so concurrent tracker replicas cannot
+ * interleave a read-modify-write. Rules:
+ * - no record yet: the patch becomes the record;
+ * - patch status ranks higher: status and every patch field overwrite;
+ * - otherwise: status stays, patch fields only fill fields still missing
+ *   (a late event can add context, never rewrite history).
+ * Returns {applied (1 = status advanced), record JSON, previous status}.
+ */
+const MERGE_SCRIPT = `
+local ranks = cjson.decode(ARGV[3])
+local patch = cjson.decode(ARGV[1])
+local current = redis.call('GET', KEYS[1])
+if not current then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', tonumber(ARGV[2]))
+  return {1, ARGV[1], ''}
+end
+local record = cjson.decode(current)
+local previous = record['status'] or ''
+local advanced = (ranks[patch['status']] or 0) > (ranks[previous] or 0)
+for k, v in pairs(patch) do
+  if advanced or record[k] == nil then record[k] = v end
+end
+if not advanced then record['status'] = previous end
+local encoded = cjson.encode(record)
+redis.call('SET', KEYS[1], encoded, 'EX', tonumber(ARGV[2]))
+if advanced then return {1, encoded, previous} end
+return {0, encoded, previous}
+`;
+
+/** Set one field only when the record exists and the field holds `expected`. */
+const COMPARE_SET_SCRIPT = `
+local current = redis.call('GET', KEYS[1])
+if not current then return 0 end
+local record = cjson.decode(current)
+local actual = record[ARGV[1]]
+if ARGV[2] ~= '' and actual ~= ARGV[2] then return 0 end
+if ARGV[2] == '' and actual ~= nil then return 0 end
+record[ARGV[1]] = ARGV[3]
+redis.call('SET', KEYS[1], cjson.encode(record), 'KEEPTTL')
+return 1
+`;
+
+const RANKS_JSON = JSON.stringify(
+  Object.fromEntries(MESSAGE_STATUSES.map((status) => [status, STATUS_RANK[status]])),
+);
+
+interface StateCommands {
+  smppgwMergeState(key: string, patch: string, ttl: number, ranks: string): Promise<[number, string, string]>;
+  smppgwCompareSet(key: string, field: string, expected: string, value: string): Promise<number>;
+}
+
+export interface MergeResult {
+  /** The status moved forward (or the record was created). */
+  readonly advanced: boolean;
+  readonly previousStatus: string | undefined;
+  readonly record: MessageStateRecord;
+}
+
+function withoutEmpty(patch: Record<string, unknown>): Record<string, unknown> {
+  // cjson turns null into a userdata that is awkward to compare; absence is the
+  // only "no value" the record knows.
+  return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined && v !== null));
+}
+
+export interface MessageStateStoreOptions {
+  /** Redis client on DB 0 (RedisDb.dlr), with the deployment's key prefix. */
+  readonly redis: Redis;
+  readonly ttlSeconds?: number;
+  readonly now?: () => Date;
+}
+
+export class MessageStateStore {
+  private readonly redis: Redis & StateCommands;
+  private readonly ttl: number;
+  private readonly now: () => Date;
+
+  constructor(options: MessageStateStoreOptions) {
+    const redis = options.redis as Redis & Partial<StateCommands>;
+    if (!redis.smppgwMergeState) {
+      redis.defineCommand('smppgwMergeState', { numberOfKeys: 1, lua: MERGE_SCRIPT });
+      redis.defineCommand('smppgwCompareSet', { numberOfKeys: 1, lua: COMPARE_SET_SCRIPT });
+    }
+    this.redis = redis as Redis & StateCommands;
+    this.ttl = options.ttlSeconds ?? STATE_TTL_SECONDS;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /**
+   * Edge-server's first write, right after the broker confirmed the MT: only
+   * creates the record, never overwrites one a faster tracker already wrote.
+   */
+  async recordAccepted(messageId: string, patch: MessageStatePatch): Promise<boolean> {
+    const record = { ...withoutEmpty(patch), messageId, updatedAt: this.now().toISOString() };
+    const result = await this.redis.set(stateKeys.message(messageId), JSON.stringify(record), 'EX', this.ttl, 'NX');
+    return result === 'OK';
+  }
+
+  /** Monotonic update (see MERGE_SCRIPT). */
+  async merge(messageId: string, patch: MessageStatePatch): Promise<MergeResult> {
+    const body = { ...withoutEmpty(patch), messageId, updatedAt: this.now().toISOString() };
+    const [applied, json, previous] = await this.redis.smppgwMergeState(
+      stateKeys.message(messageId),
+      JSON.stringify(body),
+      this.ttl,
+      RANKS_JSON,
+    );
+    return {
+      advanced: applied === 1,
+      previousStatus: previous === '' ? undefined : previous,
+      record: MessageStateRecord.parse(JSON.parse(json)),
+    };
+  }
+
+  /**
+   * Compare-and-set of one string field; `expected` undefined means "only if
+   * absent". Used for the customer receipt's pending → sent step.
+   */
+  async compareAndSet(
+    messageId: string,
+    field: 'customerReceipt',
+    expected: string | undefined,
+    value: string,
+  ): Promise<boolean> {
+    const done = await this.redis.smppgwCompareSet(stateKeys.message(messageId), field, expected ?? '', value);
+    return done === 1;
+  }
+
+  async get(messageId: string): Promise<MessageStateRecord | undefined> {
+    const json = await this.redis.get(stateKeys.message(messageId));
+    if (json === null) return undefined;
+    const parsed = MessageStateRecord.safeParse(JSON.parse(json));
+    return parsed.success ? parsed.data : undefined;
+  }
+
+  /**
+   * Stores the vendor's id → our id under every key form the id may be looked
+   * up by (see messageIdCandidates in @smpp-gateway/smpp), in one round trip.
+   */
+  async mapVendorId(vendorId: string, vendorKeys: readonly string[], messageId: string): Promise<void> {
+    if (vendorKeys.length === 0) return;
+    const pipeline = this.redis.multi();
+    for (const key of vendorKeys) pipeline.set(stateKeys.vendorMapping(vendorId, key), messageId, 'EX', this.ttl);
+    const results = await pipeline.exec();
+    const failed = results?.find(([error]) => error !== null);
+    if (!results || failed) throw failed?.[0] ?? new Error('vendor mapping transaction aborted');
+  }
+
+  /** Our id for a vendor id, trying each key form in order. */
+  async lookupVendorId(vendorId: string, vendorKeys: readonly string[]): Promise<string | undefined> {
+    if (vendorKeys.length === 0) return undefined;
+    const values = await this.redis.mget(...vendorKeys.map((key) => stateKeys.vendorMapping(vendorId, key)));
+    return values.find((v): v is string => v !== null);
+  }
+}

@@ -1,0 +1,99 @@
+import { createDatabase, migrateToLatest, upsertCdrs, type Database } from '@smpp-gateway/db';
+import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from '@smpp-gateway/testkit';
+import { Redis } from 'ioredis';
+import type { Kysely } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MessageStateStore, lookupMessage, stateKeys } from '../src/index.js';
+
+let redisEnv: TestRedis;
+let dbEnv: TestDatabase;
+let redis: Redis;
+let db: Kysely<Database>;
+let store: MessageStateStore;
+const customerId = '00000000-0000-4000-8000-000000000001';
+
+beforeAll(async () => {
+  redisEnv = createTestRedis();
+  dbEnv = await createTestDatabase();
+  redis = new Redis(redisEnv.url, { keyPrefix: redisEnv.keyPrefix, db: 0 });
+  db = createDatabase(dbEnv.url);
+  await migrateToLatest(db);
+  store = new MessageStateStore({ redis });
+});
+
+afterAll(async () => {
+  redis.disconnect();
+  await db.destroy();
+  await redisEnv.cleanup();
+  await dbEnv.drop();
+});
+
+describe('MessageStateStore', () => {
+  it('merges monotonically: a late ENROUTE never overwrites DELIVRD', async () => {
+    const id = 'm-mono';
+    expect(await store.recordAccepted(id, { status: 'accepted', customerId, segments: 1 })).toBe(true);
+    expect((await store.merge(id, { status: 'submitted', vendorId: 'v1', vendorMessageId: 'AB' })).advanced).toBe(true);
+    const delivered = await store.merge(id, { status: 'DELIVRD', err: '000', doneAt: '2026-11-26T01:00:00.000Z' });
+    expect(delivered).toMatchObject({ advanced: true, previousStatus: 'submitted' });
+    const late = await store.merge(id, { status: 'ENROUTE', err: '999', networkErrorCode: '3:1' });
+    expect(late.advanced).toBe(false);
+    expect(late.record).toMatchObject({ status: 'DELIVRD', err: '000', networkErrorCode: '3:1', vendorId: 'v1' });
+    // A second final state does not replace the first.
+    expect((await store.merge(id, { status: 'UNDELIV' })).record.status).toBe('DELIVRD');
+  });
+
+  it('recordAccepted never overwrites a record a faster writer created', async () => {
+    const id = 'm-race';
+    await store.merge(id, { status: 'submitted', vendorId: 'v9' });
+    expect(await store.recordAccepted(id, { status: 'accepted', customerId })).toBe(false);
+    expect((await store.get(id))?.status).toBe('submitted');
+  });
+
+  it('records carry the TTL', async () => {
+    await store.merge('m-ttl', { status: 'accepted' });
+    const ttl = await redis.ttl(stateKeys.message('m-ttl'));
+    expect(ttl).toBeGreaterThan(6 * 24 * 3600);
+  });
+
+  it('compareAndSet moves the customer receipt pending → sent exactly once', async () => {
+    const id = 'm-receipt';
+    await store.merge(id, { status: 'DELIVRD', customerReceipt: 'pending' });
+    expect(await store.compareAndSet(id, 'customerReceipt', 'pending', 'sent')).toBe(true);
+    expect(await store.compareAndSet(id, 'customerReceipt', 'pending', 'sent')).toBe(false);
+    expect(await store.compareAndSet('missing', 'customerReceipt', undefined, 'pending')).toBe(false);
+    expect((await store.get(id))?.customerReceipt).toBe('sent');
+  });
+
+  it('maps vendor ids under several key forms and finds them by any', async () => {
+    await store.mapVendorId('v1', ['3039', '12345'], 'm-ours');
+    expect(await store.lookupVendorId('v1', ['12345'])).toBe('m-ours');
+    expect(await store.lookupVendorId('v1', ['nope', '3039'])).toBe('m-ours');
+    expect(await store.lookupVendorId('v2', ['3039'])).toBeUndefined();
+  });
+});
+
+describe('lookupMessage', () => {
+  it('falls back to the CDR when Redis no longer has the record', async () => {
+    const id = 'm-fallback';
+    await store.merge(id, { status: 'DELIVRD', customerId });
+    await upsertCdrs(db, [
+      {
+        messageId: id,
+        customerId,
+        systemId: 'demo',
+        sourceAddr: '15550001000',
+        destinationAddr: '15125550100',
+        segments: 1,
+        submitStatus: 'submitted',
+        deliveryStatus: 'DELIVRD',
+        acceptedAt: new Date('2026-11-26T00:00:00Z'),
+        doneAt: new Date('2026-11-26T00:00:05Z'),
+      },
+    ]);
+    expect((await lookupMessage(store, db, id))?.from).toBe('redis');
+    await redis.del(stateKeys.message(id));
+    const fallback = await lookupMessage(store, db, id);
+    expect(fallback).toMatchObject({ from: 'postgres', record: { status: 'DELIVRD', segments: 1 } });
+    expect(await lookupMessage(store, db, 'unknown-id')).toBeUndefined();
+  });
+});
