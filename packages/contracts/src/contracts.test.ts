@@ -7,6 +7,7 @@ import {
   EXCHANGES,
   MtSubmitted,
   QUEUES,
+  receiptRetryQueue,
   catalog,
   controlQueue,
   deliveryQueue,
@@ -118,8 +119,24 @@ describe('topology', () => {
     });
   });
 
+  it('the receipt retry queue expires back into dlr.receipts, at-least-once on quorum', () => {
+    const quorum = receiptRetryQueue(DEFAULT_TOPOLOGY_OPTIONS, 1_000);
+    expect(quorum).toMatchObject({ name: 'dlr.receipts.deferred', bindings: [{ exchange: 'smpp.dlr' }] });
+    expect(quorum.arguments).toMatchObject({
+      'x-message-ttl': 1_000,
+      'x-dead-letter-exchange': 'smpp.dlr',
+      'x-dead-letter-routing-key': 'dlr.receipts',
+      'x-dead-letter-strategy': 'at-least-once',
+      'x-overflow': 'reject-publish',
+    });
+    const classic = receiptRetryQueue({ ...DEFAULT_TOPOLOGY_OPTIONS, queueType: 'classic' }, 500);
+    expect(classic.arguments['x-dead-letter-strategy']).toBeUndefined();
+  });
+
   it('quorum queues carry a delivery limit; control queues are exclusive classic', () => {
     expect(vendorQueue('v1', DEFAULT_TOPOLOGY_OPTIONS).arguments['x-delivery-limit']).toBe(20);
+    const deferred = staticQueues(DEFAULT_TOPOLOGY_OPTIONS).find((q) => q.name === 'mt.deferred.0');
+    expect(deferred?.arguments['x-dead-letter-strategy']).toBe('at-least-once');
     expect(deliveryQueue('c1', DEFAULT_TOPOLOGY_OPTIONS).arguments['x-message-ttl']).toBeGreaterThan(0);
     const control = controlQueue('edge-server', 'pod-1');
     expect(control).toMatchObject({ exclusive: true, durable: false, name: 'control.edge-server.pod-1' });

@@ -35,6 +35,11 @@ export const QUEUES = {
   vendor: (vendorId: string) => `vendor.${checkedId('vendor', vendorId)}`,
   mo: 'mo.messages',
   receipts: 'dlr.receipts',
+  /**
+   * Holding queue for vendor receipts that arrived before their submit
+   * mapping: expires back into `dlr.receipts` (asserted by dlr-tracker).
+   */
+  receiptsDeferred: 'dlr.receipts.deferred',
   events: 'dlr.events',
   delivery: (customerId: string) => `deliver.${checkedId('customer', customerId)}`,
   dead: 'dead.letters',
@@ -102,7 +107,15 @@ function durableQueue(
     'x-dead-letter-exchange': EXCHANGES.dead,
     ...extra,
   };
-  if (options.queueType === 'quorum') args['x-delivery-limit'] = options.deliveryLimit;
+  if (options.queueType === 'quorum') {
+    args['x-delivery-limit'] = options.deliveryLimit;
+    // Quorum queues dead-letter at-most-once unless told otherwise; the
+    // deferral queues re-enter the MT path through dead-lettering, so it must
+    // be at-least-once, which RabbitMQ only allows with reject-publish
+    // overflow (no max-length is set, so reject-publish never triggers).
+    args['x-dead-letter-strategy'] = 'at-least-once';
+    args['x-overflow'] = 'reject-publish';
+  }
   return {
     name,
     durable: true,
@@ -146,6 +159,25 @@ export function deliveryQueue(customerId: string, options: TopologyOptions): Que
   return durableQueue(QUEUES.delivery(customerId), EXCHANGES.dlr, options, {
     'x-message-ttl': options.deliveryTtlMs,
   });
+}
+
+/**
+ * `dlr.receipts.deferred`: no consumer; each receipt sits out `delayMs`, then
+ * dead-letters back into `dlr.receipts` for another mapping attempt. On quorum
+ * queues the expiry dead-lettering is made at-least-once (it is at-most-once by
+ * default), which RabbitMQ only allows together with `reject-publish` overflow.
+ */
+export function receiptRetryQueue(options: TopologyOptions, delayMs: number): QueueSpec {
+  const extra: Record<string, string | number> = {
+    'x-message-ttl': delayMs,
+    'x-dead-letter-exchange': EXCHANGES.dlr,
+    'x-dead-letter-routing-key': QUEUES.receipts,
+  };
+  if (options.queueType === 'quorum') {
+    extra['x-dead-letter-strategy'] = 'at-least-once';
+    extra['x-overflow'] = 'reject-publish';
+  }
+  return durableQueue(QUEUES.receiptsDeferred, EXCHANGES.dlr, options, extra);
 }
 
 /** One per pod, exclusive: every pod of every service sees every control command. */
