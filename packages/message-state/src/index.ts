@@ -5,3 +5,4 @@ export * from './message-state.schema.js';
 export * from './state-keys.js';
 export * from './message-state.store.js';
 export * from './message-lookup.js';
+export * from './message-aggregate.store.js';

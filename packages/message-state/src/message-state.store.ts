@@ -50,6 +50,28 @@ redis.call('SET', KEYS[1], cjson.encode(record), 'KEEPTTL')
 return 1
 `;
 
+/**
+ * Takes the customer-receipt lease when the record's receipt is 'pending' and
+ * no other holder's lease is live. Returns 'claimed', 'held' (someone else is
+ * publishing it right now) or 'not_pending' (sent, not requested, undecided,
+ * or no record).
+ */
+const CLAIM_RECEIPT_SCRIPT = `
+local current = redis.call('GET', KEYS[1])
+if not current then return 'not_pending' end
+local record = cjson.decode(current)
+if record['customerReceipt'] ~= 'pending' then return 'not_pending' end
+if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', tonumber(ARGV[2])) then return 'claimed' end
+if redis.call('GET', KEYS[2]) == ARGV[1] then return 'claimed' end
+return 'held'
+`;
+
+/** Drops the lease only if `owner` still holds it. */
+const RELEASE_RECEIPT_SCRIPT = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;
+
 const RANKS_JSON = JSON.stringify(
   Object.fromEntries(MESSAGE_STATUSES.map((status) => [status, STATUS_RANK[status]])),
 );
@@ -57,7 +79,12 @@ const RANKS_JSON = JSON.stringify(
 interface StateCommands {
   smppgwMergeState(key: string, patch: string, ttl: number, ranks: string): Promise<[number, string, string]>;
   smppgwCompareSet(key: string, field: string, expected: string, value: string): Promise<number>;
+  smppgwClaimReceipt(key: string, leaseKey: string, owner: string, leaseMs: number): Promise<string>;
+  smppgwReleaseReceipt(leaseKey: string, owner: string): Promise<number>;
 }
+
+/** Outcome of `claimCustomerReceipt`. */
+export type ReceiptClaim = 'claimed' | 'held' | 'not_pending';
 
 export interface MergeResult {
   /** The status moved forward (or the record was created). */
@@ -89,6 +116,10 @@ export class MessageStateStore {
     if (!redis.smppgwMergeState) {
       redis.defineCommand('smppgwMergeState', { numberOfKeys: 1, lua: MERGE_SCRIPT });
       redis.defineCommand('smppgwCompareSet', { numberOfKeys: 1, lua: COMPARE_SET_SCRIPT });
+    }
+    if (!redis.smppgwClaimReceipt) {
+      redis.defineCommand('smppgwClaimReceipt', { numberOfKeys: 2, lua: CLAIM_RECEIPT_SCRIPT });
+      redis.defineCommand('smppgwReleaseReceipt', { numberOfKeys: 1, lua: RELEASE_RECEIPT_SCRIPT });
     }
     this.redis = redis as Redis & StateCommands;
     this.ttl = options.ttlSeconds ?? STATE_TTL_SECONDS;
@@ -133,6 +164,30 @@ export class MessageStateStore {
   ): Promise<boolean> {
     const done = await this.redis.smppgwCompareSet(stateKeys.message(messageId), field, expected ?? '', value);
     return done === 1;
+  }
+
+  /**
+   * Lease for publishing the customer receipt of a message whose
+   * customerReceipt is 'pending'. Two writers that both see 'pending' (a
+   * duplicate vendor receipt handled concurrently, or the submit result and
+   * the receipt racing) cannot both publish: only the lease holder does, then
+   * moves pending → sent. A holder that dies loses the lease after `leaseMs`
+   * and a redelivery takes over. Claiming again as the same owner succeeds.
+   */
+  async claimCustomerReceipt(messageId: string, owner: string, leaseMs: number): Promise<ReceiptClaim> {
+    const result = await this.redis.smppgwClaimReceipt(
+      stateKeys.message(messageId),
+      stateKeys.receiptLease(messageId),
+      owner,
+      Math.max(1, Math.round(leaseMs)),
+    );
+    if (result === 'claimed' || result === 'held' || result === 'not_pending') return result;
+    throw new Error(`unexpected receipt claim result '${result}'`);
+  }
+
+  /** Gives the lease back early (the publish failed), so a retry need not wait it out. */
+  async releaseCustomerReceipt(messageId: string, owner: string): Promise<void> {
+    await this.redis.smppgwReleaseReceipt(stateKeys.receiptLease(messageId), owner);
   }
 
   async get(messageId: string): Promise<MessageStateRecord | undefined> {

@@ -9,4 +9,15 @@ export const stateKeys = {
   /** vendor id + normalised vendor message id → our message id. */
   vendorMapping: (vendorId: string, vendorMessageKey: string) =>
     `dlr:vmap:${vendorId}:${vendorMessageKey}`,
+  /**
+   * Short-lived lease of the tracker pod publishing a message's customer
+   * receipt, so concurrent duplicates cannot publish it twice.
+   */
+  receiptLease: (messageId: string) => `dlr:rlease:${messageId}`,
+  /**
+   * Aggregate of a multipart message, keyed by what the parts share: the
+   * customer, both addresses, the concatenation reference and the part count.
+   */
+  aggregate: (customerId: string, source: string, destination: string, reference: number, total: number) =>
+    `dlr:agg:${customerId}:${source}:${destination}:${reference}:${total}`,
 } as const;

@@ -25,6 +25,17 @@ export interface PublisherOptions {
   name?: string;
 }
 
+/** Per-publish options. */
+export interface PublishOptions {
+  /**
+   * Overrides the catalog's routing key (same exchange). For the few hops
+   * where one contract goes to a second queue, e.g. a deferred MtSubmitted
+   * to `mt.deferred.{p}` instead of `mt.messages.{p}`. Still `mandatory`: a
+   * key no queue is bound to is rejected, never dropped.
+   */
+  routingKey?: string;
+}
+
 interface Prepared {
   readonly exchange: string;
   readonly routingKey: string;
@@ -92,14 +103,18 @@ export class ContractPublisher {
   }
 
   /** Validates, publishes and resolves on the broker's confirm. Returns the parsed message (defaults applied). */
-  async publish<N extends ContractName>(name: N, message: ContractInput<N>): Promise<Contract<N>> {
+  async publish<N extends ContractName>(
+    name: N,
+    message: ContractInput<N>,
+    options: PublishOptions = {},
+  ): Promise<Contract<N>> {
     const prepared = this.prepare(name, message);
     const value = prepared.value as { messageId: string };
     await this.send(
       name,
       1,
       prepared.exchange,
-      prepared.routingKey,
+      options.routingKey ?? prepared.routingKey,
       Buffer.from(JSON.stringify(value)),
       {
         messageId: value.messageId,

@@ -1,0 +1,203 @@
+import { randomUUID } from 'node:crypto';
+import {
+  DEFAULT_TOPOLOGY_OPTIONS,
+  QUEUES,
+  receiptRetryQueue,
+  type TopologyOptions,
+} from '@smpp-gateway/contracts';
+import { getCdrByVendorMessageId, upsertCdrs, type Database } from '@smpp-gateway/db';
+import { MessageAggregateStore, MessageStateStore } from '@smpp-gateway/message-state';
+import {
+  AmqpConnection,
+  amqpMetrics,
+  consume,
+  ContractPublisher,
+  createKysely,
+  createLogger,
+  createMetricsRegistry,
+  createRedis,
+  Readiness,
+  RedisDb,
+  ShutdownManager,
+  startOpsServer,
+  staticTopology,
+  topologySetup,
+  type Logger,
+} from '@smpp-gateway/runtime';
+import type { Registry } from 'prom-client';
+import { CdrBatchWriter } from './adapters/cdr-batch.writer.js';
+import { RedisDeferralLedger } from './adapters/deferral.ledger.js';
+import { CustomerDeliveryPublisher } from './adapters/customer-delivery.publisher.js';
+import { ReceiptDeferralPublisher } from './adapters/receipt-deferral.publisher.js';
+import { SERVICE_NAME, type DlrTrackerConfig } from './config.js';
+import { CustomerReceiptSettler } from './handlers/customer-receipt.settler.js';
+import { systemClock } from './handlers/ports.js';
+import { createSubmitResultHandler } from './handlers/submit-result.handler.js';
+import { createVendorReceiptHandler } from './handlers/vendor-receipt.handler.js';
+import { createTrackerMetrics } from './metrics.js';
+
+export interface DlrTrackerOverrides {
+  readonly logger?: Logger;
+  /** Called at the end of shutdown; main.ts passes process.exit, tests nothing. */
+  readonly exit?: (code: number) => void;
+}
+
+export interface DlrTracker {
+  /** Port of /metrics /health /ready (ephemeral when METRICS_PORT=0). */
+  readonly opsPort: number;
+  readonly registry: Registry;
+  readonly readiness: Readiness;
+  readonly shutdown: ShutdownManager;
+  /** Graceful stop: not ready → cancel consumers → drain → flush CDRs → close. */
+  stop(): Promise<void>;
+}
+
+export function topologyOptions(config: DlrTrackerConfig): TopologyOptions {
+  return {
+    ...DEFAULT_TOPOLOGY_OPTIONS,
+    queueType: config.AMQP_QUEUE_TYPE,
+    deliveryTtlMs: config.DELIVERY_TTL_MS,
+  };
+}
+
+/** Builds every adapter and handler and starts consuming; resolves once consuming. */
+export async function startDlrTracker(
+  config: DlrTrackerConfig,
+  overrides: DlrTrackerOverrides = {},
+): Promise<DlrTracker> {
+  const logger = overrides.logger ?? createLogger({ service: SERVICE_NAME, level: config.LOG_LEVEL });
+  const registry = createMetricsRegistry({ service: SERVICE_NAME });
+  const metrics = createTrackerMetrics(registry);
+  const readiness = new Readiness();
+  const shutdown = new ShutdownManager({
+    logger,
+    readiness,
+    timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    exit: overrides.exit ?? (() => undefined),
+  });
+  const topology = topologyOptions(config);
+
+  const pg = createKysely<Database>({
+    url: config.DATABASE_URL,
+    poolMax: config.PG_POOL_MAX,
+    statementTimeoutMs: config.PG_STATEMENT_TIMEOUT_MS,
+    applicationName: `${SERVICE_NAME}-${config.INSTANCE_ID}`,
+    logger,
+  });
+  const redis = createRedis({
+    url: config.REDIS_URL,
+    db: RedisDb.dlr,
+    keyPrefix: config.REDIS_KEY_PREFIX,
+    name: 'dlr',
+    logger,
+  });
+  const amqp = new AmqpConnection({ url: config.AMQP_URL, name: `${SERVICE_NAME}-${config.INSTANCE_ID}`, logger });
+  void amqp.addSetup(
+    'topology',
+    topologySetup({
+      ...staticTopology(topology),
+      queues: [...staticTopology(topology).queues, receiptRetryQueue(topology, config.RECEIPT_RETRY_DELAY_MS)],
+    }),
+  );
+  readiness.register(pg.readiness).register(redis.readiness).register(amqp.readiness());
+  const ops = await startOpsServer({
+    port: config.METRICS_PORT,
+    host: config.METRICS_HOST,
+    registry,
+    readiness,
+    logger,
+  });
+  shutdown.register('close', 'ops', () => ops.close());
+  shutdown.register('close', 'postgres', () => pg.destroy());
+  shutdown.register('close', 'redis', () => redis.close());
+
+  await amqp.start();
+  shutdown.register('close', 'amqp', () => amqp.close());
+  const messaging = amqpMetrics(registry);
+  const publisher = await ContractPublisher.open(amqp, {
+    logger,
+    metrics: messaging,
+    confirmTimeoutMs: config.AMQP_CONFIRM_TIMEOUT_MS,
+    appId: SERVICE_NAME,
+  });
+  readiness.register(publisher.readiness());
+
+  const state = new MessageStateStore({ redis: redis.client });
+  const aggregates = new MessageAggregateStore({ redis: redis.client });
+  const cdrs = new CdrBatchWriter({
+    flush: (rows) => upsertCdrs(pg.db, rows),
+    maxRows: config.CDR_BATCH_MAX_ROWS,
+    intervalMs: config.CDR_FLUSH_INTERVAL_MS,
+    metrics,
+    logger,
+  });
+  const settler = new CustomerReceiptSettler({
+    state,
+    deliveries: new CustomerDeliveryPublisher(amqp, publisher, topology),
+    clock: systemClock,
+    metrics,
+    logger,
+    owner: `${config.INSTANCE_ID}:${randomUUID()}`,
+    leaseMs: config.CUSTOMER_RECEIPT_LEASE_MS,
+  });
+  const onSubmitResult = createSubmitResultHandler({ state, aggregates, cdrs, settler, metrics });
+  const onReceipt = createVendorReceiptHandler({
+    state,
+    aggregates,
+    cdrs,
+    settler,
+    archive: { findByVendorMessageId: (vendorId, id) => getCdrByVendorMessageId(pg.db, vendorId, id) },
+    deferral: new ReceiptDeferralPublisher(publisher),
+    ledger: new RedisDeferralLedger(redis.client, config.RECEIPT_MAX_AGE_MS),
+    clock: systemClock,
+    metrics,
+    logger,
+    holdMs: config.RECEIPT_HOLD_MS,
+    retryDelayMs: config.RECEIPT_RETRY_DELAY_MS,
+    maxAgeMs: config.RECEIPT_MAX_AGE_MS,
+    deferralQueue: QUEUES.receiptsDeferred,
+  });
+
+  const consumerOptions = {
+    logger,
+    metrics: messaging,
+    confirmTimeoutMs: config.AMQP_CONFIRM_TIMEOUT_MS,
+  };
+  const events = await consume(amqp, 'MtSubmitResult', QUEUES.events, onSubmitResult, {
+    ...consumerOptions,
+    prefetch: config.EVENTS_PREFETCH,
+  });
+  const receipts = await consume(amqp, 'VendorReceipt', QUEUES.receipts, onReceipt, {
+    ...consumerOptions,
+    prefetch: config.RECEIPTS_PREFETCH,
+  });
+  readiness.register(events.readiness()).register(receipts.readiness());
+
+  shutdown
+    .register('stop-intake', 'events-consumer', () => events.cancel())
+    .register('stop-intake', 'receipts-consumer', () => receipts.cancel())
+    // Handlers wait for their CDR batch, which the writer's timer still flushes.
+    .register('drain', 'events-consumer', () => events.drain())
+    .register('drain', 'receipts-consumer', () => receipts.drain())
+    .register('drain', 'cdr-writer', () => cdrs.close())
+    .register('close', 'events-channel', () => events.close())
+    .register('close', 'receipts-channel', () => receipts.close())
+    .register('close', 'publisher', () => publisher.close());
+
+  logger.info('dlr-tracker consuming', {
+    receipts_prefetch: config.RECEIPTS_PREFETCH,
+    events_prefetch: config.EVENTS_PREFETCH,
+    cdr_batch_max_rows: config.CDR_BATCH_MAX_ROWS,
+    cdr_flush_interval_ms: config.CDR_FLUSH_INTERVAL_MS,
+  });
+
+  return {
+    opsPort: ops.port,
+    registry,
+    readiness,
+    shutdown,
+    stop: async () => {
+      await shutdown.shutdown('stop requested');
+    },
+  };
+}

@@ -1,0 +1,59 @@
+import { envGroups, envInt, loadConfig as parseConfig } from '@smpp-gateway/runtime';
+import { z } from 'zod';
+
+export const SERVICE_NAME = 'dlr-tracker';
+
+export const configSchema = z
+  .object({
+    ...envGroups.base,
+    ...envGroups.postgres,
+    ...envGroups.redis,
+    ...envGroups.amqp,
+    /** Unacked receipts per pod. Handlers wait for their CDR batch, so this must exceed CDR_BATCH_MAX_ROWS. */
+    RECEIPTS_PREFETCH: envInt({ min: 1, max: 65535, default: 2000 }),
+    EVENTS_PREFETCH: envInt({ min: 1, max: 65535, default: 2000 }),
+    CDR_BATCH_MAX_ROWS: envInt({ min: 1, max: 2000, default: 500 }),
+    CDR_FLUSH_INTERVAL_MS: envInt({ min: 1, max: 60_000, default: 100 }),
+    /** How long a receipt without a mapping is retried in-process (delivery unacked) before it is deferred. */
+    RECEIPT_HOLD_MS: envInt({ min: 0, max: 30_000, default: 1_000 }),
+    /** TTL of `dlr.receipts.deferred`: the pause between deferred mapping attempts. */
+    RECEIPT_RETRY_DELAY_MS: envInt({ min: 100, max: 600_000, default: 1_000 }),
+    /** A receipt still unmapped this long after the vendor-connector received it is counted as a miss. */
+    RECEIPT_MAX_AGE_MS: envInt({ min: 1_000, max: 24 * 3600_000, default: 60_000 }),
+    /** Lease of the pod publishing a customer receipt; a dead holder blocks the receipt this long. */
+    CUSTOMER_RECEIPT_LEASE_MS: envInt({ min: 1_000, max: 600_000, default: 15_000 }),
+    /** TTL of `deliver.{customerId}` queues; must match what edge-server asserts. */
+    DELIVERY_TTL_MS: envInt({ min: 1_000, default: 7 * 24 * 3600_000 }),
+  })
+  .superRefine((config, ctx) => {
+    if (config.RECEIPT_MAX_AGE_MS <= config.RECEIPT_HOLD_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['RECEIPT_MAX_AGE_MS'],
+        message: 'must be greater than RECEIPT_HOLD_MS',
+      });
+    }
+    if (config.CUSTOMER_RECEIPT_LEASE_MS <= config.AMQP_CONFIRM_TIMEOUT_MS) {
+      // A lease shorter than a publish could take would let a second pod
+      // publish while the first is still waiting for its confirm.
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CUSTOMER_RECEIPT_LEASE_MS'],
+        message: 'must be greater than AMQP_CONFIRM_TIMEOUT_MS',
+      });
+    }
+    if (config.RECEIPTS_PREFETCH <= config.CDR_BATCH_MAX_ROWS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['RECEIPTS_PREFETCH'],
+        message: 'must be greater than CDR_BATCH_MAX_ROWS (handlers wait for their batch)',
+      });
+    }
+  });
+
+export type DlrTrackerConfig = z.output<typeof configSchema>;
+
+/** Pure: tests pass a plain object. Throws ConfigError listing every problem. */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): DlrTrackerConfig {
+  return parseConfig(configSchema, env);
+}

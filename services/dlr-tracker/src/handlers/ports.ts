@@ -1,0 +1,77 @@
+// What the handlers need from the outside world. Adapters (Redis, PostgreSQL,
+// RabbitMQ) implement these; the handlers import no I/O library.
+import type { CustomerDelivery, VendorReceipt } from '@smpp-gateway/contracts';
+import type { Cdr, CdrWrite } from '@smpp-gateway/db';
+import type {
+  AggregateIdentity,
+  MergeResult,
+  MessageAggregate,
+  MessageStatePatch,
+  MessageStateRecord,
+  MessageStatus,
+  ReceiptClaim,
+} from '@smpp-gateway/message-state';
+
+/** The message-state store (MessageStateStore satisfies it). */
+export interface StatePort {
+  merge(messageId: string, patch: MessageStatePatch): Promise<MergeResult>;
+  get(messageId: string): Promise<MessageStateRecord | undefined>;
+  compareAndSet(
+    messageId: string,
+    field: 'customerReceipt',
+    expected: string | undefined,
+    value: string,
+  ): Promise<boolean>;
+  claimCustomerReceipt(messageId: string, owner: string, leaseMs: number): Promise<ReceiptClaim>;
+  releaseCustomerReceipt(messageId: string, owner: string): Promise<void>;
+  lookupVendorId(vendorId: string, vendorKeys: readonly string[]): Promise<string | undefined>;
+}
+
+export interface AggregatePort {
+  updatePart(
+    identity: AggregateIdentity,
+    sequence: number,
+    messageId: string,
+    status: MessageStatus,
+  ): Promise<MessageAggregate>;
+}
+
+/** Resolves once the row is in PostgreSQL (its batch committed); rejects if that batch failed. */
+export interface CdrSink {
+  write(row: CdrWrite, eventAt: Date): Promise<void>;
+}
+
+/** The CDR archive, for receipts whose Redis mapping is gone. */
+export interface CdrArchivePort {
+  findByVendorMessageId(vendorId: string, vendorMessageId: string): Promise<Cdr | undefined>;
+}
+
+/** Resolves on the broker's confirm of the delivery to `deliver.{customerId}`. */
+export interface DeliveryPort {
+  publishCustomerDelivery(delivery: CustomerDelivery): Promise<void>;
+}
+
+/** Resolves on the broker's confirm that the receipt is parked in the retry queue. */
+export interface ReceiptDeferralPort {
+  defer(receipt: VendorReceipt): Promise<void>;
+}
+
+/**
+ * How many times a receipt was deferred, keyed by the receipt's own envelope
+ * id. The broker cannot count for us: each deferral is a fresh publish, so
+ * the `x-death` history of the previous pass is not carried over.
+ */
+export interface DeferralLedger {
+  passes(receiptId: string): Promise<number>;
+  recordDeferral(receiptId: string): Promise<void>;
+}
+
+export interface Clock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};

@@ -1,0 +1,185 @@
+import type { VendorReceipt } from '@smpp-gateway/contracts';
+import type { MessageStatePatch, MessageStateRecord } from '@smpp-gateway/message-state';
+import type { Logger, MessageContext } from '@smpp-gateway/runtime';
+import { messageIdCandidates } from '@smpp-gateway/smpp';
+import type { TrackerMetrics } from '../metrics.js';
+import { cdrContext, contextPatchFromCdr, receiptContext } from './message-context.js';
+import type {
+  CdrArchivePort,
+  Clock,
+  DeferralLedger,
+  ReceiptDeferralPort,
+  StatePort,
+} from './ports.js';
+import { applyMergedState, classifyFailure, type StateOutcomeDeps } from './state-outcome.js';
+
+export interface VendorReceiptHandlerDeps extends StateOutcomeDeps {
+  readonly state: StatePort;
+  readonly archive: CdrArchivePort;
+  readonly deferral: ReceiptDeferralPort;
+  readonly ledger: DeferralLedger;
+  readonly clock: Clock;
+  readonly metrics: TrackerMetrics;
+  readonly logger: Logger;
+  /** In-process retries (delivery unacked) for this long on the first pass. */
+  readonly holdMs: number;
+  /** TTL of the deferral queue: the pause between later passes. */
+  readonly retryDelayMs: number;
+  /** Unresolved after this much retrying: counted as a miss and acked. */
+  readonly maxAgeMs: number;
+  /** Name of the deferral queue, whose expiries count the passes. */
+  readonly deferralQueue: string;
+  /** Pauses between in-process attempts; the last one repeats. */
+  readonly holdBackoffMs?: readonly number[];
+}
+
+/** Why a receipt could not be applied (yet). */
+type Pending = 'unknown_id' | 'no_context';
+
+const DEFAULT_BACKOFF_MS = [5, 10, 25, 50, 100, 200] as const;
+
+/**
+ * Whether this delivery came back out of the deferral queue (the broker's
+ * `x-death` entry for it). Fresh receipts skip the ledger lookup.
+ */
+export function cameFromDeferral(headers: Readonly<Record<string, unknown>>, queue: string): boolean {
+  const deaths = headers['x-death'];
+  if (!Array.isArray(deaths)) return false;
+  return (deaths as unknown[]).some((death) => {
+    if (typeof death !== 'object' || death === null) return false;
+    const { queue: q, reason } = death as { queue?: unknown; reason?: unknown };
+    return q === queue && reason === 'expired';
+  });
+}
+
+/** Keys the vendor-connector may have stored the submit mapping under, most likely first. */
+export function receiptLookupKeys(receipt: VendorReceipt): string[] {
+  return [...new Set([receipt.vendorMessageKey, ...messageIdCandidates(receipt.vendorMessageId)])];
+}
+
+function receiptPatch(receipt: VendorReceipt): MessageStatePatch {
+  return {
+    status: receipt.stat,
+    err: receipt.err,
+    networkErrorCode: receipt.networkErrorCode,
+    doneAt: receipt.stat === 'ENROUTE' ? undefined : (receipt.doneDate ?? receipt.receivedAt),
+    vendorId: receipt.vendorId,
+  };
+}
+
+/**
+ * `dlr.receipts`. A receipt can beat its mapping (the vendor answers
+ * submit_sm_resp and sends the receipt on another bind at once) or the MT
+ * context (dlr.events not processed yet). Neither is an error at first:
+ *
+ * - younger than `holdMs`: retried in-process with a short backoff, the
+ *   delivery unacked (the common race resolves in milliseconds; bounded, so
+ *   the prefetch window is not held for long);
+ * - then: republished to `dlr.receipts.deferred` (confirmed) and acked; the
+ *   queue's TTL returns it to `dlr.receipts` for another attempt, without
+ *   holding prefetch or counting towards a quorum delivery limit;
+ * - after `maxAgeMs` of retrying (counted in passes, see DeferralLedger):
+ *   counted as a miss, logged once with the vendor's ids, and acked. A receipt for a message we have no trace of cannot become
+ *   a customer receipt; dead-lettering it would only fill dead.letters.
+ *
+ * Past the in-process hold, the CDR archive is also searched: it finds the
+ * message after Redis lost the mapping (flush, expiry).
+ */
+export function createVendorReceiptHandler(deps: VendorReceiptHandlerDeps) {
+  const backoff = deps.holdBackoffMs ?? DEFAULT_BACKOFF_MS;
+  const log = deps.logger.child({ component: 'vendor-receipt' });
+
+  async function resolveMessageId(receipt: VendorReceipt, useArchive: boolean) {
+    const id = await deps.state.lookupVendorId(receipt.vendorId, receiptLookupKeys(receipt));
+    if (id || !useArchive) return { id, archived: undefined };
+    const archived = await deps.archive.findByVendorMessageId(receipt.vendorId, receipt.vendorMessageId);
+    return { id: archived?.messageId, archived };
+  }
+
+  /** One attempt. `lastChance`: apply what can be applied even without the receipt context. */
+  async function attempt(
+    receipt: VendorReceipt,
+    receivedAt: number,
+    useArchive: boolean,
+    lastChance: boolean,
+  ): Promise<Pending | 'applied'> {
+    const { id, archived } = await resolveMessageId(receipt, useArchive);
+    if (!id) return 'unknown_id';
+    let record: MessageStateRecord = (await deps.state.merge(id, receiptPatch(receipt))).record;
+    if (archived && !cdrContext(record)) {
+      record = (await deps.state.merge(id, contextPatchFromCdr(archived))).record;
+    }
+    if (!receiptContext(record)) {
+      if (!lastChance) return 'no_context';
+      // The status is merged; a late submit result still settles the
+      // customer receipt. The CDR gets what is known now.
+      await applyMergedState(deps, record, new Date(receivedAt), { settle: false });
+      return 'no_context';
+    }
+    deps.metrics.trackingHits.inc();
+    await applyMergedState(deps, record, new Date(receivedAt), { settle: true, receivedAt });
+    return 'applied';
+  }
+
+  function miss(receipt: VendorReceipt, reason: Pending, retriedMs: number): void {
+    deps.metrics.trackingMisses.inc({ reason });
+    log.warn(
+      reason === 'unknown_id'
+        ? 'receipt for an unknown vendor message id, giving up'
+        : 'receipt matched but the MT context never arrived, no customer receipt',
+      {
+        vendor_id: receipt.vendorId,
+        vendor_message_id: receipt.vendorMessageId,
+        vendor_message_key: receipt.vendorMessageKey,
+        dlr_status: receipt.stat,
+        retried_ms: retriedMs,
+      },
+    );
+  }
+
+  return async (receipt: VendorReceipt, ctx: Pick<MessageContext, 'headers'>): Promise<void> => {
+    try {
+      const receivedAt = Date.parse(receipt.receivedAt);
+      // Counting passes rather than comparing receivedAt with the clock keeps
+      // the bound meaningful after a backlog (a receipt queued for ten
+      // minutes while the tracker was down still gets its full retry budget)
+      // and across pods with skewed clocks.
+      const passes = cameFromDeferral(ctx.headers, deps.deferralQueue)
+        ? Math.max(1, await deps.ledger.passes(receipt.messageId))
+        : 0;
+      // Retry time this receipt has had before the current pass.
+      const spentMs = passes === 0 ? 0 : deps.holdMs + passes * deps.retryDelayMs;
+      // The pass after this one would exceed the budget: apply what we can now.
+      const lastChance =
+        passes > 0 && spentMs + deps.retryDelayMs > deps.maxAgeMs;
+      const started = deps.clock.now();
+      for (let tries = 0; ; tries += 1) {
+        const holding = passes === 0 && deps.clock.now() - started < deps.holdMs;
+        const outcome = await attempt(receipt, receivedAt, !holding, lastChance);
+        if (outcome === 'applied' || lastChance) {
+          deps.metrics.receiptsReceived.inc({ vendor_id: receipt.vendorId, dlr_status: receipt.stat });
+          if (outcome !== 'applied') miss(receipt, outcome, spentMs);
+          return;
+        }
+        const elapsed = deps.clock.now() - started;
+        if (passes === 0 && elapsed < deps.holdMs) {
+          const pause = backoff[Math.min(tries, backoff.length - 1)] ?? 50;
+          await deps.clock.sleep(Math.max(1, Math.min(pause, deps.holdMs - elapsed)));
+          continue;
+        }
+        await deps.ledger.recordDeferral(receipt.messageId);
+        await deps.deferral.defer(receipt);
+        deps.metrics.receiptsDeferred.inc();
+        log.debug('receipt deferred', {
+          vendor_id: receipt.vendorId,
+          vendor_message_id: receipt.vendorMessageId,
+          reason: outcome,
+          passes,
+        });
+        return;
+      }
+    } catch (err) {
+      throw classifyFailure(err);
+    }
+  };
+}
