@@ -16,6 +16,13 @@ export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/smpp_gate
 pnpm migrate up
 pnpm seed:demo
 
+# A self-signed certificate for the TLS port (2776), cert-manager layout.
+if [ ! -f .run/tls/default/tls.crt ] && command -v openssl >/dev/null 2>&1; then
+  mkdir -p .run/tls/default
+  openssl req -x509 -newkey rsa:2048 -nodes -days 365 -subj "/CN=localhost" \
+    -keyout .run/tls/default/tls.key -out .run/tls/default/tls.crt >/dev/null 2>&1
+fi
+
 if [ -f scripts/devstack.mjs ]; then
   exec node scripts/devstack.mjs "$@"
 fi
