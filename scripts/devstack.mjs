@@ -140,7 +140,7 @@ console.log(
   [
     '',
     'smpp-gateway is starting. When the services report ready:',
-    '  customer SMPP   127.0.0.1:2775 (TLS 2776)   system_id demo / password demo-pass',
+    '  customer SMPP   127.0.0.1:2775 (TLS 2776)   system_id demo / password demopass',
     '  admin API       http://127.0.0.1:8080/api/v1   (token: see README, "Admin API")',
     '  metrics         :9091 edge  :9092 router  :9093 connector  :9094 tracker  :8080 admin',
     '  simulator       SMPP 127.0.0.1:2777, control http://127.0.0.1:2778/status',

@@ -13,7 +13,8 @@ export const DEMO = {
   customer: {
     name: 'Demo customer',
     systemId: 'demo',
-    password: 'demo-pass',
+    // SMPP 3.4 passwords are at most 8 characters (9 octets with the NUL).
+    password: 'demopass',
     throughput: 1000,
     maxBinds: 10,
     allowedIps: [] as string[],

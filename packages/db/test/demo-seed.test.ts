@@ -78,7 +78,7 @@ describe('seedDemo', () => {
       pricePlan: 'standard',
       status: 'active',
     });
-    expect(await verifyPassword(customer!.passwordHash, 'demo-pass')).toBe(true);
+    expect(await verifyPassword(customer!.passwordHash, 'demopass')).toBe(true);
 
     const vendor = await getVendorByInstanceName(db, 'sim-primary');
     expect(vendor).toMatchObject({

@@ -1,0 +1,32 @@
+import type { Database } from '@smpp-gateway/db';
+import type { MessageStateStore } from '@smpp-gateway/message-state';
+import type { Logger, Readiness } from '@smpp-gateway/runtime';
+import type { Kysely } from 'kysely';
+import type { Registry } from 'prom-client';
+import type { AuthFailureLimiter } from '../auth/auth-failure-limiter.js';
+import type { TokenAuthenticator } from '../auth/token-authenticator.js';
+import type { TrustProxy } from '../config.js';
+import type { ControlNotifier } from '../control/control-notifier.js';
+
+/** Everything the express app needs, built by the composition root (or a test). */
+export interface AppDeps {
+  readonly db: Kysely<Database>;
+  readonly messageState: MessageStateStore;
+  readonly control: ControlNotifier;
+  readonly tokens: TokenAuthenticator;
+  readonly authLimiter: AuthFailureLimiter;
+  /** Encrypts vendor passwords written through the API. */
+  readonly vendorSecretKey: Buffer;
+  readonly logger: Logger;
+  readonly registry: Registry;
+  readonly readiness: Readiness;
+  readonly options: AppOptions;
+  readonly now?: () => Date;
+}
+
+export interface AppOptions {
+  readonly trustProxy: TrustProxy;
+  readonly bodyLimitKb: number;
+  readonly vendorStatusStaleMs: number;
+  readonly docsEnabled: boolean;
+}

@@ -1,0 +1,87 @@
+import SwaggerParser from '@apidevtools/swagger-parser';
+import { describe, expect, it } from 'vitest';
+import { apiRoutes } from '../routes/api-routes.js';
+import { buildOpenApiDocument, openApiPath } from './openapi.document.js';
+
+const SEED_ENDPOINTS = [
+  'get /health',
+  'get /metrics',
+  'get /api/v1/vendors',
+  'post /api/v1/vendors/{id}/reconnect',
+  'get /api/v1/vendors/{id}/status',
+  'get /api/v1/messages/{id}',
+  'get /api/v1/messages/{id}/dlr',
+  'post /api/v1/admin/reload-vendors',
+];
+
+describe('OpenAPI document', () => {
+  const routes = apiRoutes();
+  const document = buildOpenApiDocument(routes);
+
+  it('is a valid OpenAPI 3.1 document according to swagger-parser', async () => {
+    // validate() dereferences in place: give it a copy.
+    const api = await SwaggerParser.validate(structuredClone(document) as never);
+    expect(api.info.title).toBe('smpp-gateway admin API');
+  });
+
+  it('lists every route of the table, and the seed endpoints', () => {
+    const listed = new Set(
+      Object.entries(document.paths).flatMap(([path, item]) =>
+        Object.keys(item).map((method) => `${method} ${path}`),
+      ),
+    );
+    for (const route of routes)
+      expect(listed).toContain(`${route.method} ${openApiPath(route.path)}`);
+    for (const endpoint of SEED_ENDPOINTS) expect(listed).toContain(endpoint);
+    expect(listed.size).toBe(routes.length + 4);
+  });
+
+  it('documents request bodies from the validating schemas, strict and without read-only fields', () => {
+    const schemas = document.components.schemas;
+    const create = schemas.VendorCreate as {
+      required: string[];
+      additionalProperties: boolean;
+      properties: Record<string, unknown>;
+    };
+    expect(create.additionalProperties).toBe(false);
+    expect(create.required).toEqual(
+      expect.arrayContaining([
+        'instanceName',
+        'host',
+        'port',
+        'bindType',
+        'systemId',
+        'password',
+        'throughput',
+      ]),
+    );
+    expect(create.properties).not.toHaveProperty('id');
+    // Responses never describe a password in any form.
+    expect(JSON.stringify(schemas.Vendor)).not.toMatch(/password/i);
+    expect(JSON.stringify(schemas.Customer)).not.toMatch(/password/i);
+  });
+
+  it('describes query parameters and error responses', () => {
+    const list = document.paths['/api/v1/vendors']?.get as {
+      parameters: { name: string; in: string; required: boolean }[];
+      responses: Record<string, unknown>;
+    };
+    expect(list.parameters.map((p) => p.name)).toEqual([
+      'limit',
+      'offset',
+      'isActive',
+      'status',
+      'search',
+    ]);
+    expect(list.parameters.every((p) => p.in === 'query' && !p.required)).toBe(true);
+    expect(Object.keys(list.responses)).toEqual(
+      expect.arrayContaining(['200', '400', '401', '429']),
+    );
+    const create = document.paths['/api/v1/vendors']?.post as {
+      responses: Record<string, unknown>;
+    };
+    expect(Object.keys(create.responses)).toEqual(
+      expect.arrayContaining(['201', '400', '401', '403', '409', '415', '503']),
+    );
+  });
+});

@@ -1,0 +1,23 @@
+import type { Route } from '../http/route-definition.js';
+import { adminRoutes } from './admin.routes.js';
+import { campaignRoutes } from './campaigns.routes.js';
+import { customerRoutes } from './customers.routes.js';
+import { messageRoutes } from './messages.routes.js';
+import { numberRoutes } from './numbers.routes.js';
+import { rateRoutes } from './rates.routes.js';
+import { routingRuleRoutes } from './routing-rules.routes.js';
+import { vendorRoutes } from './vendors.routes.js';
+
+/** Every `/api/v1` route: served, validated and documented from this one list. */
+export function apiRoutes(): Route[] {
+  return [
+    ...vendorRoutes(),
+    ...customerRoutes(),
+    ...routingRuleRoutes(),
+    ...numberRoutes(),
+    ...campaignRoutes(),
+    ...rateRoutes(),
+    ...messageRoutes(),
+    ...adminRoutes(),
+  ];
+}

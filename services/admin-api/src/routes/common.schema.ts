@@ -1,0 +1,89 @@
+// Building blocks shared by the resource schemas. Request schemas are strict
+// objects: an unknown field (a typo such as `pasword`, or a read-only field
+// such as `id`) is a 400, never silently ignored.
+import { isCidr, MAX_PAGE_LIMIT } from '@smpp-gateway/db';
+import { z } from 'zod';
+
+/** Any 8-4-4-4-12 hex id (PostgreSQL's uuid accepts every version). */
+export const Uuid = z.guid({ error: 'must be a UUID' });
+
+export const IdParams = z.strictObject({ id: Uuid });
+
+export const Timestamp = z.iso.datetime({ offset: true });
+
+/** `?flag=true|false` */
+export const QueryBoolean = z
+  .enum(['true', 'false'], { error: 'must be true or false' })
+  .transform((v) => v === 'true');
+
+export const pagination = {
+  limit: z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be an integer')
+    .min(1)
+    .max(MAX_PAGE_LIMIT)
+    .default(50)
+    .describe(`Page size, 1-${MAX_PAGE_LIMIT}`),
+  offset: z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be an integer')
+    .min(0)
+    .max(1_000_000)
+    .default(0)
+    .describe('Rows to skip'),
+};
+
+/** Every list answers with one page: the items, how many match in total, and the window. */
+export function pageOf<T extends z.ZodType>(item: T) {
+  return z.object({
+    items: z.array(item),
+    total: z.number().int().min(0),
+    limit: z.number().int(),
+    offset: z.number().int(),
+  });
+}
+
+export interface PageView<T> {
+  items: T[];
+  total: number;
+  limit: number;
+  offset: number;
+}
+
+export function mapPage<A, B>(
+  page: { items: A[]; total: number; limit: number; offset: number },
+  view: (item: A) => B,
+): PageView<B> {
+  return { items: page.items.map(view), total: page.total, limit: page.limit, offset: page.offset };
+}
+
+export const Digits15 = z.string().regex(/^[0-9]{0,15}$/, 'must be 0-15 digits');
+export const Currency = z.string().regex(/^[A-Z]{3}$/, 'must be a 3-letter ISO 4217 code');
+export const Micros = z
+  .number()
+  .int('must be an integer')
+  .min(0)
+  .max(Number.MAX_SAFE_INTEGER)
+  .describe('Money in micro-units of the currency (1 = 0.000001)');
+export const Cidr = z.string().refine(isCidr, 'must be an IP address or CIDR');
+
+/**
+ * SMPP 3.4 carries the password of a bind as a C-Octet String of at most 9
+ * octets with the NUL: anything longer cannot be sent or received.
+ */
+export const SMPP_PASSWORD_MAX = 8;
+
+export const Accepted = z
+  .object({
+    accepted: z.literal(true),
+    commands: z.array(z.string()).describe('Control commands announced on smpp.control'),
+  })
+  .meta({ id: 'Accepted' });
+
+export function iso(date: Date): string {
+  return date.toISOString();
+}
+
+export function isoOrNull(date: Date | null): string | null {
+  return date === null ? null : date.toISOString();
+}
