@@ -1,0 +1,124 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { SmppStatus, type ContractInput } from '@smpp-gateway/contracts';
+import { createPdu } from '@smpp-gateway/smpp';
+import { createLogger } from '@smpp-gateway/runtime';
+import { createInboundHandler, type InboundPublisher } from './inbound.handler.js';
+
+const logger = createLogger({
+  service: 'test',
+  level: 'error',
+  stream: new Writable({ write: (_c, _e, cb) => cb() }),
+});
+
+function setup(publisher: Partial<InboundPublisher> = {}) {
+  const receipts: ContractInput<'VendorReceipt'>[] = [];
+  const mos: ContractInput<'MoReceived'>[] = [];
+  const handle = createInboundHandler({
+    vendor: () => ({ id: 'v1', defaultAlphabet: 'gsm7', messageIdFormat: 'auto' }),
+    publisher: {
+      receipt: (r) => (receipts.push(r), Promise.resolve()),
+      mo: (m) => (mos.push(m), Promise.resolve()),
+      ...publisher,
+    },
+    observer: {
+      receipt: () => undefined,
+      mo: () => undefined,
+      publishFailed: () => undefined,
+      unusable: () => undefined,
+    },
+    logger,
+    newId: () => 'fresh-id',
+  });
+  return { handle, receipts, mos };
+}
+
+const receiptText = Buffer.from(
+  'id:74565 sub:001 dlvrd:001 submit date:2511261000 done date:2511261001 stat:DELIVRD err:000 text:Hello',
+  'latin1',
+);
+
+describe('inbound handler', () => {
+  it('publishes a receipt with the id normalised per vendor format, then answers OK', async () => {
+    const t = setup();
+    const status = await t.handle(
+      createPdu({
+        command: 'deliver_sm',
+        esmClass: 0x04,
+        sourceAddr: '15550002',
+        destinationAddr: '15550001',
+        shortMessage: receiptText,
+      }),
+    );
+    expect(status).toBe(SmppStatus.ESME_ROK);
+    expect(t.receipts[0]).toMatchObject({
+      messageId: 'fresh-id',
+      vendorId: 'v1',
+      vendorMessageId: '74565',
+      vendorMessageKey: '12345', // decimal 74565 = hex 12345
+      stat: 'DELIVRD',
+      err: '000',
+    });
+  });
+
+  it('prefers receipted_message_id and message_state TLVs', async () => {
+    const t = setup();
+    await t.handle(
+      createPdu({
+        command: 'data_sm',
+        esmClass: 0x04,
+        tlvs: { receiptedMessageId: 'ABCDEF', messageState: 5 },
+      }),
+    );
+    expect(t.receipts[0]).toMatchObject({
+      vendorMessageId: 'ABCDEF',
+      vendorMessageKey: 'abcdef',
+      stat: 'UNDELIV',
+      messageState: 5,
+    });
+  });
+
+  it('answers a transient error when the publish is not confirmed, so the vendor resends', async () => {
+    const t = setup({ receipt: () => Promise.reject(new Error('nacked')) });
+    const status = await t.handle(
+      createPdu({ command: 'deliver_sm', esmClass: 0x04, shortMessage: receiptText }),
+    );
+    expect(status).toBe(SmppStatus.ESME_RX_T_APPN);
+  });
+
+  it('refuses permanently a receipt without any id', async () => {
+    const t = setup();
+    const status = await t.handle(
+      createPdu({ command: 'deliver_sm', esmClass: 0x04, shortMessage: Buffer.from('garbage') }),
+    );
+    expect(status).toBe(SmppStatus.ESME_RX_P_APPN);
+    expect(t.receipts).toHaveLength(0);
+  });
+
+  it('forwards an MO byte-exact with concat info from its UDH and its port TLVs', async () => {
+    const t = setup();
+    const body = Buffer.concat([
+      Buffer.from([0x05, 0x00, 0x03, 0x09, 0x02, 0x01]),
+      Buffer.from('Hi'),
+    ]);
+    await t.handle(
+      createPdu({
+        command: 'deliver_sm',
+        esmClass: 0x40,
+        sourceAddr: '15550009',
+        destinationAddr: '15550001',
+        dataCoding: 0,
+        shortMessage: body,
+        tlvs: { destinationPort: 2948, other: [{ tag: 0x1401, value: Buffer.from([1]) }] },
+      }),
+    );
+    expect(t.mos[0]).toMatchObject({
+      shortMessage: body.toString('base64'),
+      concat: { reference: 9, total: 2, sequence: 1, method: 'udh8' },
+      tlvs: [
+        { tag: 0x020b, value: Buffer.from([0x0b, 0x84]).toString('base64') },
+        { tag: 0x1401, value: 'AQ==' },
+      ],
+    });
+  });
+});

@@ -1,0 +1,166 @@
+import { describe, expect, it, vi } from 'vitest';
+import { SmppStatus } from '@smpp-gateway/contracts';
+import type { PduInit } from '@smpp-gateway/smpp';
+import {
+  NoBindError,
+  NotSentError,
+  SubmitDispatcher,
+  type Pacer,
+  type SubmitBind,
+  type SubmitSmResp,
+} from './submit.dispatcher.js';
+
+/** A bind whose responses the test decides, one PDU at a time. */
+class FakeBind implements SubmitBind {
+  readonly sent: { pdu: PduInit<'submit_sm'>; answer: (status: number, id?: string) => void }[] =
+    [];
+  usable = true;
+  constructor(
+    readonly key: string,
+    readonly windowSize: number,
+  ) {}
+  submit(pdu: PduInit<'submit_sm'>): Promise<SubmitSmResp> {
+    return new Promise((resolve) => {
+      this.sent.push({
+        pdu,
+        answer: (commandStatus, messageId = 'id') =>
+          resolve({
+            command: 'submit_sm_resp',
+            commandStatus,
+            sequenceNumber: 1,
+            tlvs: {},
+            messageId,
+          }),
+      });
+    });
+  }
+}
+
+const unlimited: Pacer = {
+  tryTake: () => true,
+  replenish: () => Promise.resolve(),
+  idle: () => undefined,
+};
+const pdu = (text: string): PduInit<'submit_sm'> => ({
+  command: 'submit_sm',
+  shortMessage: Buffer.from(text),
+});
+const textOf = (p: PduInit<'submit_sm'>) => (p.shortMessage as Buffer).toString();
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
+function dispatcher(
+  binds: FakeBind[],
+  extra: { bindWaitMs?: number; pacer?: Pacer; now?: () => number } = {},
+) {
+  return new SubmitDispatcher({
+    pacer: extra.pacer ?? unlimited,
+    binds: () => binds,
+    bindWaitMs: extra.bindWaitMs ?? 1_000,
+    throttlePauseMs: 20,
+    throttlePauseMaxMs: 80,
+    ...(extra.now ? { now: extra.now } : {}),
+  });
+}
+
+describe('SubmitDispatcher', () => {
+  it('respects each bind window and spreads load across binds', async () => {
+    const a = new FakeBind('a', 2);
+    const b = new FakeBind('b', 2);
+    const d = dispatcher([a, b]);
+    const results = ['1', '2', '3', '4', '5'].map((t) => d.submit(pdu(t), 1));
+    await tick();
+    expect(a.sent).toHaveLength(2);
+    expect(b.sent).toHaveLength(2);
+    expect(d.queued).toBe(1);
+    a.sent[0]!.answer(0, 'x1');
+    await tick();
+    expect(a.sent).toHaveLength(3);
+    expect(textOf(a.sent[2]!.pdu)).toBe('5');
+    expect((await results[0]!).messageId).toBe('x1');
+  });
+
+  it('resends a throttled PDU before later ones, after pausing that bind', async () => {
+    const a = new FakeBind('a', 1);
+    const d = dispatcher([a]);
+    const first = d.submit(pdu('first'), 1);
+    void d.submit(pdu('second'), 1);
+    await tick();
+    a.sent[0]!.answer(SmppStatus.ESME_RTHROTTLED);
+    await tick();
+    expect(a.sent).toHaveLength(1); // paused: nothing sent yet
+    await vi.waitFor(() => expect(a.sent).toHaveLength(2));
+    expect(a.sent.map((s) => textOf(s.pdu))).toEqual(['first', 'first']);
+    a.sent[1]!.answer(0, 'ok');
+    expect((await first).commandStatus).toBe(0);
+    await tick();
+    expect(textOf(a.sent[2]!.pdu)).toBe('second');
+  });
+
+  it('uses another bind while one is paused by throttling', async () => {
+    const a = new FakeBind('a', 1);
+    const b = new FakeBind('b', 1);
+    const d = dispatcher([a, b]);
+    void d.submit(pdu('1'), 1);
+    void d.submit(pdu('2'), 1);
+    await tick();
+    a.sent[0]!.answer(SmppStatus.ESME_RMSGQFUL);
+    await tick();
+    expect(a.sent).toHaveLength(1);
+    b.sent[0]!.answer(0);
+    await tick();
+    expect(textOf(b.sent[1]!.pdu)).toBe('1');
+  });
+
+  it('fails queued submits with NoBindError only when no bind is usable for bindWaitMs', async () => {
+    const a = new FakeBind('a', 1);
+    a.usable = false;
+    const d = dispatcher([a], { bindWaitMs: 30 });
+    await expect(d.submit(pdu('x'), 1)).rejects.toBeInstanceOf(NoBindError);
+  });
+
+  it('waits (no failure) while binds exist but their windows are full', async () => {
+    const a = new FakeBind('a', 1);
+    const d = dispatcher([a], { bindWaitMs: 10 });
+    void d.submit(pdu('1'), 1);
+    const second = d.submit(pdu('2'), 1);
+    await new Promise((r) => setTimeout(r, 30));
+    a.sent[0]!.answer(0);
+    await tick();
+    a.sent[1]!.answer(0, 'two');
+    expect((await second).messageId).toBe('two');
+  });
+
+  it('pays the pacer in segments, in order, before sending', async () => {
+    const a = new FakeBind('a', 10);
+    let tokens = 0;
+    const pacer: Pacer = {
+      tryTake: (n) => (tokens >= n ? ((tokens -= n), true) : false),
+      replenish: async () => {
+        await tick();
+        tokens += 3;
+      },
+      idle: () => undefined,
+    };
+    const d = dispatcher([a], { pacer });
+    void d.submit(pdu('two-seg'), 2);
+    void d.submit(pdu('three-seg'), 3);
+    await vi.waitFor(() => expect(a.sent).toHaveLength(2));
+    expect(a.sent.map((s) => textOf(s.pdu))).toEqual(['two-seg', 'three-seg']);
+    expect(tokens).toBe(1);
+  });
+
+  it('stop() rejects what was never sent with its disposition and lets in-flight finish', async () => {
+    const a = new FakeBind('a', 1);
+    const d = dispatcher([a]);
+    const inFlight = d.submit(pdu('1'), 1);
+    const queued = d.submit(pdu('2'), 1);
+    await tick();
+    d.stop('shutting down', 'requeue');
+    await expect(queued).rejects.toMatchObject({ name: 'NotSentError', disposition: 'requeue' });
+    await expect(d.submit(pdu('3'), 1)).rejects.toBeInstanceOf(NotSentError);
+    const idle = d.waitForIdle(1_000);
+    a.sent[0]!.answer(0, 'done');
+    expect((await inFlight).messageId).toBe('done');
+    expect(await idle).toBe(true);
+  });
+});

@@ -1,0 +1,340 @@
+// One vendor's outgoing submits in this pod: a FIFO that pays the pacer,
+// picks a bind with a free window slot, and resends throttled PDUs first.
+//
+// Order: items leave in arrival order. A PDU the vendor throttled goes back
+// in front of everything that arrived after it (its original position), and
+// its bind pauses; PDUs already in flight on other window slots cannot be
+// recalled, so order holds up to the window, as on any windowed SMPP link.
+import type { PduInit, PduOf } from '@smpp-gateway/smpp';
+import { isThrottleStatus } from '@smpp-gateway/contracts';
+
+export type SubmitSmResp = PduOf<'submit_sm_resp'>;
+
+/** One bound session able to transmit (transmitter or transceiver). */
+export interface SubmitBind {
+  /** Stable within the pool, for logs and per-bind state. */
+  readonly key: string;
+  readonly windowSize: number;
+  /** Bound, transmit-capable, not being retired. */
+  readonly usable: boolean;
+  submit(pdu: PduInit<'submit_sm'>): Promise<SubmitSmResp>;
+}
+
+/** Source of pacing tokens (segments) shared by every pod; see vendor-pacer.ts. */
+export interface Pacer {
+  /** Takes n tokens from what this pod already holds; false = not enough. */
+  tryTake(n: number): boolean;
+  /** Resolves once at least n tokens are held locally (waiting for the bucket as needed). */
+  replenish(n: number): Promise<void>;
+  /** Traffic stopped: give up locally banked tokens so a later burst stays within the rate. */
+  idle(): void;
+}
+
+export interface DispatcherObserver {
+  throttled?(bindKey: string, commandStatus: number, pauseMs: number): void;
+  responded?(commandStatus: number, latencyMs: number): void;
+  /** A bind refused work while paused or full; for debugging only. */
+  pacerError?(err: unknown): void;
+}
+
+export interface DispatcherOptions {
+  readonly pacer: Pacer;
+  readonly binds: () => readonly SubmitBind[];
+  /** Without any usable bind, a queued submit fails after this long. */
+  readonly bindWaitMs: number;
+  /** First pause of a throttled bind; doubles per consecutive throttle up to the max. */
+  readonly throttlePauseMs: number;
+  readonly throttlePauseMaxMs: number;
+  readonly observer?: DispatcherObserver;
+  readonly now?: () => number;
+}
+
+/** No bind came up within bindWaitMs: the vendor is unreachable from this pod. */
+export class NoBindError extends Error {
+  override readonly name = 'NoBindError';
+}
+
+/**
+ * What to do with submits the vendor never saw when its dispatcher stops:
+ * `requeue` (this pod is shutting down: another pod or a restart sends them)
+ * or `hand-back` (the vendor was removed: the router picks another).
+ */
+export type NotSentDisposition = 'requeue' | 'hand-back';
+
+/** The dispatcher stopped before this PDU was sent: the vendor never saw it. */
+export class NotSentError extends Error {
+  override readonly name = 'NotSentError';
+  constructor(
+    message: string,
+    readonly disposition: NotSentDisposition,
+  ) {
+    super(message);
+  }
+}
+
+interface Item {
+  readonly seq: number;
+  readonly pdu: PduInit<'submit_sm'>;
+  readonly segments: number;
+  readonly enqueuedAt: number;
+  paid: boolean;
+  readonly resolve: (resp: SubmitSmResp) => void;
+  readonly reject: (err: Error) => void;
+}
+
+interface BindState {
+  inFlight: number;
+  pausedUntil: number;
+  throttleStreak: number;
+}
+
+export class SubmitDispatcher {
+  private readonly queue: Item[] = [];
+  private readonly state = new Map<string, BindState>();
+  private nextSeq = 0;
+  private replenishing = false;
+  private wakeTimer: NodeJS.Timeout | undefined;
+  private wakeAt = Infinity;
+  private stopped: { reason: string; disposition: NotSentDisposition } | undefined;
+  private inFlightTotal = 0;
+  private idleWaiters: (() => void)[] = [];
+  private readonly now: () => number;
+
+  constructor(private readonly options: DispatcherOptions) {
+    this.now = options.now ?? (() => performance.now());
+  }
+
+  /** Queued (not yet sent) submits. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  /** Submits written to a bind and awaiting their response. */
+  get inFlight(): number {
+    return this.inFlightTotal;
+  }
+
+  /**
+   * Resolves with the vendor's final answer for this PDU (any command_status
+   * but a throttle, which is resent here); rejects with NoBindError,
+   * NotSentError, or the session's error (timeout, connection closed,
+   * generic_nack) for a PDU that was written.
+   */
+  submit(pdu: PduInit<'submit_sm'>, segments: number): Promise<SubmitSmResp> {
+    if (this.stopped !== undefined) {
+      return Promise.reject(new NotSentError(this.stopped.reason, this.stopped.disposition));
+    }
+    return new Promise<SubmitSmResp>((resolve, reject) => {
+      this.queue.push({
+        seq: this.nextSeq++,
+        pdu,
+        segments,
+        enqueuedAt: this.now(),
+        paid: false,
+        resolve,
+        reject,
+      });
+      this.pump();
+    });
+  }
+
+  /** Something changed (a bind came up, a window slot freed): try to send. */
+  readonly wake = (): void => {
+    this.pump();
+  };
+
+  /** Rejects every queued submit (and later ones) with NotSentError; in-flight ones complete. */
+  stop(reason: string, disposition: NotSentDisposition): void {
+    this.stopped ??= { reason, disposition };
+    clearTimeout(this.wakeTimer);
+    this.wakeAt = Infinity;
+    const { reason: why, disposition: what } = this.stopped;
+    for (const item of this.queue.splice(0)) item.reject(new NotSentError(why, what));
+    this.checkIdle();
+  }
+
+  /** Resolves true when nothing is queued or in flight, false after timeoutMs. */
+  waitForIdle(timeoutMs: number): Promise<boolean> {
+    if (this.isIdle()) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        this.idleWaiters = this.idleWaiters.filter((w) => w !== done);
+        resolve(false);
+      }, timeoutMs);
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      this.idleWaiters.push(done);
+    });
+  }
+
+  private isIdle(): boolean {
+    return this.queue.length === 0 && this.inFlightTotal === 0;
+  }
+
+  private checkIdle(): void {
+    if (!this.isIdle()) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  private bindState(key: string): BindState {
+    let s = this.state.get(key);
+    if (!s) {
+      s = { inFlight: 0, pausedUntil: 0, throttleStreak: 0 };
+      this.state.set(key, s);
+    }
+    return s;
+  }
+
+  private pump(): void {
+    if (this.stopped !== undefined) return;
+    while (this.queue.length > 0) {
+      const head = this.queue[0] as Item;
+      if (!head.paid) {
+        if (!this.options.pacer.tryTake(head.segments)) {
+          this.replenish(head.segments);
+          return;
+        }
+        head.paid = true;
+      }
+      const now = this.now();
+      const pick = this.pickBind(now);
+      if (pick.bind === undefined) {
+        if (pick.usable === 0) this.failStale(now);
+        // Woken by a response, a bind coming up, or the earliest pause ending.
+        this.scheduleWake(pick.pausedUntil, now);
+        return;
+      }
+      this.queue.shift();
+      this.send(pick.bind, head);
+    }
+    this.options.pacer.idle();
+    this.checkIdle();
+  }
+
+  private pickBind(now: number): {
+    bind: SubmitBind | undefined;
+    usable: number;
+    pausedUntil: number;
+  } {
+    let best: SubmitBind | undefined;
+    let bestLoad = Infinity;
+    let usable = 0;
+    let pausedUntil = Infinity;
+    for (const bind of this.options.binds()) {
+      if (!bind.usable) continue;
+      usable += 1;
+      const s = this.bindState(bind.key);
+      if (s.pausedUntil > now) {
+        pausedUntil = Math.min(pausedUntil, s.pausedUntil);
+        continue;
+      }
+      if (s.inFlight >= bind.windowSize) continue;
+      // Least-loaded bind first: spreads the window evenly across binds.
+      const load = s.inFlight / bind.windowSize;
+      if (load < bestLoad) {
+        best = bind;
+        bestLoad = load;
+      }
+    }
+    return { bind: best, usable, pausedUntil };
+  }
+
+  private failStale(now: number): void {
+    const limit = now - this.options.bindWaitMs;
+    let oldest = Infinity;
+    for (let i = 0; i < this.queue.length;) {
+      const item = this.queue[i] as Item;
+      if (item.enqueuedAt <= limit) {
+        this.queue.splice(i, 1);
+        item.reject(new NoBindError(`no bind to the vendor within ${this.options.bindWaitMs} ms`));
+      } else {
+        oldest = Math.min(oldest, item.enqueuedAt);
+        i += 1;
+      }
+    }
+    if (oldest !== Infinity) this.scheduleWake(oldest + this.options.bindWaitMs, now);
+    this.checkIdle();
+  }
+
+  private scheduleWake(at: number, now: number): void {
+    if (at === Infinity || at >= this.wakeAt) return;
+    clearTimeout(this.wakeTimer);
+    this.wakeAt = at;
+    this.wakeTimer = setTimeout(
+      () => {
+        this.wakeAt = Infinity;
+        this.pump();
+      },
+      Math.max(1, Math.ceil(at - now)),
+    );
+  }
+
+  private replenish(segments: number): void {
+    if (this.replenishing) return;
+    this.replenishing = true;
+    this.options.pacer.replenish(segments).then(
+      () => {
+        this.replenishing = false;
+        this.pump();
+      },
+      (err: unknown) => {
+        // The pacer degrades by itself; a rejection here is a bug. Try again shortly.
+        this.options.observer?.pacerError?.(err);
+        setTimeout(() => {
+          this.replenishing = false;
+          this.pump();
+        }, 100);
+      },
+    );
+  }
+
+  private send(bind: SubmitBind, item: Item): void {
+    const s = this.bindState(bind.key);
+    s.inFlight += 1;
+    this.inFlightTotal += 1;
+    const started = this.now();
+    bind.submit(item.pdu).then(
+      (resp) => {
+        this.release(s);
+        this.options.observer?.responded?.(resp.commandStatus, this.now() - started);
+        if (isThrottleStatus(resp.commandStatus) && this.stopped === undefined) {
+          this.onThrottled(bind, s, item, resp.commandStatus);
+        } else {
+          s.throttleStreak = 0;
+          item.resolve(resp);
+        }
+        this.pump();
+        this.checkIdle();
+      },
+      (err: unknown) => {
+        this.release(s);
+        item.reject(err instanceof Error ? err : new Error(String(err)));
+        this.pump();
+        this.checkIdle();
+      },
+    );
+  }
+
+  private release(s: BindState): void {
+    s.inFlight -= 1;
+    this.inFlightTotal -= 1;
+  }
+
+  private onThrottled(bind: SubmitBind, s: BindState, item: Item, commandStatus: number): void {
+    s.throttleStreak += 1;
+    const pauseMs = Math.min(
+      this.options.throttlePauseMaxMs,
+      this.options.throttlePauseMs * 2 ** (s.throttleStreak - 1),
+    );
+    s.pausedUntil = Math.max(s.pausedUntil, this.now() + pauseMs);
+    this.options.observer?.throttled?.(bind.key, commandStatus, pauseMs);
+    // Back to its original place: before everything that arrived after it.
+    let index = 0;
+    while (index < this.queue.length && (this.queue[index] as Item).seq < item.seq) index += 1;
+    this.queue.splice(index, 0, item);
+  }
+}

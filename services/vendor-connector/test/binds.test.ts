@@ -1,0 +1,144 @@
+// Bind pools, the global bind budget across connector instances, reconnects,
+// and live vendor reloads, against the bundled simulator over real TCP.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { QUEUES } from '@smpp-gateway/contracts';
+import { getVendorById, updateVendor } from '@smpp-gateway/db';
+import { connectorKeys } from '../src/adapters/redis-keys.js';
+import { about, createHarness, eventually, routed, type Harness } from './support/harness.js';
+
+let h: Harness;
+
+beforeAll(async () => {
+  h = await createHarness();
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+const activeBinds = (sim: { accounts(): { activeBinds: number }[] }) =>
+  sim.accounts().reduce((n, a) => n + a.activeBinds, 0);
+
+describe('bind pools', () => {
+  it(
+    'two connectors share a global budget of 4 binds and never exceed it',
+    { timeout: 40_000 },
+    async () => {
+      const sim = await h.simulator();
+      const vendor = await h.vendor(sim, { maxBinds: 4 });
+      const a = await h.connector();
+      // The simulator counts a bind from its authorisation, the pool from bind_resp: wait for both.
+      await eventually(
+        () => activeBinds(sim) === 4 && a.manager.vendor(vendor.id)?.snapshot().bound === 4,
+        10_000,
+        'first connector holds 4 binds',
+      );
+
+      let peak = 0;
+      const sampler = setInterval(() => (peak = Math.max(peak, activeBinds(sim))), 5);
+      const b = await h.connector();
+      await eventually(
+        () =>
+          a.manager.vendor(vendor.id)?.snapshot().bound === 2 &&
+          b.manager.vendor(vendor.id)?.snapshot().bound === 2,
+        15_000,
+        'rebalanced to 2 + 2',
+      );
+      await new Promise((r) => setTimeout(r, 1_000));
+      clearInterval(sampler);
+      expect(peak).toBeLessThanOrEqual(4);
+      expect(activeBinds(sim)).toBe(4);
+      expect(await a.leases.count(vendor.id)).toBe(4);
+
+      // Both pods send (each consumes the vendor queue), nothing is lost.
+      const events = await h.collect(QUEUES.events);
+      const messages = Array.from({ length: 40 }, () => routed(vendor.id));
+      for (const m of messages) h.publishRouted(m);
+      expect(await events.waitFor(40, about(messages))).toHaveLength(40);
+
+      // Status for the admin API: binds per pod in Redis, 'connected' in PostgreSQL.
+      await eventually(
+        async () => (await getVendorById(h.db, vendor.id))?.status === 'connected',
+        5_000,
+        'pg status',
+      );
+      const status = JSON.parse((await h.redis.get(connectorKeys.status(vendor.id))) ?? '{}') as {
+        binds: number;
+        pods: Record<string, { binds: number }>;
+      };
+      expect(status.binds).toBe(4);
+      expect(Object.values(status.pods).map((p) => p.binds)).toEqual([2, 2]);
+
+      // One pod stops: it unbinds and the other takes the whole budget again.
+      await b.stop();
+      h.connectors.splice(h.connectors.indexOf(b), 1);
+      await eventually(
+        () => a.manager.vendor(vendor.id)?.snapshot().bound === 4,
+        15_000,
+        'back to 4 on one pod',
+      );
+      expect(activeBinds(sim)).toBe(4);
+      await a.stop();
+      h.connectors.splice(h.connectors.indexOf(a), 1);
+      await eventually(() => activeBinds(sim) === 0, 5_000, 'simulator saw every unbind');
+      expect(await h.redis.zcard(connectorKeys.leases(vendor.id))).toBe(0);
+    },
+  );
+
+  it(
+    'reconnects after the simulator drops and refuses binds, within 1 s of it accepting again',
+    { timeout: 40_000 },
+    async () => {
+      const sim = await h.simulator();
+      const vendor = await h.vendor(sim, { maxBinds: 2 });
+      const c = await h.connector({ RECONNECT_ALERT_AFTER: '3' });
+      const runtime = () => c.manager.vendor(vendor.id);
+      await eventually(() => runtime()?.snapshot().bound === 2, 10_000, 'bound');
+
+      const refuseMs = 4_000;
+      sim.setFaults({ refuseBindsMs: refuseMs, dropConnections: true });
+      const refusedUntil = performance.now() + refuseMs;
+      await eventually(() => runtime()?.snapshot().bound === 0, 5_000, 'binds dropped');
+      await eventually(() => (runtime()?.snapshot().bound ?? 0) > 0, 15_000, 'first bind back');
+      const firstBack = performance.now() - refusedUntil;
+      await eventually(() => runtime()?.snapshot().bound === 2, 5_000, 'all binds back');
+      const allBack = performance.now() - refusedUntil;
+      console.log(
+        `reconnect: first bind ${firstBack.toFixed(0)} ms, all binds ${allBack.toFixed(0)} ms after the vendor accepted again`,
+      );
+      expect(firstBack).toBeLessThan(1_500);
+      const alerts = await c.registry.getSingleMetric('smpp_client_reconnect_alerts_total')!.get();
+      expect(alerts.values.find((v) => v.labels.vendor_id === vendor.id)?.value).toBe(1);
+
+      // Messages flow again.
+      const events = await h.collect(QUEUES.events);
+      const m = routed(vendor.id);
+      h.publishRouted(m);
+      await events.waitFor(1, about([m]));
+    },
+  );
+
+  it('reload adds, rebinds and removes a vendor live', { timeout: 40_000 }, async () => {
+    const sim = await h.simulator();
+    const vendor = await h.vendor(sim, { maxBinds: 1 });
+    h.control({ type: 'reload-vendors' });
+    await eventually(() => activeBinds(sim) === 1, 10_000, 'vendor added and bound');
+
+    // A change of a session setting: the vendor is rebound with the new budget.
+    await updateVendor(h.db, vendor.id, { maxBinds: 3 });
+    h.control({ type: 'reload-vendors' });
+    await eventually(() => activeBinds(sim) === 3, 10_000, 'rebound with 3');
+
+    // Messages queued for it are sent, then it is deactivated: drained and unbound.
+    const events = await h.collect(QUEUES.events);
+    const messages = Array.from({ length: 10 }, () => routed(vendor.id));
+    for (const m of messages) h.publishRouted(m);
+    await events.waitFor(10, about(messages));
+    await updateVendor(h.db, vendor.id, { isActive: false });
+    h.control({ type: 'reload-vendors' });
+    await eventually(
+      () => activeBinds(sim) === 0 && h.connectors.every((c) => !c.manager.vendor(vendor.id)),
+      10_000,
+      'vendor removed',
+    );
+  });
+});
