@@ -1,0 +1,137 @@
+// submit_sm / data_sm intake: validate → rate limit (segments) → our id →
+// publish MtSubmitted and wait for the broker's confirm → answer. The answer
+// is ESME_ROK only after the confirm: a message we could lose is never
+// acknowledged. Ports are injected; no I/O is imported here.
+import { SmppStatus, type ContractInput } from '@smpp-gateway/contracts';
+import type { AddressRules } from '../domain/address.normalizer.js';
+import { validateSubmit, type SubmitInput } from './submit.validator.js';
+
+/** What a publish came to, as far as the answer to the customer is concerned. */
+export type PublishOutcome =
+  | 'confirmed'
+  /** Not connected to the broker: nothing was sent, the customer should retry (ESME_RMSGQFUL). */
+  | 'unavailable'
+  /** Nacked, unroutable, timed out or the channel died: unknown fate, answer ESME_RSYSERR. */
+  | 'failed';
+
+export interface SubmitAccount {
+  readonly customerId: string;
+  readonly systemId: string;
+  /** Segments per second. */
+  readonly throughput: number;
+  readonly addressRules: AddressRules;
+}
+
+export interface AcceptedState {
+  readonly messageId: string;
+  readonly customerId: string;
+  readonly systemId: string;
+  readonly source: { addr: string; ton: number; npi: number };
+  readonly destination: { addr: string; ton: number; npi: number };
+  readonly registeredDelivery: number;
+  readonly dataCoding: number;
+  readonly segments: number;
+  readonly acceptedAt: string;
+}
+
+export interface SubmitPorts {
+  /** Resolves true when `segments` fit the customer's rate, false when over (throttle). */
+  acquire(customerId: string, throughput: number, segments: number): Promise<boolean>;
+  publish(message: ContractInput<'MtSubmitted'>): Promise<PublishOutcome>;
+  /** Fire-and-forget: the state record is a cache, its failure must not fail the submit. */
+  recordAccepted(state: AcceptedState): void;
+  nextMessageId(): string;
+  now(): Date;
+}
+
+export type SubmitStatusLabel = 'ok' | 'invalid' | 'throttled' | 'queue_full' | 'system_error';
+
+export interface SubmitResult {
+  readonly commandStatus: number;
+  readonly messageId?: string;
+  readonly label: SubmitStatusLabel;
+  readonly segments: number;
+  /** Why it was refused, for debug logs. */
+  readonly reason?: string;
+}
+
+export async function handleSubmit(
+  input: SubmitInput,
+  account: SubmitAccount,
+  ports: SubmitPorts,
+): Promise<SubmitResult> {
+  const valid = validateSubmit(input, account.addressRules);
+  if (!valid.ok) {
+    return { commandStatus: valid.status, label: 'invalid', segments: 0, reason: valid.reason };
+  }
+  const allowed = await ports.acquire(account.customerId, account.throughput, valid.segments);
+  if (!allowed) {
+    return {
+      commandStatus: SmppStatus.ESME_RTHROTTLED,
+      label: 'throttled',
+      segments: valid.segments,
+      reason: 'customer rate limit',
+    };
+  }
+  const messageId = ports.nextMessageId();
+  const now = ports.now().toISOString();
+  const payload = input.tlvs.messagePayload;
+  const outcome = await ports.publish({
+    v: 1,
+    messageId,
+    occurredAt: now,
+    customerId: account.customerId,
+    systemId: account.systemId,
+    source: valid.source,
+    destination: valid.destination,
+    serviceType: input.serviceType,
+    esmClass: input.esmClass,
+    protocolId: input.protocolId,
+    priority: input.priorityFlag,
+    registeredDelivery: input.registeredDelivery,
+    dataCoding: input.dataCoding,
+    scheduleDeliveryTime: input.scheduleDeliveryTime,
+    validityPeriod: input.validityPeriod,
+    shortMessage: input.shortMessage.toString('base64'),
+    ...(payload !== undefined ? { messagePayload: payload.toString('base64') } : {}),
+    ...(valid.concat ? { concat: valid.concat } : {}),
+    segments: valid.segments,
+    tlvs: valid.tlvs,
+    acceptedAt: now,
+    attempts: [],
+  });
+  switch (outcome) {
+    case 'confirmed':
+      ports.recordAccepted({
+        messageId,
+        customerId: account.customerId,
+        systemId: account.systemId,
+        source: valid.source,
+        destination: valid.destination,
+        registeredDelivery: input.registeredDelivery,
+        dataCoding: input.dataCoding,
+        segments: valid.segments,
+        acceptedAt: now,
+      });
+      return {
+        commandStatus: SmppStatus.ESME_ROK,
+        messageId,
+        label: 'ok',
+        segments: valid.segments,
+      };
+    case 'unavailable':
+      return {
+        commandStatus: SmppStatus.ESME_RMSGQFUL,
+        label: 'queue_full',
+        segments: valid.segments,
+        reason: 'broker unavailable',
+      };
+    case 'failed':
+      return {
+        commandStatus: SmppStatus.ESME_RSYSERR,
+        label: 'system_error',
+        segments: valid.segments,
+        reason: 'publish not confirmed',
+      };
+  }
+}

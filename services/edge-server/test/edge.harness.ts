@@ -1,0 +1,263 @@
+// Shared set-up for the integration tests: an isolated PG/Redis/RabbitMQ
+// environment, a migrated database with test customers, and an in-process
+// edge-server listening on ephemeral ports.
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import {
+  createCustomer,
+  createDatabase,
+  migrateToLatest,
+  type Customer,
+  type NewCustomer,
+} from '@smpp-gateway/db';
+import { silentLogger } from '@smpp-gateway/runtime';
+import {
+  connectSmpp,
+  type BindType,
+  type ConnectSmppOptions,
+  type SmppSession,
+} from '@smpp-gateway/smpp';
+import { createTestEnv, type TestEnv } from '@smpp-gateway/testkit';
+import amqp from 'amqplib';
+import { startEdgeServer, type EdgeServer } from '../src/app.js';
+import { loadConfig, type EdgeConfig } from '../src/config.js';
+
+const execFileAsync = promisify(execFile);
+
+export interface Harness {
+  readonly env: TestEnv;
+  readonly customers: Record<string, Customer>;
+  edge: EdgeServer;
+  config: EdgeConfig;
+  connect(
+    systemId: string,
+    password: string,
+    bindType?: BindType,
+    extra?: Partial<ConnectSmppOptions>,
+  ): Promise<SmppSession>;
+  destroy(): Promise<void>;
+}
+
+export async function setUpDatabase(
+  env: TestEnv,
+  customers: Record<string, NewCustomer>,
+): Promise<Record<string, Customer>> {
+  const db = createDatabase(env.db.url);
+  try {
+    await migrateToLatest(db);
+    const created: Record<string, Customer> = {};
+    for (const [key, input] of Object.entries(customers))
+      created[key] = await createCustomer(db, input);
+    return created;
+  } finally {
+    await db.destroy();
+  }
+}
+
+export function edgeConfig(env: TestEnv, extra: Record<string, string> = {}): EdgeConfig {
+  return loadConfig({
+    DATABASE_URL: env.db.url,
+    REDIS_URL: env.redis.url,
+    REDIS_KEY_PREFIX: env.redis.keyPrefix,
+    AMQP_URL: env.amqp.url,
+    AMQP_QUEUE_TYPE: 'classic',
+    METRICS_PORT: '0',
+    METRICS_HOST: '127.0.0.1',
+    SMPP_PORT: '0',
+    SMPP_TLS_PORT: '0',
+    SMPP_HOST: '127.0.0.1',
+    INSTANCE_ID: `edge-test-${process.pid}`,
+    BIND_TIMEOUT_MS: '1000',
+    AMQP_CONFIRM_TIMEOUT_MS: '2000',
+    DELIVERY_RETRY_DELAY_MS: '200',
+    LOG_LEVEL: 'error',
+    ...extra,
+  });
+}
+
+export async function startHarness(
+  customers: Record<string, NewCustomer>,
+  extraConfig: Record<string, string> = {},
+): Promise<Harness> {
+  const env = await createTestEnv();
+  const created = await setUpDatabase(env, customers);
+  const config = edgeConfig(env, extraConfig);
+  const edge = await startEdgeServer(config, { logger: silentLogger });
+  const open: SmppSession[] = [];
+  const harness: Harness = {
+    env,
+    customers: created,
+    edge,
+    config,
+    connect: async (systemId, password, bindType = 'transceiver', extra = {}) => {
+      const session = await connectSmpp({
+        host: '127.0.0.1',
+        port: harness.edge.smppPort,
+        bindType,
+        systemId,
+        password,
+        responseTimeoutMs: 5_000,
+        enquireLinkIntervalMs: 0,
+        ...extra,
+      });
+      open.push(session);
+      return session;
+    },
+    destroy: async () => {
+      await Promise.all(open.map((s) => s.close().catch(() => undefined)));
+      await harness.edge.stop();
+      await env.destroy();
+    },
+  };
+  return harness;
+}
+
+/** Waits until `probe` returns a value other than undefined, or fails after `timeoutMs`. */
+export async function eventually<T>(
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 10_000,
+  stepMs = 50,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, stepMs));
+  }
+}
+
+/** One message from a queue of the test vhost (basic.get), acked; undefined when empty. */
+export async function getOne(url: string, queue: string): Promise<amqp.GetMessage | undefined> {
+  const connection = await amqp.connect(url);
+  try {
+    const channel = await connection.createChannel();
+    const message = await channel.get(queue, { noAck: true });
+    return message === false ? undefined : message;
+  } finally {
+    await connection.close();
+  }
+}
+
+export async function queueDepth(url: string, queue: string): Promise<number> {
+  const connection = await amqp.connect(url);
+  try {
+    const channel = await connection.createChannel();
+    return (await channel.checkQueue(queue)).messageCount;
+  } finally {
+    await connection.close();
+  }
+}
+
+/** Self-signed certificate for `names` (first is the CN) into `<dir>/<entry>/tls.{crt,key}` (entry '.' = dir itself). */
+export async function writeCertificate(
+  dir: string,
+  entry: string,
+  names: readonly string[],
+): Promise<void> {
+  const target = entry === '.' ? dir : join(dir, entry);
+  await mkdir(target, { recursive: true });
+  const san = names.map((n) => `DNS:${n}`).join(',');
+  await execFileAsync('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    join(target, 'tls.key'),
+    '-out',
+    join(target, 'tls.crt'),
+    '-days',
+    '2',
+    '-subj',
+    `/CN=${names[0] ?? 'localhost'}`,
+    '-addext',
+    `subjectAltName=${san}`,
+  ]);
+}
+
+export async function tempDir(prefix: string): Promise<string> {
+  return mkdtemp(join(tmpdir(), prefix));
+}
+
+export { writeFile };
+
+/** A free TCP port on 127.0.0.1 (listen on 0, read it, close). */
+export async function freePort(): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * A TCP proxy in front of RabbitMQ that a test can cut ("broker stopped"),
+ * black-hole (connections stay, nothing comes back: confirms go missing) and
+ * restore, without touching the shared broker other tests use.
+ */
+export class BrokerProxy {
+  private readonly server: net.Server;
+  private readonly pairs = new Set<[net.Socket, net.Socket]>();
+  private blackholed = false;
+  port = 0;
+
+  constructor(private readonly target: { host: string; port: number }) {
+    this.server = net.createServer((client) => this.accept(client));
+  }
+
+  async start(port = 0): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, '127.0.0.1', () => resolve());
+    });
+    this.port = (this.server.address() as net.AddressInfo).port;
+    return this.port;
+  }
+
+  /** Refuse new connections and cut the live ones. */
+  async cut(): Promise<void> {
+    for (const [a, b] of this.pairs) {
+      a.destroy();
+      b.destroy();
+    }
+    this.pairs.clear();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  blackhole(on: boolean): void {
+    this.blackholed = on;
+  }
+
+  async restore(): Promise<void> {
+    this.blackholed = false;
+    await this.start(this.port);
+  }
+
+  private accept(client: net.Socket): void {
+    const upstream = net.connect(this.target);
+    const pair: [net.Socket, net.Socket] = [client, upstream];
+    this.pairs.add(pair);
+    client.on('data', (chunk) => upstream.write(chunk));
+    upstream.on('data', (chunk) => {
+      if (!this.blackholed) client.write(chunk);
+    });
+    const close = () => {
+      client.destroy();
+      upstream.destroy();
+      this.pairs.delete(pair);
+    };
+    client.on('error', close).on('close', close);
+    upstream.on('error', close).on('close', close);
+  }
+}
