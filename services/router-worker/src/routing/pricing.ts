@@ -17,7 +17,10 @@ export class RateBook {
 
   constructor(rates: readonly Rate[]) {
     for (const rate of rates) {
-      const owner = RateBook.ownerKey(rate.kind, rate.kind === 'customer' ? rate.pricePlan : rate.vendorId);
+      const owner = RateBook.ownerKey(
+        rate.kind,
+        rate.kind === 'customer' ? rate.pricePlan : rate.vendorId,
+      );
       const list = this.byOwner.get(owner) ?? [];
       list.push(rate);
       this.byOwner.set(owner, list);

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { affinityKeyFor, rankCandidates, selectRoute, type RouteRequest, type RouteRule } from './route-selection.js';
+import {
+  affinityKeyFor,
+  rankCandidates,
+  selectRoute,
+  type RouteRequest,
+  type RouteRule,
+} from './route-selection.js';
 
 function rule(partial: Partial<RouteRule> & Pick<RouteRule, 'id' | 'vendorId'>): RouteRule {
   return {
@@ -25,8 +31,11 @@ const req = (over: Partial<RouteRequest> = {}): RouteRequest => ({
 });
 
 const noCost = () => undefined;
-const vendorsOf = (rules: RouteRule[], r: RouteRequest, cost: (v: string) => number | undefined = noCost) =>
-  rankCandidates(rules, r, cost).map((c) => c.vendorId);
+const vendorsOf = (
+  rules: RouteRule[],
+  r: RouteRequest,
+  cost: (v: string) => number | undefined = noCost,
+) => rankCandidates(rules, r, cost).map((c) => c.vendorId);
 
 describe('rankCandidates', () => {
   it('longest destination prefix wins over priority', () => {
@@ -97,7 +106,12 @@ describe('rankCandidates', () => {
 
   it('equal vendors: same affinity key, same order; keys spread over vendors', () => {
     const rules = [rule({ id: 'a', vendorId: 'v1' }), rule({ id: 'b', vendorId: 'v2' })];
-    const key = affinityKeyFor({ messageId: 'x', source: '1', destination: '2', concatReference: 77 });
+    const key = affinityKeyFor({
+      messageId: 'x',
+      source: '1',
+      destination: '2',
+      concatReference: 77,
+    });
     const first = vendorsOf(rules, req({ affinityKey: key }));
     for (let i = 0; i < 5; i++) expect(vendorsOf(rules, req({ affinityKey: key }))).toEqual(first);
     const firsts = new Set(
@@ -134,7 +148,11 @@ describe('selectRoute (failover)', () => {
   });
 
   it('affinity key: parts share one, single messages use their id', () => {
-    expect(affinityKeyFor({ messageId: 'm', source: 's', destination: 'd', concatReference: undefined })).toBe('m');
-    expect(affinityKeyFor({ messageId: 'm', source: 's', destination: 'd', concatReference: 9 })).toBe('s|d|9');
+    expect(
+      affinityKeyFor({ messageId: 'm', source: 's', destination: 'd', concatReference: undefined }),
+    ).toBe('m');
+    expect(
+      affinityKeyFor({ messageId: 'm', source: 's', destination: 'd', concatReference: 9 }),
+    ).toBe('s|d|9');
   });
 });

@@ -46,7 +46,11 @@ export interface RouteCandidate {
 }
 
 export type RouteDecision =
-  | { readonly ok: true; readonly candidate: RouteCandidate; readonly fallbacks: readonly RouteCandidate[] }
+  | {
+      readonly ok: true;
+      readonly candidate: RouteCandidate;
+      readonly fallbacks: readonly RouteCandidate[];
+    }
   | { readonly ok: false; readonly reason: 'no_route' | 'vendors_exhausted' };
 
 function matches(rule: RouteRule, req: RouteRequest): boolean {
@@ -101,7 +105,11 @@ export function rankCandidates(
   for (const entry of ranked) {
     if (seen.has(entry.rule.vendorId)) continue;
     seen.add(entry.rule.vendorId);
-    candidates.push({ rule: entry.rule, vendorId: entry.rule.vendorId, costPerSegmentMicros: entry.cost });
+    candidates.push({
+      rule: entry.rule,
+      vendorId: entry.rule.vendorId,
+      costPerSegmentMicros: entry.cost,
+    });
   }
   return candidates;
 }

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { checkTenDlcCampaign, decideCap, requiresTenDlc, type Campaign } from './tendlc.js';
+import {
+  capWindows,
+  checkTenDlcCampaign,
+  decideCap,
+  fitsCapsAlone,
+  requiresTenDlc,
+  type Campaign,
+} from './tendlc.js';
 
 const campaign = (over: Partial<Campaign> = {}): Campaign => ({
   id: 'c1',
@@ -25,7 +32,10 @@ describe('requiresTenDlc', () => {
 
 describe('checkTenDlcCampaign', () => {
   it('accepts exactly one active campaign', () => {
-    expect(checkTenDlcCampaign('15125550100', [campaign()])).toEqual({ ok: true, campaign: campaign() });
+    expect(checkTenDlcCampaign('15125550100', [campaign()])).toEqual({
+      ok: true,
+      campaign: campaign(),
+    });
   });
   it.each([
     [[], 'no_campaign'],
@@ -52,5 +62,33 @@ describe('decideCap', () => {
     const decision = decideCap(campaign(), used, segments);
     expect(decision.allow).toBe(allow);
     if (!decision.allow) expect(decision.cap).toBe(cap);
+  });
+});
+
+describe('fitsCapsAlone', () => {
+  it.each([
+    [1, true, undefined],
+    [60, true, undefined],
+    [61, false, 'campaign_tpm'],
+  ] as const)('%d segments against tpm 60 → allow %s', (segments, allow, cap) => {
+    const decision = fitsCapsAlone(campaign(), segments);
+    expect(decision.allow).toBe(allow);
+    if (!decision.allow) expect(decision.cap).toBe(cap);
+  });
+  it('a brand cap smaller than the message rejects on the daily cap', () => {
+    expect(fitsCapsAlone(campaign({ brandDailyCap: 2 }), 3)).toEqual({
+      allow: false,
+      cap: 'brand_daily',
+    });
+  });
+});
+
+describe('capWindows', () => {
+  it.each([
+    ['2025-01-31T23:59:59.999Z', 28_972_799, '20250131'],
+    ['2025-02-01T00:00:00.000Z', 28_972_800, '20250201'],
+    ['1970-01-01T00:01:00.000Z', 1, '19700101'],
+  ] as const)('%s → minute %d, day %s (UTC)', (iso, epochMinute, utcDay) => {
+    expect(capWindows(new Date(iso))).toEqual({ epochMinute, utcDay });
   });
 });

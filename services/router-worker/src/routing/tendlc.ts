@@ -17,7 +17,11 @@ export interface Campaign {
   readonly brandDailyCap: number;
 }
 
-export function requiresTenDlc(sourceType: SourceType, source: string, destination: string): boolean {
+export function requiresTenDlc(
+  sourceType: SourceType,
+  source: string,
+  destination: string,
+): boolean {
   return sourceType === '10dlc' && isUsNumber(source) && isUsNumber(destination);
 }
 
@@ -65,4 +69,23 @@ export function decideCap(
   if (used.minute + segments > campaign.tpm) return { allow: false, cap: 'campaign_tpm' };
   if (used.day + segments > campaign.brandDailyCap) return { allow: false, cap: 'brand_daily' };
   return { allow: true };
+}
+
+/**
+ * A message bigger than a cap on its own would be deferred forever (the
+ * window never empties enough), so it is rejected instead of deferred.
+ */
+export function fitsCapsAlone(campaign: Campaign, segments: number): CapDecision {
+  if (segments > campaign.tpm) return { allow: false, cap: 'campaign_tpm' };
+  if (segments > campaign.brandDailyCap) return { allow: false, cap: 'brand_daily' };
+  return { allow: true };
+}
+
+/** The counting windows a message falls in: the epoch minute and the UTC day. */
+export function capWindows(now: Date): { readonly epochMinute: number; readonly utcDay: string } {
+  const iso = now.toISOString();
+  return {
+    epochMinute: Math.floor(now.getTime() / 60_000),
+    utcDay: `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}`,
+  };
 }

@@ -1,0 +1,285 @@
+// Composition root: builds the adapters and handlers and starts consuming.
+// main.ts calls it for production; integration tests call it in-process.
+import {
+  controlQueue,
+  EXCHANGE_SPECS,
+  PRIORITIES,
+  QUEUES,
+  staticQueues,
+} from '@smpp-gateway/contracts';
+import type { Database } from '@smpp-gateway/db';
+import {
+  amqpMetrics,
+  AmqpConnection,
+  consume,
+  ContractPublisher,
+  createKysely,
+  createLogger,
+  createMetricsRegistry,
+  createRedis,
+  Readiness,
+  RedisDb,
+  ShutdownManager,
+  startOpsServer,
+  topologySetup,
+  type Consumer,
+  type Logger,
+  type ShutdownResult,
+} from '@smpp-gateway/runtime';
+import type { Registry } from 'prom-client';
+import { AmqpOutbox, DynamicQueues } from './adapters/amqp.outbox.js';
+import { CampaignCache } from './adapters/campaign.cache.js';
+import { startQueueDepthPoller } from './adapters/queue-depth.poller.js';
+import { loadRoutingSnapshot } from './adapters/routing-config.loader.js';
+import { RedisTenDlcLimiter } from './adapters/tendlc.limiter.js';
+import { SnapshotStore } from './cache/snapshot.store.js';
+import { SERVICE_NAME, topologyOptions, type RouterConfig } from './config.js';
+import { createControlHandler } from './handlers/control.handler.js';
+import { createMoHandler } from './handlers/mo.handler.js';
+import { createMtHandler } from './handlers/mt.handler.js';
+import { createRouterMetrics } from './metrics.js';
+
+export interface RouterOverrides {
+  readonly logger?: Logger;
+  /** Injected time (tests move it across a 10DLC minute). */
+  readonly clock?: () => Date;
+  /** Process exit after a signal-driven shutdown; tests leave it a no-op. */
+  readonly exit?: (code: number) => void;
+  /** Default metrics off for in-process replicas sharing one process. */
+  readonly defaultMetrics?: boolean;
+  /** Install SIGTERM/SIGINT handlers before connecting (production), so a signal during startup shuts down cleanly. */
+  readonly listenForSignals?: boolean;
+}
+
+export interface RouterWorker {
+  readonly metricsPort: number;
+  readonly registry: Registry;
+  readonly readiness: Readiness;
+  readonly shutdown: ShutdownManager;
+  readonly snapshots: SnapshotStore;
+  /** Graceful stop: not ready → stop intake → drain → close. */
+  stop(): Promise<ShutdownResult>;
+}
+
+export async function startRouterWorker(
+  config: RouterConfig,
+  overrides: RouterOverrides = {},
+): Promise<RouterWorker> {
+  const logger =
+    overrides.logger ?? createLogger({ service: SERVICE_NAME, level: config.LOG_LEVEL });
+  const clock = overrides.clock ?? (() => new Date());
+  const registry = createMetricsRegistry({
+    service: SERVICE_NAME,
+    defaultMetrics: overrides.defaultMetrics ?? true,
+  });
+  const metrics = createRouterMetrics(registry);
+  const readiness = new Readiness();
+  const shutdown = new ShutdownManager({
+    logger,
+    readiness,
+    timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    exit: overrides.exit ?? (() => undefined),
+  });
+  if (overrides.listenForSignals) shutdown.listen();
+  const topology = topologyOptions(config);
+  const aborted = new AbortController();
+
+  const pg = createKysely<Database>({
+    url: config.DATABASE_URL,
+    poolMax: config.PG_POOL_MAX,
+    statementTimeoutMs: config.PG_STATEMENT_TIMEOUT_MS,
+    applicationName: SERVICE_NAME,
+    logger,
+  });
+  const redisOptions = { url: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX, logger };
+  const rateRedis = createRedis({ ...redisOptions, db: RedisDb.rate, name: 'tendlc-caps' });
+  const campaignRedis = createRedis({
+    ...redisOptions,
+    db: RedisDb.tendlc,
+    name: 'tendlc-campaigns',
+  });
+  const amqp = new AmqpConnection({
+    url: config.AMQP_URL,
+    name: `${SERVICE_NAME}-${config.INSTANCE_ID}`,
+    logger,
+  });
+  // The pod's exclusive control queue is part of the topology, so it is
+  // declared again on every reconnect.
+  void amqp.addSetup(
+    'topology',
+    topologySetup({
+      exchanges: EXCHANGE_SPECS,
+      queues: [...staticQueues(topology), controlQueue(SERVICE_NAME, config.INSTANCE_ID)],
+    }),
+  );
+
+  const snapshots = new SnapshotStore({
+    load: () => loadRoutingSnapshot(pg.db, clock()),
+    logger: logger.child({ component: 'routing-config' }),
+    metrics,
+    missReloadMinIntervalMs: config.ROUTER_MISS_RELOAD_MIN_INTERVAL_MS,
+  });
+  readiness
+    .register(pg.readiness)
+    .register(rateRedis.readiness)
+    .register(campaignRedis.readiness)
+    .register(amqp.readiness())
+    .register(snapshots.readiness());
+
+  const consumers: Consumer[] = [];
+  let publisher: ContractPublisher | undefined;
+  let depthPoller: { stop(): void } | undefined;
+  let sweepTimer: NodeJS.Timeout | undefined;
+
+  const campaigns = new CampaignCache({
+    redis: campaignRedis.client,
+    keyPrefix: config.REDIS_KEY_PREFIX,
+    db: pg.db,
+    ttlSeconds: config.TENDLC_CACHE_TTL_SECONDS,
+    negativeTtlSeconds: config.TENDLC_NEGATIVE_CACHE_TTL_SECONDS,
+    logger: logger.child({ component: 'tendlc' }),
+  });
+  const limiter = new RedisTenDlcLimiter(rateRedis.client);
+
+  const moHandler = createMoHandler({
+    snapshots,
+    outbox: { deliver: (d) => outbox().deliver(d) },
+    metrics,
+    logger: logger.child({ component: 'mo' }),
+    clock,
+    reassemblyTimeoutMs: config.MO_REASSEMBLY_TIMEOUT_MS,
+  });
+  let amqpOutbox: AmqpOutbox | undefined;
+  const outbox = (): AmqpOutbox => {
+    if (!amqpOutbox) throw new Error('publisher not open');
+    return amqpOutbox;
+  };
+
+  shutdown
+    .register('stop-intake', 'timers', () => {
+      aborted.abort();
+      snapshots.stopInterval();
+      depthPoller?.stop();
+      clearInterval(sweepTimer);
+    })
+    .register('stop-intake', 'consumers', async () => {
+      await Promise.all(consumers.map((c) => c.cancel()));
+    })
+    // Held MO parts would wait for their timeout: hand them back to the queue
+    // (another replica completes them) instead of delaying shutdown.
+    .register('stop-intake', 'mo-reassembly', () => moHandler.releaseAll())
+    .register('drain', 'consumers', async () => {
+      await Promise.all(consumers.map((c) => c.drain()));
+    })
+    .register('close', 'consumer-channels', async () => {
+      await Promise.all(consumers.map((c) => c.close()));
+    })
+    .register('close', 'publisher', () => publisher?.close())
+    .register('close', 'amqp', () => amqp.close())
+    .register('close', 'redis', async () => {
+      await Promise.all([rateRedis.close(), campaignRedis.close()]);
+    })
+    .register('close', 'postgres', () => pg.destroy());
+
+  const ops = await startOpsServer({
+    port: config.METRICS_PORT,
+    host: config.METRICS_HOST,
+    registry,
+    readiness,
+    logger,
+  });
+  shutdown.register('close', 'ops-server', () => ops.close());
+
+  const worker: RouterWorker = {
+    metricsPort: ops.port,
+    registry,
+    readiness,
+    shutdown,
+    snapshots,
+    stop: () => shutdown.shutdown('stop requested'),
+  };
+
+  try {
+    await amqp.start(); // retries until the broker is there; /ready says 503 meanwhile
+    await snapshots.loadInitial(aborted.signal);
+    snapshots.startInterval(config.ROUTER_RELOAD_INTERVAL_MS);
+
+    const amqpMetricSet = amqpMetrics(registry);
+    publisher = await ContractPublisher.open(amqp, {
+      logger,
+      metrics: amqpMetricSet,
+      confirmTimeoutMs: config.AMQP_CONFIRM_TIMEOUT_MS,
+      appId: SERVICE_NAME,
+    });
+    readiness.register(publisher.readiness());
+    amqpOutbox = new AmqpOutbox(publisher, new DynamicQueues(amqp), topology, {
+      routedBatchMax: config.ROUTER_PUBLISH_BATCH_MAX,
+    });
+
+    const mtHandler = createMtHandler({
+      snapshots,
+      campaigns,
+      limiter,
+      outbox: amqpOutbox,
+      metrics,
+      logger: logger.child({ component: 'mt' }),
+      clock,
+    });
+    const consumeOptions = {
+      logger,
+      metrics: amqpMetricSet,
+      retryDelayMs: config.AMQP_RETRY_DELAY_MS,
+      confirmTimeoutMs: config.AMQP_CONFIRM_TIMEOUT_MS,
+    };
+    const control = await consume(
+      amqp,
+      'ControlCommand',
+      QUEUES.control(SERVICE_NAME, config.INSTANCE_ID),
+      createControlHandler({ reload: (reason) => snapshots.reload(reason), campaigns, logger }),
+      { ...consumeOptions, prefetch: 10 },
+    );
+    consumers.push(control);
+    // Highest priority first, so its consumer is up first after a restart.
+    for (const priority of [...PRIORITIES].reverse()) {
+      const consumer = await consume(
+        amqp,
+        'MtSubmitted',
+        QUEUES.mt(priority),
+        async (msg) => void (await mtHandler(msg)),
+        { ...consumeOptions, prefetch: config.AMQP_PREFETCH },
+      );
+      consumers.push(consumer);
+    }
+    consumers.push(
+      await consume(amqp, 'MoReceived', QUEUES.mo, (mo) => moHandler.handle(mo), {
+        ...consumeOptions,
+        prefetch: config.MO_PREFETCH,
+      }),
+    );
+    for (const consumer of consumers) readiness.register(consumer.readiness());
+
+    let sweeping = false;
+    sweepTimer = setInterval(
+      () => {
+        if (sweeping) return;
+        sweeping = true;
+        void moHandler.sweep().finally(() => {
+          sweeping = false;
+        });
+      },
+      Math.max(50, Math.min(1_000, Math.floor(config.MO_REASSEMBLY_TIMEOUT_MS / 4))),
+    );
+    sweepTimer.unref();
+    depthPoller = startQueueDepthPoller({
+      amqp,
+      metrics,
+      logger,
+      intervalMs: config.QUEUE_DEPTH_POLL_MS,
+    });
+  } catch (err) {
+    // A half-started worker must not leave connections open behind it.
+    await shutdown.shutdown('start failed');
+    throw err;
+  }
+  return worker;
+}

@@ -1,0 +1,49 @@
+// The router's environment: runtime's shared groups plus its own knobs.
+import { DEFAULT_TOPOLOGY_OPTIONS, type TopologyOptions } from '@smpp-gateway/contracts';
+import { envGroups, envInt, loadConfig as parseEnv } from '@smpp-gateway/runtime';
+import { z } from 'zod';
+
+export const SERVICE_NAME = 'router-worker';
+
+export const configSchema = z.object({
+  ...envGroups.base,
+  ...envGroups.postgres,
+  ...envGroups.redis,
+  ...envGroups.amqp,
+  /** Prefetch of the mo.messages consumer: reassembly holds parts unacked, so it needs room. */
+  MO_PREFETCH: envInt({ min: 1, max: 65535, default: 1000 }),
+  /** Wait before requeueing after a transient failure (broker, Redis, PostgreSQL). */
+  AMQP_RETRY_DELAY_MS: envInt({ min: 0, max: 60_000, default: 1_000 }),
+  /** Must equal every other service's value: the queue arguments must match. */
+  DEFER_DELAY_MS: envInt({
+    min: 100,
+    max: 3_600_000,
+    default: DEFAULT_TOPOLOGY_OPTIONS.deferDelayMs,
+  }),
+  /** Must equal every other service's value: the queue arguments must match. */
+  DELIVERY_TTL_MS: envInt({ min: 1_000, default: DEFAULT_TOPOLOGY_OPTIONS.deliveryTtlMs }),
+  /** Most routed MTs per batch message to one vendor queue; 1 publishes each MT on its own. */
+  ROUTER_PUBLISH_BATCH_MAX: envInt({ min: 1, max: 1_000, default: 100 }),
+  ROUTER_RELOAD_INTERVAL_MS: envInt({ min: 1_000, max: 86_400_000, default: 30_000 }),
+  ROUTER_MISS_RELOAD_MIN_INTERVAL_MS: envInt({ min: 0, max: 600_000, default: 1_000 }),
+  TENDLC_CACHE_TTL_SECONDS: envInt({ min: 1, max: 86_400, default: 300 }),
+  TENDLC_NEGATIVE_CACHE_TTL_SECONDS: envInt({ min: 1, max: 86_400, default: 30 }),
+  MO_REASSEMBLY_TIMEOUT_MS: envInt({ min: 100, max: 600_000, default: 30_000 }),
+  QUEUE_DEPTH_POLL_MS: envInt({ min: 100, max: 600_000, default: 5_000 }),
+});
+
+export type RouterConfig = z.output<typeof configSchema>;
+
+/** Pure: tests pass a plain object. Throws ConfigError listing every problem. */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): RouterConfig {
+  return parseEnv(configSchema, env);
+}
+
+export function topologyOptions(config: RouterConfig): TopologyOptions {
+  return {
+    ...DEFAULT_TOPOLOGY_OPTIONS,
+    queueType: config.AMQP_QUEUE_TYPE,
+    deferDelayMs: config.DEFER_DELAY_MS,
+    deliveryTtlMs: config.DELIVERY_TTL_MS,
+  };
+}

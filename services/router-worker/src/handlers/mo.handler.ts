@@ -1,0 +1,168 @@
+// MoReceived → CustomerDelivery on deliver.{customerId}. Long messages are
+// reassembled for accounts that ask for it: each part's delivery stays
+// unacknowledged (its handler promise pending) until the whole message is
+// published, so a crash loses nothing — the broker redelivers the parts.
+import type { MoReceived } from '@smpp-gateway/contracts';
+import { RetryableError, type Logger } from '@smpp-gateway/runtime';
+import type { RouterMetrics } from '../metrics.js';
+import { joinedDelivery, moPartInfo, singleDelivery } from '../mo/mo-concat.js';
+import { PartAssembler } from '../mo/part-assembler.js';
+import type { DeliveryOutbox, SnapshotSource } from './ports.js';
+
+export interface MoHandlerDeps {
+  readonly snapshots: SnapshotSource;
+  readonly outbox: DeliveryOutbox;
+  readonly metrics: RouterMetrics;
+  readonly logger: Logger;
+  readonly clock: () => Date;
+  /** How long the first part of a long message waits for the others. */
+  readonly reassemblyTimeoutMs: number;
+}
+
+/** Non-retryable: the consumer dead-letters the message with this reason. */
+export class UnknownNumberError extends Error {
+  override readonly name = 'UnknownNumberError';
+}
+
+interface HeldPart {
+  readonly mo: MoReceived;
+  readonly sequence: number;
+  readonly customerId: string;
+  readonly settle: (error?: Error) => void;
+}
+
+export interface MoHandler {
+  handle(mo: MoReceived): Promise<void>;
+  /** Delivers parts whose group timed out, one by one (call periodically). */
+  sweep(): Promise<void>;
+  /** Shutdown: every held part goes back to the queue for another replica. */
+  releaseAll(): void;
+  readonly held: number;
+}
+
+/** Masks all but the last four digits: enough to find a number, not to leak it. */
+function maskNumber(addr: string): string {
+  return addr.length <= 4 ? '****' : `${'*'.repeat(addr.length - 4)}${addr.slice(-4)}`;
+}
+
+export function createMoHandler(deps: MoHandlerDeps): MoHandler {
+  const { metrics, logger } = deps;
+  const assembler = new PartAssembler<HeldPart>(deps.reassemblyTimeoutMs);
+  const updateHeld = () => metrics.moPartsHeld.set(assembler.held);
+
+  async function deliverSingle(mo: MoReceived, customerId: string): Promise<void> {
+    await deps.outbox.deliver(singleDelivery(mo, customerId, deps.clock()));
+  }
+
+  async function deliverJoined(parts: readonly HeldPart[]): Promise<void> {
+    const first = parts[0];
+    if (!first) return;
+    try {
+      await deps.outbox.deliver(joinedDelivery(parts, first.customerId, deps.clock()));
+    } catch (err) {
+      // Every part goes back to the queue; they meet again on redelivery.
+      const retry =
+        err instanceof RetryableError
+          ? err
+          : new RetryableError('publishing the joined MO failed', { cause: err });
+      for (const part of parts) part.settle(retry);
+      return;
+    }
+    metrics.mo.inc({ outcome: 'reassembled' });
+    for (const part of parts) part.settle();
+  }
+
+  return {
+    get held() {
+      return assembler.held;
+    },
+
+    async handle(mo) {
+      let snapshot = deps.snapshots.current();
+      let owner = snapshot.ownerOf(mo.destination.addr);
+      if (!owner) {
+        const refreshed = await deps.snapshots.refreshAfterMiss();
+        if (!refreshed.fresh) {
+          throw new RetryableError(
+            'number unknown and the routing configuration cannot be reloaded',
+          );
+        }
+        snapshot = refreshed.snapshot;
+        owner = snapshot.ownerOf(mo.destination.addr);
+      }
+      if (!owner) {
+        metrics.mo.inc({ outcome: 'unknown_number' });
+        const masked = maskNumber(mo.destination.addr);
+        logger.warn('mo for a number no customer owns', {
+          message_id: mo.messageId,
+          vendor_id: mo.vendorId,
+          dest: masked,
+        });
+        throw new UnknownNumberError(`no customer owns destination number ${masked}`);
+      }
+
+      const part = owner.moReassembly ? moPartInfo(mo) : undefined;
+      if (!part) {
+        await deliverSingle(mo, owner.id);
+        metrics.mo.inc({ outcome: 'delivered' });
+        return;
+      }
+
+      const customerId = owner.id;
+      return new Promise<void>((resolve, reject) => {
+        const held: HeldPart = {
+          mo,
+          sequence: part.sequence,
+          customerId,
+          settle: (error) => (error ? reject(error) : resolve()),
+        };
+        const result = assembler.add(
+          part.key,
+          part.sequence,
+          part.total,
+          held,
+          deps.clock().getTime(),
+        );
+        // The earlier copy of a redelivered part: its content lives on in the
+        // new copy, so its delivery may be acked (a no-op if its channel died).
+        result.displaced?.settle();
+        updateHeld();
+        if (result.complete) void deliverJoined(result.complete);
+      });
+    },
+
+    async sweep() {
+      const expired = assembler.expire(deps.clock().getTime());
+      updateHeld();
+      await Promise.all(
+        expired.flat().map(async (part) => {
+          try {
+            await deliverSingle(part.mo, part.customerId);
+          } catch (err) {
+            part.settle(
+              err instanceof RetryableError
+                ? err
+                : new RetryableError('publishing an MO part failed', { cause: err }),
+            );
+            return;
+          }
+          metrics.mo.inc({ outcome: 'timed_out' });
+          part.settle();
+        }),
+      );
+      if (expired.length > 0) {
+        logger.info('mo reassembly timed out, parts delivered one by one', {
+          groups: expired.length,
+          parts: expired.reduce((n, g) => n + g.length, 0),
+        });
+      }
+    },
+
+    releaseAll() {
+      const parts = assembler.releaseAll();
+      updateHeld();
+      const error = new RetryableError('shutting down: part returned to the queue');
+      for (const part of parts) part.settle(error);
+    },
+  };
+}

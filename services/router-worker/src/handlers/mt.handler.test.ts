@@ -1,0 +1,258 @@
+import { MtSubmitted } from '@smpp-gateway/contracts';
+import { RetryableError, silentLogger } from '@smpp-gateway/runtime';
+import { describe, expect, it } from 'vitest';
+import type { Rate } from '../routing/pricing.js';
+import type { RouteRule } from '../routing/route-selection.js';
+import type { Campaign } from '../routing/tendlc.js';
+import {
+  FakeCampaigns,
+  FakeLimiter,
+  FakeSnapshots,
+  MemoryOutbox,
+  snapshotOf,
+  testMetrics,
+} from './fakes.test-support.js';
+import { createMtHandler } from './mt.handler.js';
+
+const now = new Date('2025-05-05T10:00:00.000Z');
+const rule = (id: string, vendorId: string, priority: number): RouteRule => ({
+  id,
+  name: id,
+  destinationPrefix: '1',
+  countryCode: null,
+  sourceType: 'any',
+  customerId: null,
+  vendorId,
+  priority,
+  active: true,
+  vendorActive: true,
+});
+const rates: Rate[] = [
+  {
+    kind: 'customer',
+    pricePlan: 'std',
+    vendorId: null,
+    destinationPrefix: '',
+    pricePerSegmentMicros: 5000,
+    currency: 'USD',
+  },
+  {
+    kind: 'vendor',
+    pricePlan: null,
+    vendorId: 'v1',
+    destinationPrefix: '1',
+    pricePerSegmentMicros: 3000,
+    currency: 'USD',
+  },
+  {
+    kind: 'vendor',
+    pricePlan: null,
+    vendorId: 'v2',
+    destinationPrefix: '1',
+    pricePerSegmentMicros: 3500,
+    currency: 'USD',
+  },
+];
+const baseSnapshot = () =>
+  snapshotOf({
+    rules: [rule('r1', 'v1', 1), rule('r2', 'v2', 2)],
+    rates,
+    customers: [{ id: 'cust', pricePlan: 'std', moReassembly: false }],
+  });
+const campaign: Campaign = {
+  id: 'camp',
+  campaignId: 'C1',
+  brandId: 'B1',
+  status: 'ACTIVE',
+  tpm: 5,
+  brandDailyCap: 100,
+};
+
+function mt(over: Partial<MtSubmitted> = {}): MtSubmitted {
+  return MtSubmitted.parse({
+    v: 1,
+    messageId: 'm-1',
+    occurredAt: now.toISOString(),
+    customerId: 'cust',
+    systemId: 'esme',
+    source: { addr: '15125550001', ton: 1, npi: 1 },
+    destination: { addr: '12125550100', ton: 1, npi: 1 },
+    esmClass: 0,
+    protocolId: 0,
+    priority: 1,
+    registeredDelivery: 1,
+    dataCoding: 0,
+    shortMessage: Buffer.from('hello').toString('base64'),
+    segments: 2,
+    acceptedAt: now.toISOString(),
+    ...over,
+  });
+}
+
+function setup(options: { campaigns?: Map<string, Campaign>; limiter?: FakeLimiter } = {}) {
+  const snapshots = new FakeSnapshots(baseSnapshot());
+  const outbox = new MemoryOutbox();
+  const limiter = options.limiter ?? new FakeLimiter();
+  const handler = createMtHandler({
+    snapshots,
+    campaigns: new FakeCampaigns(options.campaigns ?? new Map([['15125550001', campaign]])),
+    limiter,
+    outbox,
+    metrics: testMetrics(),
+    logger: silentLogger,
+    clock: () => now,
+  });
+  return { handler, snapshots, outbox, limiter };
+}
+
+describe('MT handler', () => {
+  it('routes to the best vendor with the price and cost attached, counting 10DLC segments once', async () => {
+    const { handler, outbox, limiter } = setup();
+    expect(await handler(mt())).toBe('routed');
+    expect(outbox.routedMessages).toEqual([
+      expect.objectContaining({
+        messageId: 'm-1',
+        vendorId: 'v1',
+        routeId: 'r1',
+        pricing: {
+          currency: 'USD',
+          pricePerSegmentMicros: 5000,
+          costPerSegmentMicros: 3000,
+          costCurrency: 'USD',
+        },
+        routedAt: now.toISOString(),
+      }),
+    ]);
+    expect(limiter.calls).toEqual([{ campaignId: 'camp', segments: 2 }]);
+  });
+
+  it('a failover hand-back skips tried vendors and is not counted against the caps again', async () => {
+    const { handler, outbox, limiter } = setup();
+    await handler(
+      mt({ attempts: [{ vendorId: 'v1', error: 'bind down', at: now.toISOString() }] }),
+    );
+    expect(outbox.routedMessages[0]?.vendorId).toBe('v2');
+    expect(limiter.calls).toEqual([]);
+  });
+
+  it('all vendors tried → failed vendors_exhausted naming the last vendor', async () => {
+    const { handler, outbox } = setup();
+    const attempts = ['v1', 'v2'].map((vendorId) => ({
+      vendorId,
+      error: 'x',
+      at: now.toISOString(),
+    }));
+    expect(await handler(mt({ attempts }))).toBe('failed');
+    expect(outbox.failedResults).toEqual([
+      expect.objectContaining({
+        outcome: 'failed',
+        failureReason: 'vendors_exhausted',
+        vendorId: 'v2',
+        textPreview: 'hello',
+        attempts: [
+          { vendorId: 'v1', error: 'x' },
+          { vendorId: 'v2', error: 'x' },
+        ],
+      }),
+    ]);
+  });
+
+  it('over a cap → the same MT is deferred, nothing routed or failed', async () => {
+    const limiter = new FakeLimiter(() => ({ allow: false, cap: 'campaign_tpm' }));
+    const { handler, outbox } = setup({ limiter });
+    const message = mt();
+    expect(await handler(message)).toBe('deferred');
+    expect(outbox.deferredMessages).toEqual([message]);
+    expect(outbox.routedMessages).toEqual([]);
+    expect(outbox.failedResults).toEqual([]);
+  });
+
+  it.each([
+    ['no campaign', new Map<string, Campaign>(), 2, /no_campaign/],
+    [
+      'suspended campaign',
+      new Map([['15125550001', { ...campaign, status: 'SUSPENDED' as const }]]),
+      2,
+      /campaign_not_active/,
+    ],
+    [
+      'message bigger than the per-minute cap',
+      new Map([['15125550001', campaign]]),
+      6,
+      /campaign_tpm/,
+    ],
+  ])('10DLC %s → tendlc_rejected', async (_label, campaigns, segments, error) => {
+    const { handler, outbox, limiter } = setup({ campaigns });
+    expect(await handler(mt({ segments }))).toBe('failed');
+    expect(outbox.failedResults[0]).toMatchObject({
+      failureReason: 'tendlc_rejected',
+      error: expect.stringMatching(error),
+    });
+    expect(limiter.calls).toEqual([]);
+  });
+
+  it('no 10DLC check for an international destination', async () => {
+    const { handler, outbox } = setup({ campaigns: new Map() });
+    const result = await handler(mt({ destination: { addr: '14165550100', ton: 1, npi: 1 } })); // Canada
+    expect(result).toBe('routed');
+    expect(outbox.routedMessages).toHaveLength(1);
+  });
+
+  it('an unknown customer triggers one reload; still unknown → failed no_rate', async () => {
+    const { handler, outbox, snapshots } = setup();
+    expect(await handler(mt({ customerId: 'ghost' }))).toBe('failed');
+    expect(snapshots.refreshes).toBe(1);
+    expect(outbox.failedResults[0]).toMatchObject({ failureReason: 'no_rate' });
+  });
+
+  it('a customer created since the last load is found after the reload', async () => {
+    const { handler, outbox, snapshots } = setup();
+    snapshots.next = snapshotOf({
+      rules: baseSnapshot().rules,
+      rates,
+      customers: [{ id: 'new', pricePlan: 'std', moReassembly: false }],
+    });
+    expect(await handler(mt({ customerId: 'new' }))).toBe('routed');
+    expect(outbox.routedMessages).toHaveLength(1);
+  });
+
+  it('an unknown customer while the database is unreachable is retried, not failed', async () => {
+    const { handler, outbox, snapshots } = setup();
+    snapshots.refreshFails = true;
+    await expect(handler(mt({ customerId: 'ghost' }))).rejects.toBeInstanceOf(RetryableError);
+    expect(outbox.failedResults).toEqual([]);
+  });
+
+  it('a limiter that cannot count defers the message: never uncapped, never failed', async () => {
+    const limiter = new FakeLimiter(() => {
+      throw new RetryableError('redis down');
+    });
+    const { handler, outbox } = setup({ limiter });
+    const message = mt();
+    expect(await handler(message)).toBe('deferred');
+    expect(outbox.deferredMessages).toEqual([message]);
+    expect(outbox.routedMessages).toEqual([]);
+    expect(outbox.failedResults).toEqual([]);
+  });
+
+  it('a campaign lookup that cannot answer defers too; other errors are not swallowed', async () => {
+    const { handler, outbox } = setup();
+    const campaigns = new FakeCampaigns();
+    campaigns.campaignFor = () => Promise.reject(new RetryableError('pg and redis down'));
+    const deferring = createMtHandler({
+      snapshots: new FakeSnapshots(baseSnapshot()),
+      campaigns,
+      limiter: new FakeLimiter(),
+      outbox,
+      metrics: testMetrics(),
+      logger: silentLogger,
+      clock: () => now,
+    });
+    expect(await deferring(mt())).toBe('deferred');
+    expect(outbox.deferredMessages).toHaveLength(1);
+    // A bug is not an outage: it must surface (dead-letter), not loop through deferral.
+    campaigns.campaignFor = () => Promise.reject(new TypeError('bug'));
+    await expect(deferring(mt())).rejects.toBeInstanceOf(TypeError);
+    expect(await handler(mt())).toBe('routed');
+  });
+});

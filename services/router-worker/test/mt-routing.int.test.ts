@@ -1,0 +1,296 @@
+import {
+  QUEUES,
+  type MtRouted,
+  type MtSubmitResult,
+  type MtSubmitted,
+} from '@smpp-gateway/contracts';
+import {
+  createCampaign,
+  createNumber,
+  createRate,
+  createRoutingRule,
+  type Customer,
+  type RoutingRule,
+  type Vendor,
+} from '@smpp-gateway/db';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RouterWorker } from '../src/app.js';
+import {
+  addCustomer,
+  addVendor,
+  controlCommand,
+  counterValue,
+  createHarness,
+  mtSubmitted,
+  waitFor,
+  type Harness,
+} from './support/harness.js';
+
+describe('MT routing against real PostgreSQL, Redis and RabbitMQ', () => {
+  let h: Harness;
+  let router: RouterWorker;
+  let customer: Customer;
+  let vendors: Vendor[];
+  let ukRules: RoutingRule[];
+  let clockOffsetMs = 0;
+
+  beforeAll(async () => {
+    h = await createHarness();
+    customer = await addCustomer(h.db, { pricePlan: 'standard' });
+    vendors = [
+      await addVendor(h.db, 'alpha'),
+      await addVendor(h.db, 'bravo'),
+      await addVendor(h.db, 'charlie'),
+    ];
+    ukRules = [];
+    for (const [i, vendor] of vendors.entries()) {
+      ukRules.push(
+        await createRoutingRule(h.db, {
+          name: `uk-${vendor.displayName}`,
+          destinationPrefix: '44',
+          vendorId: vendor.id,
+          priority: i + 1,
+        }),
+      );
+      await createRate(h.db, {
+        kind: 'vendor',
+        vendorId: vendor.id,
+        destinationPrefix: '44',
+        pricePerSegmentMicros: 3000 + i * 100,
+        currency: 'USD',
+      });
+      await createRate(h.db, {
+        kind: 'vendor',
+        vendorId: vendor.id,
+        destinationPrefix: '1',
+        pricePerSegmentMicros: 2000,
+        currency: 'USD',
+      });
+    }
+    await createRoutingRule(h.db, {
+      name: 'us-10dlc',
+      destinationPrefix: '1',
+      sourceType: '10dlc',
+      vendorId: vendors[0]!.id,
+    });
+    await createRate(h.db, {
+      kind: 'customer',
+      pricePlan: 'standard',
+      destinationPrefix: '',
+      pricePerSegmentMicros: 5000,
+      currency: 'USD',
+    });
+    await createRate(h.db, {
+      kind: 'customer',
+      pricePlan: 'standard',
+      destinationPrefix: '44',
+      pricePerSegmentMicros: 4000,
+      currency: 'USD',
+    });
+
+    // 10DLC: one number under an ACTIVE campaign of 2 segments/minute.
+    const campaign = await createCampaign(h.db, {
+      campaignId: 'CTEST01',
+      brandId: 'BTEST',
+      brandName: 'Test brand',
+      status: 'ACTIVE',
+      tpm: 2,
+      brandDailyCap: 1000,
+    });
+    await createNumber(h.db, {
+      number: '15125550002',
+      numberType: '10dlc',
+      customerId: customer.id,
+      tendlcCampaignId: campaign.id,
+    });
+
+    router = await h.startRouter(
+      { ROUTER_RELOAD_INTERVAL_MS: '3600000' },
+      { clock: () => new Date(Date.now() + clockOffsetMs) },
+    );
+  });
+
+  afterAll(async () => {
+    await h?.destroy();
+  });
+
+  it('routes an MT to vendor.{id} of the best rule, priced per segment', async () => {
+    const mt = mtSubmitted({ customerId: customer.id, segments: 2 });
+    await h.publish('MtSubmitted', mt);
+    const { body, message } = await h.take(QUEUES.vendor(vendors[0]!.id));
+    const routed = body as MtRouted;
+    expect(message.properties.headers?.['x-contract']).toBe('MtRouted');
+    expect(routed).toMatchObject({
+      messageId: mt.messageId,
+      vendorId: vendors[0]!.id,
+      routeId: ukRules[0]!.id,
+      segments: 2,
+      pricing: {
+        currency: 'USD',
+        pricePerSegmentMicros: 4000,
+        costPerSegmentMicros: 3000,
+        costCurrency: 'USD',
+      },
+      shortMessage: mt.shortMessage,
+    });
+    expect(
+      await counterValue(router, 'router_routed_total', { vendor_id: vendors[0]!.id }),
+    ).toBeGreaterThanOrEqual(1);
+  });
+
+  it('fails over across three vendors, then reports vendors_exhausted with the attempts', async () => {
+    const mt = mtSubmitted({ customerId: customer.id });
+    await h.publish('MtSubmitted', mt);
+    let current: MtSubmitted = {
+      ...mt,
+      serviceType: '',
+      scheduleDeliveryTime: '',
+      validityPeriod: '',
+      tlvs: [],
+      attempts: [],
+    };
+    for (const vendor of vendors) {
+      const routed = (await h.take(QUEUES.vendor(vendor.id))).body as MtRouted;
+      expect(routed.messageId).toBe(mt.messageId);
+      expect(routed.vendorId).toBe(vendor.id);
+      // What a vendor-connector does after its own retries: hand the MT back with the attempt appended.
+      current = {
+        ...current,
+        attempts: [
+          ...current.attempts,
+          {
+            vendorId: vendor.id,
+            error: `rejected by ${vendor.displayName}`,
+            at: new Date().toISOString(),
+          },
+        ],
+      };
+      await h.publish('MtSubmitted', current);
+    }
+    const result = (await h.take(QUEUES.events)).body as MtSubmitResult;
+    expect(result).toMatchObject({
+      messageId: mt.messageId,
+      outcome: 'failed',
+      failureReason: 'vendors_exhausted',
+      vendorId: vendors[2]!.id,
+      customerId: customer.id,
+      textPreview: 'Hello from the route',
+      registeredDelivery: 1,
+    });
+    expect(result.attempts.map((a) => a.vendorId)).toEqual(vendors.map((v) => v.id));
+  });
+
+  it('fails an MT no rule matches with no_route', async () => {
+    const mt = mtSubmitted({
+      customerId: customer.id,
+      destination: { addr: '33612345678', ton: 1, npi: 1 },
+    });
+    await h.publish('MtSubmitted', mt);
+    const result = (await h.take(QUEUES.events)).body as MtSubmitResult;
+    expect(result).toMatchObject({
+      messageId: mt.messageId,
+      outcome: 'failed',
+      failureReason: 'no_route',
+    });
+    expect(
+      await counterValue(router, 'router_rejections_total', { reason: 'no_route' }),
+    ).toBeGreaterThanOrEqual(1);
+  });
+
+  it('rejects a US long code without a 10DLC campaign sending to a US number', async () => {
+    const mt = mtSubmitted({
+      customerId: customer.id,
+      source: { addr: '15125550001', ton: 1, npi: 1 },
+      destination: { addr: '12125550100', ton: 1, npi: 1 },
+    });
+    await h.publish('MtSubmitted', mt);
+    const result = (await h.take(QUEUES.events)).body as MtSubmitResult;
+    expect(result).toMatchObject({
+      messageId: mt.messageId,
+      outcome: 'failed',
+      failureReason: 'tendlc_rejected',
+    });
+    expect(result.error).toMatch(/no_campaign/);
+  });
+
+  it('defers over the campaign cap into mt.deferred, and routes it when it comes back under the cap', async () => {
+    const send = (tag: string) =>
+      mtSubmitted({
+        customerId: customer.id,
+        source: { addr: '15125550002', ton: 1, npi: 1 },
+        destination: { addr: '12125550100', ton: 1, npi: 1 },
+        shortMessage: Buffer.from(tag).toString('base64'),
+      });
+    const first = send('one');
+    const second = send('two');
+    const third = send('three');
+    for (const mt of [first, second]) {
+      await h.publish('MtSubmitted', mt);
+      expect(((await h.take(QUEUES.vendor(vendors[0]!.id))).body as MtRouted).messageId).toBe(
+        mt.messageId,
+      );
+    }
+    await h.publish('MtSubmitted', third);
+    // Over the 2-per-minute cap: parked in the holding queue, not failed.
+    await waitFor(
+      async () => (await h.depth(QUEUES.mtDeferred(0))) === 1,
+      'the MT in mt.deferred.0',
+      5_000,
+    );
+    expect(
+      await counterValue(router, 'router_deferred_total', { cap: 'campaign_tpm' }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(await h.depth(QUEUES.events)).toBe(0);
+
+    // The next minute: the expired message flows back into mt.messages.0 and goes out.
+    clockOffsetMs += 60_000;
+    const routed = (await h.take(QUEUES.vendor(vendors[0]!.id), 15_000)).body as MtRouted;
+    expect(routed.messageId).toBe(third.messageId);
+    expect(await h.depth(QUEUES.mtDeferred(0))).toBe(0);
+  });
+
+  it('picks up a rule added in the database after a reload-routing control message, without a restart', async () => {
+    const destination = { addr: '4915112345678', ton: 1, npi: 1 };
+    const before = mtSubmitted({ customerId: customer.id, destination });
+    await h.publish('MtSubmitted', before);
+    expect(((await h.take(QUEUES.events)).body as MtSubmitResult).failureReason).toBe('no_route');
+
+    const rule = await createRoutingRule(h.db, {
+      name: 'de-charlie',
+      destinationPrefix: '49',
+      vendorId: vendors[2]!.id,
+    });
+    await createRate(h.db, {
+      kind: 'vendor',
+      vendorId: vendors[2]!.id,
+      destinationPrefix: '49',
+      pricePerSegmentMicros: 1500,
+      currency: 'EUR',
+    });
+    const loads = await counterValue(router, 'router_config_reloads_total', { outcome: 'ok' });
+    await h.publish('ControlCommand', controlCommand({ type: 'reload-routing' }));
+    await waitFor(
+      async () =>
+        (await counterValue(router, 'router_config_reloads_total', { outcome: 'ok' })) > loads,
+      'the reload',
+    );
+    expect(router.snapshots.current().rules.map((r) => r.id)).toContain(rule.id);
+
+    const after = mtSubmitted({ customerId: customer.id, destination });
+    await h.publish('MtSubmitted', after);
+    const routed = (await h.take(QUEUES.vendor(vendors[2]!.id))).body as MtRouted;
+    expect(routed).toMatchObject({
+      messageId: after.messageId,
+      routeId: rule.id,
+      pricing: { pricePerSegmentMicros: 5000, costPerSegmentMicros: 1500, costCurrency: 'EUR' },
+    });
+  });
+
+  it('reports ready over HTTP once everything is connected', async () => {
+    const res = await fetch(`http://127.0.0.1:${router.metricsPort}/ready`);
+    expect(res.status).toBe(200);
+    const metrics = await (await fetch(`http://127.0.0.1:${router.metricsPort}/metrics`)).text();
+    expect(metrics).toContain('message_routing_duration_seconds_bucket');
+    expect(metrics).toContain('message_queue_depth');
+  });
+});

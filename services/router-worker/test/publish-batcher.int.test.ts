@@ -1,0 +1,99 @@
+import {
+  DEFAULT_TOPOLOGY_OPTIONS,
+  EXCHANGE_SPECS,
+  QUEUES,
+  staticQueues,
+  vendorQueue,
+  type ContractInput,
+} from '@smpp-gateway/contracts';
+import {
+  AmqpConnection,
+  assertTopology,
+  ContractPublisher,
+  ContractValidationError,
+  PublishError,
+  silentLogger,
+  topologySetup,
+} from '@smpp-gateway/runtime';
+import { createTestVhost, type TestVhost } from '@smpp-gateway/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PublishBatcher } from '../src/adapters/publish.batcher.js';
+import { mtSubmitted } from './support/harness.js';
+
+const topology = { ...DEFAULT_TOPOLOGY_OPTIONS, queueType: 'classic' as const };
+const routed = (vendorId: string): ContractInput<'MtRouted'> => ({
+  ...mtSubmitted({ customerId: 'c' }),
+  vendorId,
+  routeId: 'r',
+  pricing: {
+    currency: 'USD',
+    pricePerSegmentMicros: 2,
+    costPerSegmentMicros: 1,
+    costCurrency: 'USD',
+  },
+  routedAt: new Date().toISOString(),
+});
+
+describe('PublishBatcher (real broker)', () => {
+  let vhost: TestVhost;
+  let amqp: AmqpConnection;
+  let publisher: ContractPublisher;
+
+  beforeAll(async () => {
+    vhost = await createTestVhost();
+    amqp = new AmqpConnection({ url: vhost.url, name: 'batcher', logger: silentLogger });
+    void amqp.addSetup(
+      'topology',
+      topologySetup({ exchanges: EXCHANGE_SPECS, queues: staticQueues(topology) }),
+    );
+    await amqp.start();
+    await amqp.withChannel((ch) =>
+      assertTopology(ch, { exchanges: [], queues: [vendorQueue('vb', topology)] }),
+    );
+    publisher = await ContractPublisher.open(amqp, { logger: silentLogger });
+  });
+
+  afterAll(async () => {
+    await publisher.close();
+    await amqp.close();
+    await vhost.drop();
+  });
+
+  it('coalesces publishes of one turn into batch messages of at most maxBatch, every item confirmed', async () => {
+    const batcher = new PublishBatcher(publisher, 'MtRouted', 40);
+    const messages = Array.from({ length: 100 }, () => routed('vb'));
+    await Promise.all(messages.map((m) => batcher.publish(QUEUES.vendor('vb'), m)));
+    const got = await amqp.withChannel(async (ch) => {
+      const bodies: unknown[][] = [];
+      for (;;) {
+        const msg = await ch.get(QUEUES.vendor('vb'), { noAck: true });
+        if (!msg) return bodies;
+        bodies.push(JSON.parse(msg.content.toString()) as unknown[]);
+      }
+    });
+    expect(got.map((b) => b.length)).toEqual([40, 40, 20]);
+    expect(got.flat().map((m) => (m as { messageId: string }).messageId)).toEqual(
+      messages.map((m) => m.messageId),
+    );
+  });
+
+  it('rejects an invalid message alone, and a batch nobody can receive as a whole', async () => {
+    const batcher = new PublishBatcher(publisher, 'MtRouted', 40);
+    const bad = { ...routed('vb'), segments: 0 };
+    const results = await Promise.allSettled([
+      batcher.publish(QUEUES.vendor('vb'), bad),
+      batcher.publish(QUEUES.vendor('vb'), routed('vb')),
+    ]);
+    expect(results[0]).toMatchObject({
+      status: 'rejected',
+      reason: expect.any(ContractValidationError),
+    });
+    expect(results[1]).toMatchObject({ status: 'fulfilled' });
+
+    const lost = await Promise.allSettled(
+      [routed('nobody'), routed('nobody')].map((m) => batcher.publish(QUEUES.vendor('nobody'), m)),
+    );
+    for (const r of lost)
+      expect(r).toMatchObject({ status: 'rejected', reason: expect.any(PublishError) });
+  });
+});
