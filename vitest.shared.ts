@@ -15,7 +15,9 @@ export function packageTestConfig(options: { globalSetup?: string[]; testTimeout
     test: {
       include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
       environment: 'node',
-      testTimeout: options.testTimeout ?? 20_000,
+      // Generous: CI shares two cores between the brokers and the tests; a
+      // hung test still fails, just later.
+      testTimeout: options.testTimeout ?? 60_000,
       hookTimeout: 60_000,
       globalSetup: options.globalSetup ?? [],
       // Integration files each create their own database/vhost; two workers
