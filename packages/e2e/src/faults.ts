@@ -1,0 +1,617 @@
+// Fault runs (issue 10 §3): a real gateway with N replicas per service under
+// steady identifiable traffic, while one replica of each service in turn is
+// killed with SIGKILL and restarted, the vendor drops every connection and
+// refuses binds for a while, and (only when asked) RabbitMQ is restarted.
+// Afterwards every message the customer was told "accepted" must be at the
+// carrier and its receipt at the customer; duplicates at the carrier are
+// counted against the 0.1 % target.
+import { execFile } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { promisify } from 'node:util';
+import type { Simulator } from '@smpp-gateway/smsc-simulator';
+import { SERVICE_NAMES, type ServiceName } from './service.process.js';
+import { startGateway, type GatewayStack, type QueueType } from './stack.js';
+import { SteadyLoad, type SentMessage } from './steady.load.js';
+
+const execFileAsync = promisify(execFile);
+
+export const BROKER_WARNING =
+  'Restarting RabbitMQ (rabbitmqctl stop_app / start_app) disconnects EVERY user of the local ' +
+  'broker: other test runs, other helpers, a running dev stack. It is only done with --include-broker.';
+
+export interface FaultRunOptions {
+  /** Customer messages per second. Default 300. */
+  readonly rate?: number;
+  /** Replicas of every service. Default 2 (one is killed while the other serves). */
+  readonly replicas?: number;
+  /** Default quorum, as in production. */
+  readonly queueType?: QueueType;
+  /** Services killed in turn (replica 0). Default all five. */
+  readonly services?: readonly ServiceName[];
+  readonly includeBroker?: boolean;
+  /** Traffic before the first fault. Default 5 s. */
+  readonly warmupMs?: number;
+  /** A killed replica stays down this long before its restart. Default 2 s. */
+  readonly downMs?: number;
+  /** Steady traffic after each recovery. Default 8 s. */
+  readonly settleMs?: number;
+  /** The vendor refuses binds this long after dropping its connections. Default 5 s. */
+  readonly vendorRefuseMs?: number;
+  /** The broker stays stopped this long. Default 5 s. */
+  readonly brokerDownMs?: number;
+  /** After sending stops, wait at most this long for carrier copies and receipts. Default 120 s. */
+  readonly drainTimeoutMs?: number;
+  /** Progress lines. Default: none. */
+  readonly log?: (line: string) => void;
+}
+
+export interface PhaseReport {
+  readonly name: string;
+  readonly action: string;
+  readonly startedAtS: number;
+  readonly durationS: number;
+  /** Kill → ready again (restarts), or fault → all processes ready (broker). */
+  readonly recoveryMs: number | undefined;
+  readonly sent: number;
+  readonly accepted: number;
+  readonly refused: number;
+  readonly unknown: number;
+  /** Of the messages sent in this phase (a fault also hits messages sent just before it). */
+  readonly carrierDuplicates: number;
+  readonly failedByGateway: number;
+  readonly receiptDuplicates: number;
+}
+
+export interface FaultRunReport {
+  readonly startedAt: string;
+  readonly settings: Required<Omit<FaultRunOptions, 'log'>>;
+  readonly durationS: number;
+  readonly phases: readonly PhaseReport[];
+  readonly submits: {
+    readonly sent: number;
+    readonly accepted: number;
+    readonly refused: number;
+    readonly refusedByStatus: Readonly<Record<string, number>>;
+    readonly unknown: number;
+    readonly unsent: number;
+    /** Due while no customer bind was up: never offered. */
+    readonly skipped: number;
+    readonly customerDisconnects: number;
+  };
+  readonly carrier: {
+    readonly submitRecords: number;
+    readonly distinctMessages: number;
+    readonly acceptedAtCarrier: number;
+    /** Accepted, never at the carrier. */
+    readonly acceptedMissing: number;
+    /** …of which the gateway failed with an UNDELIV receipt (e.g. 904 vendors exhausted): accounted for, not delivered. */
+    readonly acceptedFailedByGateway: number;
+    /** …of which nothing is known at all: neither a carrier copy nor a receipt. Silent loss. */
+    readonly acceptedSilentlyLost: number;
+    /** Copies beyond the first, over every message of the run. */
+    readonly duplicates: number;
+    /** duplicates / distinct messages at the carrier. */
+    readonly duplicateRate: number;
+    readonly unknownOutcomeAtCarrier: number;
+    /** Refused at the edge yet sent to the carrier: must be 0. */
+    readonly refusedAtCarrier: number;
+    /** Records the tap could not read because the ring overflowed between polls. */
+    readonly recordsMissed: number;
+  };
+  readonly receipts: {
+    readonly acceptedWithReceipt: number;
+    readonly acceptedMissingReceipt: number;
+    readonly duplicates: number;
+    /** Receipts for ids the customer never saw accepted (unknown-outcome submits). */
+    readonly forOtherIds: number;
+    /** First receipt's stat per accepted message (the carrier reports DELIVRD for everything). */
+    readonly byStat: Readonly<Record<string, number>>;
+  };
+  /** Processes that exited without being killed by the run, restarted like a pod. */
+  readonly unexpectedExits: readonly string[];
+  /** First lost sequence numbers, for digging into the logs. */
+  readonly samples: {
+    readonly silentlyLost: readonly number[];
+    readonly failedByGateway: readonly number[];
+    readonly lostAtCarrier: readonly number[];
+    readonly lostReceipts: readonly number[];
+    readonly duplicated: readonly number[];
+  };
+  readonly verdict: {
+    /** Every accepted message reached the carrier or got a failure receipt, and every one got a receipt. */
+    readonly nothingAcceptedLost: boolean;
+    /** Every accepted message reached the carrier. */
+    readonly everythingAcceptedDelivered: boolean;
+    readonly duplicateRateWithinTarget: boolean;
+    readonly nothingRefusedSent: boolean;
+  };
+}
+
+const DUPLICATE_TARGET = 0.001;
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Reads the carrier's submit_sm records as they arrive (the ring is bounded) and counts per message. */
+class CarrierTap {
+  readonly copies = new Map<number, number>();
+  records = 0;
+  missed = 0;
+  private lastId = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly simulator: Simulator,
+    private readonly runId: string,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => this.poll(), 200);
+  }
+
+  poll(): void {
+    const ring = this.simulator.records;
+    // Every command shares the ring; what was overwritten since the last poll is lost to us.
+    this.missed += Math.max(0, ring.total - this.lastId - ring.capacity);
+    for (const record of ring.ofCommand('submit_sm', { sinceId: this.lastId })) {
+      this.records += 1;
+      const seq = SteadyLoad.parse(this.runId, record.pdu.shortMessage);
+      if (seq !== undefined) this.copies.set(seq, (this.copies.get(seq) ?? 0) + 1);
+    }
+    this.lastId = ring.total;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.poll();
+  }
+}
+
+async function rabbitmqctl(...args: string[]): Promise<void> {
+  await execFileAsync(process.env.TEST_RABBITMQCTL ?? 'rabbitmqctl', ['-q', ...args], {
+    timeout: 60_000,
+  });
+}
+
+async function allReady(stack: GatewayStack, timeoutMs: number): Promise<void> {
+  await Promise.all(stack.processes.filter((p) => p.running).map((p) => p.waitForReady(timeoutMs)));
+}
+
+function statusKey(status: number): string {
+  return `0x${status.toString(16).padStart(8, '0')}`;
+}
+
+export async function runFaults(options: FaultRunOptions = {}): Promise<FaultRunReport> {
+  const settings: Required<Omit<FaultRunOptions, 'log'>> = {
+    rate: options.rate ?? 300,
+    replicas: options.replicas ?? 2,
+    queueType: options.queueType ?? 'quorum',
+    services: options.services ?? SERVICE_NAMES,
+    includeBroker: options.includeBroker ?? false,
+    warmupMs: options.warmupMs ?? 5_000,
+    downMs: options.downMs ?? 2_000,
+    settleMs: options.settleMs ?? 8_000,
+    vendorRefuseMs: options.vendorRefuseMs ?? 5_000,
+    brokerDownMs: options.brokerDownMs ?? 5_000,
+    drainTimeoutMs: options.drainTimeoutMs ?? 120_000,
+  };
+  const log = options.log ?? (() => undefined);
+  const startedAt = new Date().toISOString();
+  const runId = `R${Date.now().toString(36).toUpperCase()}`;
+
+  log(
+    `starting a gateway: ${settings.replicas} replica(s) per service, ${settings.queueType} queues`,
+  );
+  const stack = await startGateway({
+    replicas: settings.replicas,
+    queueType: settings.queueType,
+    fixture: {
+      vendors: [
+        {
+          key: 'carrier',
+          // Enough binds that each connector replica holds two; records read every 200 ms.
+          vendor: { maxBinds: 2 * settings.replicas, throughput: 20_000 },
+          simulator: { recordLimit: 200_000, maxBindsPerAccount: 64 },
+        },
+      ],
+      customers: [
+        {
+          key: 'load',
+          systemId: 'faultload',
+          password: 'faultpw',
+          throughput: 10_000,
+          maxBinds: 20,
+        },
+      ],
+      routes: [{ name: 'default', vendor: 'carrier' }],
+    },
+  });
+  const simulator = stack.simulator('carrier');
+  const customer = stack.customer('load');
+  const load = new SteadyLoad({
+    ports: () =>
+      stack
+        .replicas('edge-server')
+        .map((p) => p.ports?.smpp)
+        .filter((port): port is number => port !== undefined),
+    systemId: customer.systemId,
+    password: customer.password,
+    rate: settings.rate,
+    runId,
+  });
+  const tap = new CarrierTap(simulator, runId);
+  const began = performance.now();
+  const elapsedS = (): number => (performance.now() - began) / 1000;
+
+  // Like an orchestrator: a replica that dies on its own is restarted.
+  const intentionallyDown = new Set<string>();
+  const unexpectedExits: string[] = [];
+  const supervisor = setInterval(() => {
+    for (const proc of stack.processes) {
+      if (proc.running || intentionallyDown.has(proc.label)) continue;
+      intentionallyDown.add(proc.label);
+      unexpectedExits.push(
+        `${proc.label} exited by itself at ${elapsedS().toFixed(1)} s (code ${proc.lastExit?.code}, signal ${proc.lastExit?.signal})`,
+      );
+      log(`!! ${unexpectedExits.at(-1) ?? ''}; restarting it`);
+      void stack
+        .restart(proc.service, proc.replica)
+        .catch((error: unknown) => log(`!! restart of ${proc.label} failed: ${String(error)}`))
+        .finally(() => intentionallyDown.delete(proc.label));
+    }
+  }, 500);
+
+  const progress = setInterval(() => {
+    const accepted = load.messages.filter((m) => m.outcome === 'accepted').length;
+    log(
+      `t=${elapsedS().toFixed(0)}s sent=${load.messages.length} accepted=${accepted} carrier=${tap.copies.size} ` +
+        `receipts=${load.receipts.size} binds=${load.boundSessions()}`,
+    );
+  }, 5_000);
+
+  const phases: {
+    name: string;
+    action: string;
+    start: number;
+    end: number;
+    firstSeq: number;
+    lastSeq: number;
+    recoveryMs: number | undefined;
+  }[] = [];
+  const phase = async (
+    name: string,
+    action: string,
+    body: () => Promise<number | undefined>,
+  ): Promise<void> => {
+    load.setPhase(name);
+    log(`phase ${name}: ${action}`);
+    const entry = {
+      name,
+      action,
+      start: elapsedS(),
+      end: 0,
+      firstSeq: load.messages.length,
+      lastSeq: 0,
+      recoveryMs: undefined as number | undefined,
+    };
+    phases.push(entry);
+    entry.recoveryMs = await body();
+    entry.end = elapsedS();
+    entry.lastSeq = load.messages.length;
+  };
+
+  let report: FaultRunReport | undefined;
+  try {
+    tap.start();
+    load.start();
+    await phase('warmup', 'steady traffic', async () => {
+      await sleep(settings.warmupMs);
+      return undefined;
+    });
+
+    for (const service of settings.services) {
+      await phase(
+        `kill-9 ${service}`,
+        `SIGKILL ${service}#0, restart after ${settings.downMs} ms`,
+        async () => {
+          const label = stack.process(service, 0).label;
+          intentionallyDown.add(label);
+          const t0 = performance.now();
+          try {
+            await stack.kill(service, 0, 'SIGKILL');
+            await sleep(settings.downMs);
+            await stack.restart(service, 0);
+          } finally {
+            intentionallyDown.delete(label);
+          }
+          const recovery = performance.now() - t0;
+          // Where a slow recovery went: the restarted replica's own start-up lines.
+          log(stack.process(service, 0).formatLogs(10));
+          await sleep(settings.settleMs);
+          return Math.round(recovery);
+        },
+      );
+    }
+
+    await phase(
+      'vendor-drop',
+      `carrier drops every connection and refuses binds for ${settings.vendorRefuseMs} ms`,
+      async () => {
+        const t0 = performance.now();
+        simulator.setFaults({ refuseBindsMs: settings.vendorRefuseMs, dropConnections: true });
+        // The sessions close asynchronously; recovery counts from the moment they are all gone.
+        while (simulator.stats().binds.active > 0) await sleep(10);
+        await stack.waitForVendorBinds('carrier', undefined, settings.vendorRefuseMs + 60_000);
+        const recovery = performance.now() - t0;
+        await sleep(settings.settleMs);
+        return Math.round(recovery);
+      },
+    );
+
+    if (settings.includeBroker) {
+      await phase(
+        'broker-restart',
+        `rabbitmqctl stop_app, ${settings.brokerDownMs} ms, start_app`,
+        async () => {
+          const t0 = performance.now();
+          await rabbitmqctl('stop_app');
+          await sleep(settings.brokerDownMs);
+          await rabbitmqctl('start_app');
+          await allReady(stack, 120_000);
+          const recovery = performance.now() - t0;
+          await sleep(settings.settleMs);
+          return Math.round(recovery);
+        },
+      );
+    }
+
+    await phase('cooldown', 'steady traffic, then sending stops', async () => {
+      await sleep(settings.settleMs);
+      await load.stopSending();
+      return undefined;
+    });
+
+    // Drain: every accepted message at the carrier with its receipt, or the deadline.
+    const accepted = (): SentMessage[] => load.messages.filter((m) => m.outcome === 'accepted');
+    const deadline = performance.now() + settings.drainTimeoutMs;
+    log('waiting for the carrier copies and receipts of every accepted message');
+    for (;;) {
+      tap.poll();
+      // Settled: a receipt, and a carrier copy unless the receipt says the gateway gave up.
+      const missing = accepted().filter((m) => {
+        const receipt = load.receipts.get(m.messageId ?? '')?.[0];
+        if (receipt === undefined) return true;
+        return receipt.stat === 'DELIVRD' && !tap.copies.has(m.seq);
+      }).length;
+      if (missing === 0 || performance.now() > deadline) break;
+      await sleep(500);
+    }
+    // Late duplicates and receipts still in flight get a moment to show up.
+    await sleep(2_000);
+    tap.stop();
+    clearInterval(progress);
+    clearInterval(supervisor);
+
+    report = buildReport({
+      startedAt,
+      settings,
+      durationS: elapsedS(),
+      load,
+      tap,
+      phases: phases.map((p) => {
+        const slice = load.messages.slice(p.firstSeq, p.lastSeq);
+        return {
+          name: p.name,
+          action: p.action,
+          startedAtS: Number(p.start.toFixed(1)),
+          durationS: Number((p.end - p.start).toFixed(1)),
+          recoveryMs: p.recoveryMs,
+          sent: slice.length,
+          accepted: slice.filter((m) => m.outcome === 'accepted').length,
+          refused: slice.filter((m) => m.outcome === 'refused').length,
+          unknown: slice.filter((m) => m.outcome === 'unknown').length,
+          carrierDuplicates: slice.reduce(
+            (sum, m) => sum + Math.max(0, (tap.copies.get(m.seq) ?? 0) - 1),
+            0,
+          ),
+          failedByGateway: slice.filter((m) => {
+            const receipt = load.receipts.get(m.messageId ?? '')?.[0];
+            return m.outcome === 'accepted' && receipt !== undefined && receipt.stat !== 'DELIVRD';
+          }).length,
+          receiptDuplicates: slice.reduce(
+            (sum, m) => sum + Math.max(0, (load.receipts.get(m.messageId ?? '')?.length ?? 0) - 1),
+            0,
+          ),
+        };
+      }),
+      unexpectedExits,
+    });
+    return report;
+  } catch (error) {
+    log(stack.formatLogs(60));
+    throw error;
+  } finally {
+    clearInterval(progress);
+    clearInterval(supervisor);
+    tap.stop();
+    if (report !== undefined && !report.verdict.everythingAcceptedDelivered)
+      log(stack.formatLogs(40));
+    await load.close();
+    await stack.stop();
+  }
+}
+
+function buildReport(input: {
+  startedAt: string;
+  settings: Required<Omit<FaultRunOptions, 'log'>>;
+  durationS: number;
+  load: SteadyLoad;
+  tap: CarrierTap;
+  phases: PhaseReport[];
+  unexpectedExits: string[];
+}): FaultRunReport {
+  const { load, tap } = input;
+  const refusedByStatus: Record<string, number> = {};
+  let accepted = 0;
+  let refused = 0;
+  let unknown = 0;
+  let unsent = 0;
+  let acceptedAtCarrier = 0;
+  let unknownAtCarrier = 0;
+  let refusedAtCarrier = 0;
+  let withReceipt = 0;
+  const lostAtCarrier: number[] = [];
+  const lostReceipts: number[] = [];
+  const failedByGateway: number[] = [];
+  const silentlyLost: number[] = [];
+  const acceptedIds = new Set<string>();
+  const byStat: Record<string, number> = {};
+  for (const message of load.messages) {
+    const atCarrier = tap.copies.has(message.seq);
+    switch (message.outcome) {
+      case 'accepted': {
+        accepted += 1;
+        const id = message.messageId ?? '';
+        acceptedIds.add(id);
+        const first = load.receipts.get(id)?.[0];
+        if (atCarrier) {
+          acceptedAtCarrier += 1;
+        } else {
+          lostAtCarrier.push(message.seq);
+          if (first !== undefined && first.stat !== 'DELIVRD') failedByGateway.push(message.seq);
+          else silentlyLost.push(message.seq);
+        }
+        if (first) {
+          withReceipt += 1;
+          const stat =
+            first.stat === 'DELIVRD'
+              ? 'DELIVRD'
+              : `${first.stat ?? 'none'} err:${first.err ?? '?'}`;
+          byStat[stat] = (byStat[stat] ?? 0) + 1;
+        } else {
+          lostReceipts.push(message.seq);
+        }
+        break;
+      }
+      case 'refused': {
+        refused += 1;
+        const key = statusKey(message.status ?? 0);
+        refusedByStatus[key] = (refusedByStatus[key] ?? 0) + 1;
+        if (atCarrier) refusedAtCarrier += 1;
+        break;
+      }
+      case 'unknown':
+      case 'pending':
+        unknown += 1;
+        if (atCarrier) unknownAtCarrier += 1;
+        break;
+      case 'unsent':
+        unsent += 1;
+        break;
+    }
+  }
+  let duplicates = 0;
+  const duplicated: number[] = [];
+  for (const [seq, copies] of tap.copies) {
+    if (copies > 1) {
+      duplicates += copies - 1;
+      duplicated.push(seq);
+    }
+  }
+  let receiptDuplicates = 0;
+  let forOtherIds = 0;
+  for (const [id, list] of load.receipts) {
+    if (list.length > 1) receiptDuplicates += list.length - 1;
+    if (!acceptedIds.has(id)) forOtherIds += 1;
+  }
+  const distinct = tap.copies.size;
+  const duplicateRate = distinct > 0 ? duplicates / distinct : 0;
+  return {
+    startedAt: input.startedAt,
+    settings: input.settings,
+    durationS: Number(input.durationS.toFixed(1)),
+    phases: input.phases,
+    submits: {
+      sent: load.messages.length,
+      accepted,
+      refused,
+      refusedByStatus,
+      unknown,
+      unsent,
+      skipped: load.skipped,
+      customerDisconnects: load.disconnects,
+    },
+    carrier: {
+      submitRecords: tap.records,
+      distinctMessages: distinct,
+      acceptedAtCarrier,
+      acceptedMissing: lostAtCarrier.length,
+      acceptedFailedByGateway: failedByGateway.length,
+      acceptedSilentlyLost: silentlyLost.length,
+      duplicates,
+      duplicateRate,
+      unknownOutcomeAtCarrier: unknownAtCarrier,
+      refusedAtCarrier,
+      recordsMissed: tap.missed,
+    },
+    receipts: {
+      acceptedWithReceipt: withReceipt,
+      acceptedMissingReceipt: lostReceipts.length,
+      duplicates: receiptDuplicates,
+      forOtherIds,
+      byStat,
+    },
+    unexpectedExits: input.unexpectedExits,
+    samples: {
+      silentlyLost: silentlyLost.slice(0, 50),
+      failedByGateway: failedByGateway.slice(0, 50),
+      lostAtCarrier: lostAtCarrier.slice(0, 50),
+      lostReceipts: lostReceipts.slice(0, 50),
+      duplicated: duplicated.slice(0, 50),
+    },
+    verdict: {
+      nothingAcceptedLost:
+        silentlyLost.length === 0 && lostReceipts.length === 0 && tap.missed === 0,
+      everythingAcceptedDelivered: lostAtCarrier.length === 0,
+      duplicateRateWithinTarget: duplicateRate <= DUPLICATE_TARGET,
+      nothingRefusedSent: refusedAtCarrier === 0,
+    },
+  };
+}
+
+/** The report as a few readable lines. */
+export function formatFaultReport(report: FaultRunReport): string {
+  const pct = (n: number, of: number): string =>
+    of > 0 ? `${((n / of) * 100).toFixed(3)} %` : '-';
+  const lines = [
+    `fault run ${report.startedAt}: ${report.settings.rate} msg/s, ${report.settings.replicas} replicas, ` +
+      `${report.settings.queueType} queues, ${report.durationS} s`,
+    '',
+    'phase                       start   dur   recovery   sent  accepted refused unknown  dup@carrier failed(9xx) dup-receipts',
+    ...report.phases.map(
+      (p) =>
+        `${p.name.padEnd(26)} ${p.startedAtS.toFixed(0).padStart(5)}s ${p.durationS.toFixed(0).padStart(4)}s ` +
+        `${(p.recoveryMs === undefined ? '-' : `${p.recoveryMs} ms`).padStart(10)} ${String(p.sent).padStart(6)} ` +
+        `${String(p.accepted).padStart(9)} ${String(p.refused).padStart(7)} ${String(p.unknown).padStart(7)} ` +
+        `${String(p.carrierDuplicates).padStart(12)} ${String(p.failedByGateway).padStart(11)} ${String(p.receiptDuplicates).padStart(12)}`,
+    ),
+    '',
+    `submits     sent ${report.submits.sent}, accepted ${report.submits.accepted}, refused ${report.submits.refused} ` +
+      `${JSON.stringify(report.submits.refusedByStatus)}, no answer ${report.submits.unknown}, ` +
+      `never offered (no bind up) ${report.submits.skipped}, customer disconnects ${report.submits.customerDisconnects}`,
+    `carrier     accepted messages there ${report.carrier.acceptedAtCarrier}/${report.submits.accepted}, ` +
+      `missing ${report.carrier.acceptedMissing} (failed by the gateway with a receipt ${report.carrier.acceptedFailedByGateway}, ` +
+      `SILENTLY LOST ${report.carrier.acceptedSilentlyLost}); duplicates ${report.carrier.duplicates} ` +
+      `(${pct(report.carrier.duplicates, report.carrier.distinctMessages)} of ${report.carrier.distinctMessages}); ` +
+      `no-answer submits that arrived ${report.carrier.unknownOutcomeAtCarrier}; refused yet sent ${report.carrier.refusedAtCarrier}`,
+    `receipts    accepted messages with a receipt ${report.receipts.acceptedWithReceipt}/${report.submits.accepted}, ` +
+      `MISSING ${report.receipts.acceptedMissingReceipt}; duplicates ${report.receipts.duplicates}; ` +
+      `for no-answer submits ${report.receipts.forOtherIds}; stats ${JSON.stringify(report.receipts.byStat)}`,
+    `crashes     ${report.unexpectedExits.length === 0 ? 'none' : report.unexpectedExits.join('; ')}`,
+    '',
+    `verdict     nothing accepted lost: ${report.verdict.nothingAcceptedLost ? 'YES' : 'NO'}; ` +
+      `everything accepted delivered: ${report.verdict.everythingAcceptedDelivered ? 'YES' : 'NO'}; ` +
+      `duplicates ≤ 0.1 %: ${report.verdict.duplicateRateWithinTarget ? 'YES' : 'NO'}; ` +
+      `nothing refused was sent: ${report.verdict.nothingRefusedSent ? 'YES' : 'NO'}`,
+  ];
+  return lines.join('\n');
+}

@@ -1,0 +1,454 @@
+// The end-to-end cases of issue 10 §2, written once and run against a stack
+// of one replica per service and against two replicas of every service. With
+// two replicas every customer submits through edge replica 0 and receives on
+// edge replica 1, so a receipt or MO only arrives if it found the replica
+// that holds the customer's receiving bind.
+import { QUEUES } from '@smpp-gateway/contracts';
+import {
+  DataCoding,
+  encodeText,
+  splitMessage,
+  SmppStatus,
+  type PduInit,
+  type PduOf,
+  type SegmentUnit,
+  type SplitMethod,
+} from '@smpp-gateway/smpp';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  startGateway,
+  type CustomerClient,
+  type GatewayFixture,
+  type GatewayStack,
+} from '../../src/index.js';
+import {
+  carrierSubmits,
+  eventually,
+  queueDepth,
+  sortedWireViews,
+  UUID_V7,
+  waitForCarrier,
+  wireView,
+} from './e2e.helpers.js';
+
+type SubmitInit = Omit<PduInit<'submit_sm'>, 'command'>;
+
+/** Destinations whose receipts the primary carrier reports UNDELIV (GSM cause 1). */
+const UNDELIV_PREFIX = '4477009990';
+/** Destinations routed to the failover pair (fo-primary first, fo-backup second). */
+const FAILOVER_PREFIX = '3361';
+const MO_NUMBER = '447700900555';
+const TENDLC_NUMBER = '12025550100';
+
+export function gatewayFixture(): GatewayFixture {
+  return {
+    vendors: [
+      {
+        key: 'primary',
+        simulator: { receiptRules: [{ prefix: UNDELIV_PREFIX, stat: 'UNDELIV', err: 1 }] },
+      },
+      { key: 'fo-primary' },
+      { key: 'fo-backup' },
+    ],
+    customers: [
+      { key: 'acme', systemId: 'acme', password: 'acmepw' },
+      { key: 'slow', systemId: 'slow', password: 'slowpw', throughput: 2 },
+      { key: 'late', systemId: 'late', password: 'latepw' },
+    ],
+    routes: [
+      { name: 'default', vendor: 'primary', priority: 100 },
+      { name: 'fo-first', vendor: 'fo-primary', destinationPrefix: FAILOVER_PREFIX, priority: 10 },
+      { name: 'fo-second', vendor: 'fo-backup', destinationPrefix: FAILOVER_PREFIX, priority: 20 },
+    ],
+    campaigns: [{ key: 'demo', campaignId: 'CE2E001', brandId: 'BE2E001' }],
+    numbers: [
+      { number: MO_NUMBER, numberType: 'intl', customer: 'acme' },
+      { number: TENDLC_NUMBER, numberType: '10dlc', customer: 'acme', campaign: 'demo' },
+    ],
+  };
+}
+
+export function encoded(text: string, alphabet: 'gsm7' | 'ucs2'): Buffer {
+  const result = encodeText(text, alphabet);
+  if (!result.ok) throw new Error(`test text not encodable as ${alphabet}`);
+  return result.bytes;
+}
+
+/** The submit_sm PDUs a customer sends for `bytes` split by `method`. */
+function splitSubmits(
+  bytes: Buffer,
+  unit: SegmentUnit,
+  method: SplitMethod,
+  reference: number,
+  base: SubmitInit,
+): SubmitInit[] {
+  const split = splitMessage(bytes, { unit, method, reference });
+  if (!split.ok) throw new Error(`cannot split test message: ${split.detail}`);
+  return split.parts.map((part): SubmitInit => {
+    switch (part.kind) {
+      case 'single':
+        return { ...base, shortMessage: part.shortMessage };
+      case 'udh':
+        return { ...base, esmClass: (base.esmClass ?? 0) | 0x40, shortMessage: part.shortMessage };
+      case 'sar':
+        return {
+          ...base,
+          shortMessage: part.shortMessage,
+          tlvs: {
+            sarMsgRefNum: part.sar.sar_msg_ref_num,
+            sarTotalSegments: part.sar.sar_total_segments,
+            sarSegmentSeqnum: part.sar.sar_segment_seqnum,
+          },
+        };
+      case 'payload':
+        return {
+          ...base,
+          shortMessage: Buffer.alloc(0),
+          tlvs: { messagePayload: part.messagePayload },
+        };
+    }
+  });
+}
+
+function mt(destination: string, extra: SubmitInit = {}): SubmitInit {
+  return {
+    sourceAddrTon: 5,
+    sourceAddrNpi: 0,
+    sourceAddr: 'ACME',
+    destAddrTon: 1,
+    destAddrNpi: 1,
+    destinationAddr: destination,
+    registeredDelivery: 1,
+    ...extra,
+  };
+}
+
+async function submitAll(
+  client: CustomerClient,
+  parts: readonly SubmitInit[],
+): Promise<PduOf<'submit_sm_resp'>[]> {
+  const responses: PduOf<'submit_sm_resp'>[] = [];
+  for (const part of parts) responses.push(await client.submit(part));
+  return responses;
+}
+
+function deliverBytes(pdu: PduOf<'deliver_sm'> | PduOf<'data_sm'>): string {
+  return (pdu.command === 'deliver_sm' ? pdu.shortMessage : Buffer.alloc(0)).toString('hex');
+}
+
+export function defineGatewayCases(replicas: 1 | 2): void {
+  const sendReplica = 0;
+  const receiveReplica = replicas - 1;
+  let stack: GatewayStack;
+  let sender: CustomerClient;
+  let receiver: CustomerClient;
+
+  describe(`the gateway with ${replicas} replica(s) of every service`, () => {
+    beforeAll(async () => {
+      stack = await startGateway({
+        fixture: gatewayFixture(),
+        replicas,
+        serviceEnv: {
+          // One quick retry on the failing carrier, then the hand-back to the router.
+          'vendor-connector': { SUBMIT_RETRIES: '1', SUBMIT_RETRY_DELAY_MS: '100' },
+          'edge-server': { DELIVERY_RETRY_DELAY_MS: '300' },
+        },
+      });
+      sender = await stack.connect('acme', { bindType: 'transmitter', replica: sendReplica });
+      receiver = await stack.connect('acme', { bindType: 'receiver', replica: receiveReplica });
+    }, 120_000);
+
+    afterAll(async () => {
+      await stack?.stop();
+    }, 60_000);
+
+    beforeEach(({ onTestFailed }) => {
+      onTestFailed(() => {
+        console.error(stack?.formatLogs(120) ?? '(no stack)');
+      });
+    });
+
+    /** Sends, waits for every part at the carrier and every receipt; returns both sides. */
+    async function roundTrip(parts: readonly SubmitInit[], vendor = 'primary') {
+      const responses = await submitAll(sender, parts);
+      for (const response of responses) {
+        expect(response.commandStatus).toBe(SmppStatus.ESME_ROK);
+        expect(response.messageId).toMatch(UUID_V7);
+      }
+      const destination = parts[0]?.destinationAddr ?? '';
+      const atCarrier = await waitForCarrier(stack.simulator(vendor), destination, parts.length);
+      const receipts = await Promise.all(
+        responses.map((response) => receiver.waitForReceipt(response.messageId, 20_000)),
+      );
+      return { responses, atCarrier, receipts };
+    }
+
+    it('delivers GSM7 text with escape characters byte-exact; DELIVRD receipt carries our id', async () => {
+      const parts = [
+        mt('447700900101', {
+          dataCoding: DataCoding.SMSC_DEFAULT,
+          shortMessage: encoded('Price: 10€ [promo] {code} ~ ^ | \\ ÆØÅ', 'gsm7'),
+        }),
+      ];
+      const { responses, atCarrier, receipts } = await roundTrip(parts);
+      expect(sortedWireViews(atCarrier.map((r) => r.pdu))).toEqual(sortedWireViews(parts));
+      const [receipt] = receipts;
+      expect(receipt?.stat).toBe('DELIVRD');
+      expect(receipt?.messageId).toBe(responses[0]?.messageId);
+      expect(receipt?.textMessageId).toBe(responses[0]?.messageId);
+      expect(receipt?.err).toBe('000');
+    });
+
+    it('delivers UCS2 text with surrogate pairs byte-exact', async () => {
+      const parts = [
+        mt('447700900102', {
+          dataCoding: DataCoding.UCS2,
+          shortMessage: encoded('Привет 👋 你好 — ✓', 'ucs2'),
+        }),
+      ];
+      const { atCarrier, receipts } = await roundTrip(parts);
+      expect(sortedWireViews(atCarrier.map((r) => r.pdu))).toEqual(sortedWireViews(parts));
+      expect(receipts.map((r) => r.stat)).toEqual(['DELIVRD']);
+    });
+
+    it('delivers 8-bit binary data (NULs included) byte-exact', async () => {
+      const bytes = Buffer.from([0x00, 0x01, 0xff, 0x00, 0x7f, 0x80, 0x1b, 0x00, 0x42]);
+      const parts = [mt('447700900103', { dataCoding: DataCoding.BINARY, shortMessage: bytes })];
+      const { atCarrier } = await roundTrip(parts);
+      expect(sortedWireViews(atCarrier.map((r) => r.pdu))).toEqual(sortedWireViews(parts));
+    });
+
+    it('delivers a long GSM7 message in UDH parts byte-exact, one receipt with our id per part', async () => {
+      const text = 'Long message {part} with € escapes that cannot fit one segment. '.repeat(6);
+      const parts = splitSubmits(
+        encoded(text, 'gsm7'),
+        'gsm7',
+        'udh8',
+        0xa7,
+        mt('447700900104', { dataCoding: DataCoding.SMSC_DEFAULT }),
+      );
+      expect(parts.length).toBeGreaterThanOrEqual(3);
+      const { responses, atCarrier, receipts } = await roundTrip(parts);
+      expect(sortedWireViews(atCarrier.map((r) => r.pdu))).toEqual(sortedWireViews(parts));
+      for (const record of atCarrier) expect(record.pdu.esmClass & 0x40).toBe(0x40);
+      expect(new Set(responses.map((r) => r.messageId)).size).toBe(parts.length);
+      expect(receipts.map((r) => r.messageId)).toEqual(responses.map((r) => r.messageId));
+    });
+
+    it('delivers a long UCS2 message with a 16-bit reference UDH byte-exact', async () => {
+      const parts = splitSubmits(
+        encoded('Длинное сообщение 👍 в нескольких частях. '.repeat(4), 'ucs2'),
+        'ucs2',
+        'udh16',
+        0x1234,
+        mt('447700900105', { dataCoding: DataCoding.UCS2 }),
+      );
+      expect(parts.length).toBeGreaterThanOrEqual(2);
+      const { atCarrier } = await roundTrip(parts);
+      expect(sortedWireViews(atCarrier.map((r) => r.pdu))).toEqual(sortedWireViews(parts));
+    });
+
+    it('keeps SAR concatenation TLVs and message_payload intact', async () => {
+      const sar = splitSubmits(
+        encoded('SAR concatenated message, parts carry TLVs instead of a UDH. '.repeat(4), 'gsm7'),
+        'gsm7',
+        'sar',
+        0x0321,
+        mt('447700900106', { dataCoding: DataCoding.SMSC_DEFAULT }),
+      );
+      expect(sar.length).toBeGreaterThanOrEqual(2);
+      const payload = splitSubmits(
+        encoded('One PDU, long text in message_payload. '.repeat(12), 'gsm7'),
+        'gsm7',
+        'payload',
+        0,
+        mt('447700900107', { dataCoding: DataCoding.SMSC_DEFAULT }),
+      );
+      expect(payload).toHaveLength(1);
+      const [sarTrip, payloadTrip] = await Promise.all([roundTrip(sar), roundTrip(payload)]);
+      expect(sortedWireViews(sarTrip.atCarrier.map((r) => r.pdu))).toEqual(sortedWireViews(sar));
+      expect(sortedWireViews(payloadTrip.atCarrier.map((r) => r.pdu))).toEqual(
+        sortedWireViews(payload),
+      );
+    });
+
+    it('returns UNDELIV receipts with our id and the carrier error', async () => {
+      const parts = [
+        mt(`${UNDELIV_PREFIX}01`, {
+          dataCoding: DataCoding.SMSC_DEFAULT,
+          shortMessage: encoded('This one will not be delivered', 'gsm7'),
+        }),
+      ];
+      const { responses, atCarrier, receipts } = await roundTrip(parts);
+      expect(atCarrier).toHaveLength(1);
+      const [receipt] = receipts;
+      expect(receipt?.stat).toBe('UNDELIV');
+      expect(receipt?.messageId).toBe(responses[0]?.messageId);
+      expect(receipt?.err).toBe('001');
+      expect(receipt?.final).toBe(true);
+    });
+
+    it('routes a 10DLC number with an active campaign; a US long code without one gets UNDELIV 903', async () => {
+      const allowed = mt('12125550101', {
+        sourceAddrTon: 1,
+        sourceAddrNpi: 1,
+        sourceAddr: TENDLC_NUMBER,
+        shortMessage: encoded('Registered campaign traffic', 'gsm7'),
+      });
+      const allowedTrip = await roundTrip([allowed]);
+      expect(allowedTrip.receipts[0]?.stat).toBe('DELIVRD');
+
+      const unregistered = mt('12125550102', {
+        sourceAddrTon: 1,
+        sourceAddrNpi: 1,
+        sourceAddr: '12025550199',
+        shortMessage: encoded('No campaign behind this number', 'gsm7'),
+      });
+      const [response] = await submitAll(sender, [unregistered]);
+      // Accepted at the edge (the decision is the router's), then failed with a receipt.
+      expect(response?.commandStatus).toBe(SmppStatus.ESME_ROK);
+      const receipt = await receiver.waitForReceipt(response?.messageId ?? '', 20_000);
+      expect(receipt.stat).toBe('UNDELIV');
+      expect(receipt.err).toBe('903');
+      for (const key of ['primary', 'fo-primary', 'fo-backup']) {
+        expect(carrierSubmits(stack.simulator(key), '12125550102')).toHaveLength(0);
+      }
+    });
+
+    it('fails over to the second vendor when the primary vendor fails every submit', async () => {
+      const primary = stack.simulator('fo-primary');
+      const backup = stack.simulator('fo-backup');
+      const before = mt(`${FAILOVER_PREFIX}600000001`, {
+        shortMessage: encoded('Before the fault: first choice', 'gsm7'),
+      });
+      const beforeTrip = await roundTrip([before], 'fo-primary');
+      expect(beforeTrip.receipts[0]?.stat).toBe('DELIVRD');
+      expect(carrierSubmits(backup, before.destinationAddr ?? '')).toHaveLength(0);
+
+      primary.setFaults({ failEveryN: 1, failStatus: SmppStatus.ESME_RSUBMITFAIL });
+      try {
+        const parts = [
+          mt(`${FAILOVER_PREFIX}600000002`, {
+            dataCoding: DataCoding.UCS2,
+            shortMessage: encoded('Після збою: резерв ✓', 'ucs2'),
+          }),
+        ];
+        const { responses, atCarrier, receipts } = await roundTrip(parts, 'fo-backup');
+        expect(sortedWireViews(atCarrier.map((r) => r.pdu))).toEqual(sortedWireViews(parts));
+        expect(receipts[0]?.stat).toBe('DELIVRD');
+        expect(receipts[0]?.messageId).toBe(responses[0]?.messageId);
+        // The first vendor saw and refused it before the hand-back: one try plus one retry.
+        expect(
+          carrierSubmits(primary, parts[0]?.destinationAddr ?? '').length,
+        ).toBeGreaterThanOrEqual(2);
+      } finally {
+        primary.clearFaults();
+      }
+    });
+
+    it('throttles a customer over its throughput with ESME_RTHROTTLED and delivers exactly what it accepted', async () => {
+      const slow = await stack.connect('slow', { bindType: 'transceiver', replica: sendReplica });
+      const destination = '447700900301';
+      const responses = await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          slow.submit(
+            mt(destination, { registeredDelivery: 0, shortMessage: encoded(`burst ${i}`, 'gsm7') }),
+          ),
+        ),
+      );
+      const ok = responses.filter((r) => r.commandStatus === SmppStatus.ESME_ROK);
+      const throttled = responses.filter((r) => r.commandStatus === SmppStatus.ESME_RTHROTTLED);
+      expect(ok.length + throttled.length).toBe(30);
+      expect(throttled.length).toBeGreaterThanOrEqual(20);
+      expect(ok.length).toBeGreaterThanOrEqual(1);
+      await waitForCarrier(stack.simulator('primary'), destination, ok.length);
+      // Nothing refused may show up later.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(carrierSubmits(stack.simulator('primary'), destination)).toHaveLength(ok.length);
+      await slow.close();
+    });
+
+    it('delivers MO from the carrier to the owning customer, bytes as sent', async () => {
+      const simulator = stack.simulator('primary');
+      const gsm = await simulator.injectMo({
+        source: '447700900777',
+        destination: MO_NUMBER,
+        text: 'STOP [all] €',
+        dataCoding: DataCoding.SMSC_DEFAULT,
+      });
+      expect(gsm.statuses).toEqual([SmppStatus.ESME_ROK]);
+      const ucs2 = await simulator.injectMo({
+        source: '447700900778',
+        destination: MO_NUMBER,
+        text: 'Да, согласен 👍',
+        dataCoding: DataCoding.UCS2,
+      });
+      expect(ucs2.statuses).toEqual([SmppStatus.ESME_ROK]);
+
+      const from = (source: string) =>
+        receiver.waitFor(
+          () => receiver.mobileOriginated().find((item) => item.pdu.sourceAddr === source),
+          20_000,
+          `MO from ${source}`,
+        );
+      const [first, second] = await Promise.all([from('447700900777'), from('447700900778')]);
+      expect(first.pdu.destinationAddr).toBe(MO_NUMBER);
+      expect(first.pdu.dataCoding).toBe(DataCoding.SMSC_DEFAULT);
+      expect(deliverBytes(first.pdu)).toBe(encoded('STOP [all] €', 'gsm7').toString('hex'));
+      expect(first.pdu.esmClass & 0x3c).toBe(0);
+      expect(second.pdu.dataCoding).toBe(DataCoding.UCS2);
+      expect(deliverBytes(second.pdu)).toBe(encoded('Да, согласен 👍', 'ucs2').toString('hex'));
+    });
+
+    it('keeps the receipt of a customer who binds a receiver only later', async () => {
+      const late = stack.customer('late');
+      const transmitter = await stack.connect('late', {
+        bindType: 'transmitter',
+        replica: sendReplica,
+      });
+      const response = await transmitter.submit(
+        mt('447700900401', { shortMessage: encoded('Receipt waits for me', 'gsm7') }),
+      );
+      expect(response.commandStatus).toBe(SmppStatus.ESME_ROK);
+      await transmitter.close();
+
+      // Parked in the customer's durable delivery queue while nobody can take it.
+      const queue = QUEUES.delivery(late.customer.id);
+      await eventually(
+        async () => ((await queueDepth(stack.env.amqp.vhost, queue)) >= 1 ? true : undefined),
+        30_000,
+        `the receipt parked in ${queue}`,
+        250,
+      );
+      expect(transmitter.receipts()).toHaveLength(0);
+
+      const lateReceiver = await stack.connect('late', {
+        bindType: 'receiver',
+        replica: receiveReplica,
+      });
+      const receipt = await lateReceiver.waitForReceipt(response.messageId, 20_000);
+      expect(receipt.stat).toBe('DELIVRD');
+      expect(receipt.messageId).toBe(response.messageId);
+      await lateReceiver.close();
+    });
+
+    it('sent nothing twice to the carriers and nothing twice or stray to the customer', () => {
+      // Retries against the failing carrier are expected there; the others saw each PDU once.
+      for (const key of ['primary', 'fo-backup']) {
+        const views = stack
+          .simulator(key)
+          .records.ofCommand('submit_sm')
+          .map((r) => JSON.stringify(wireView(r.pdu)));
+        expect(views.length).toBeGreaterThan(0);
+        expect(views.length - new Set(views).size).toBe(0);
+      }
+      const seen = new Map<string, number>();
+      for (const item of receiver.receipts()) {
+        expect(item.receipt.messageId).toMatch(UUID_V7);
+        seen.set(item.receipt.messageId, (seen.get(item.receipt.messageId) ?? 0) + 1);
+      }
+      expect(seen.size).toBeGreaterThan(0);
+      expect([...seen.entries()].filter(([, n]) => n > 1)).toEqual([]);
+    });
+  });
+}
