@@ -224,6 +224,7 @@ export async function startRouterWorker(
       metrics,
       logger: logger.child({ component: 'mt' }),
       clock,
+      transientRetryMaxAgeMs: config.ROUTER_TRANSIENT_RETRY_MAX_AGE_MS,
     });
     const consumeOptions = {
       logger,
@@ -245,7 +246,7 @@ export async function startRouterWorker(
         amqp,
         'MtSubmitted',
         QUEUES.mt(priority),
-        async (msg) => void (await mtHandler(msg)),
+        async (msg, ctx) => void (await mtHandler(msg, { redelivered: ctx.redelivered })),
         { ...consumeOptions, prefetch: config.AMQP_PREFETCH },
       );
       consumers.push(consumer);

@@ -23,8 +23,15 @@ export const configSchema = z.object({
   /** Must equal every other service's value: the queue arguments must match. */
   DELIVERY_TTL_MS: envInt({ min: 1_000, default: DEFAULT_TOPOLOGY_OPTIONS.deliveryTtlMs }),
   /** Most routed MTs per batch message to one vendor queue; 1 publishes each MT on its own. */
-  ROUTER_PUBLISH_BATCH_MAX: envInt({ min: 1, max: 1_000, default: 100 }),
+  // × the connector's vendor-queue prefetch bounds the MTs one connector holds under a backlog.
+  ROUTER_PUBLISH_BATCH_MAX: envInt({ min: 1, max: 1_000, default: 20 }),
   ROUTER_RELOAD_INTERVAL_MS: envInt({ min: 1_000, max: 86_400_000, default: 30_000 }),
+  /**
+   * How long an MT whose vendors all failed for transient reasons keeps being
+   * deferred and retried (from its acceptance) before it fails
+   * vendors_exhausted. A short carrier outage must not become UNDELIV.
+   */
+  ROUTER_TRANSIENT_RETRY_MAX_AGE_MS: envInt({ min: 0, max: 86_400_000, default: 600_000 }),
   ROUTER_MISS_RELOAD_MIN_INTERVAL_MS: envInt({ min: 0, max: 600_000, default: 1_000 }),
   TENDLC_CACHE_TTL_SECONDS: envInt({ min: 1, max: 86_400, default: 300 }),
   TENDLC_NEGATIVE_CACHE_TTL_SECONDS: envInt({ min: 1, max: 86_400, default: 30 }),

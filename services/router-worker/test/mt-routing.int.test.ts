@@ -148,6 +148,7 @@ describe('MT routing against real PostgreSQL, Redis and RabbitMQ', () => {
       validityPeriod: '',
       tlvs: [],
       attempts: [],
+      roundStart: 0,
     };
     for (const vendor of vendors) {
       const routed = (await h.take(QUEUES.vendor(vendor.id))).body as MtRouted;
@@ -160,6 +161,8 @@ describe('MT routing against real PostgreSQL, Redis and RabbitMQ', () => {
           ...current.attempts,
           {
             vendorId: vendor.id,
+            // A refusal (ESME_RSUBMITFAIL), not an outage: no new round.
+            commandStatus: 0x45,
             error: `rejected by ${vendor.displayName}`,
             at: new Date().toISOString(),
           },

@@ -47,6 +47,13 @@ export const MtBody = z.object({
   acceptedAt: IsoTimestamp,
   /** Vendors already tried for this message (failover excludes them). */
   attempts: z.array(VendorAttempt).default([]),
+  /**
+   * Index in `attempts` where the current routing round starts. When every
+   * vendor failed for a transient reason (no bind, timeout, vendor busy) the
+   * router defers the MT and starts a new round: only attempts from
+   * `roundStart` on are excluded, so the vendors are tried again.
+   */
+  roundStart: z.number().int().min(0).default(0),
 });
 export type MtBody = z.infer<typeof MtBody>;
 
@@ -71,6 +78,12 @@ export const MtRouted = z.object({
   routeId: z.string().min(1),
   pricing: Pricing,
   routedAt: IsoTimestamp,
+  /**
+   * The router's input was a redelivery: it may have routed this MT before
+   * (crashed after the publish confirm, before its ack). The connector then
+   * checks its "already sent" marker instead of trusting a fresh delivery.
+   */
+  possibleRepeat: z.boolean().optional(),
 });
 export type MtRouted = z.infer<typeof MtRouted>;
 

@@ -1,5 +1,5 @@
 import { CustomerDelivery } from '@smpp-gateway/contracts';
-import { decodePdu, encodePdu, parseReceiptText } from '@smpp-gateway/smpp';
+import { decodePdu, decodeText, encodePdu, parseReceiptText } from '@smpp-gateway/smpp';
 import { describe, expect, it } from 'vitest';
 import { buildDeliverSm, parseNetworkErrorText } from './delivery.builder.js';
 
@@ -37,7 +37,11 @@ describe('buildDeliverSm', () => {
     expect(pdu.tlvs.receiptedMessageId).toBe(id);
     expect(pdu.tlvs.messageState).toBe(2);
     expect(pdu.tlvs.networkErrorCode).toEqual({ networkType: 3, errorCode: 1 });
-    const text = pdu.shortMessage.toString('latin1');
+    // data_coding 0 = GSM 03.38: our own receipt parser reads it back exactly.
+    expect(pdu.dataCoding).toBe(0);
+    const decoded = decodeText(pdu.shortMessage, pdu.dataCoding);
+    expect(decoded.ok).toBe(true);
+    const text = decoded.ok ? decoded.text : '';
     const parsed = parseReceiptText(text);
     expect(parsed).toMatchObject({ ok: true, receipt: { id, stat: 'DELIVRD', err: '000' } });
     expect(text).toContain('text:Hello ? w?rld');

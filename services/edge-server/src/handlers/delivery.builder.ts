@@ -5,6 +5,7 @@
 // MO bytes are forwarded exactly as the vendor sent them.
 import type { CustomerDelivery } from '@smpp-gateway/contracts';
 import {
+  encodeGsm7Lossy,
   formatReceiptText,
   MessageState,
   stateForStat,
@@ -73,8 +74,11 @@ export function buildDeliverSm(message: CustomerDelivery): PduInit<'deliver_sm'>
         destAddrNpi: delivery.destination.npi,
         destinationAddr: delivery.destination.addr,
         esmClass: ESM_CLASS_RECEIPT,
+        // data_coding 0 is GSM 03.38 in this gateway (and for our own
+        // receipt parser): encode the text as such. The receipt's keywords,
+        // digits and ids are the same bytes in GSM and ASCII.
         dataCoding: 0,
-        shortMessage: Buffer.from(text, 'latin1'),
+        shortMessage: encodeGsm7Lossy(text, '?'),
         tlvs: {
           receiptedMessageId: delivery.receiptedMessageId,
           messageState: stateForStat(delivery.stat) ?? MessageState.UNKNOWN,

@@ -89,7 +89,9 @@ function mt(over: Partial<MtSubmitted> = {}): MtSubmitted {
   });
 }
 
-function setup(options: { campaigns?: Map<string, Campaign>; limiter?: FakeLimiter } = {}) {
+function setup(
+  options: { campaigns?: Map<string, Campaign>; limiter?: FakeLimiter; transientRetryMaxAgeMs?: number } = {},
+) {
   const snapshots = new FakeSnapshots(baseSnapshot());
   const outbox = new MemoryOutbox();
   const limiter = options.limiter ?? new FakeLimiter();
@@ -101,6 +103,9 @@ function setup(options: { campaigns?: Map<string, Campaign>; limiter?: FakeLimit
     metrics: testMetrics(),
     logger: silentLogger,
     clock: () => now,
+    ...(options.transientRetryMaxAgeMs !== undefined
+      ? { transientRetryMaxAgeMs: options.transientRetryMaxAgeMs }
+      : {}),
   });
   return { handler, snapshots, outbox, limiter };
 }
@@ -155,6 +160,44 @@ describe('MT handler', () => {
         ],
       }),
     ]);
+  });
+
+  it('every vendor down for a transient reason → deferred for a new round, then the primary again', async () => {
+    const { handler, outbox, limiter } = setup({ transientRetryMaxAgeMs: 600_000 });
+    const attempts = [
+      { vendorId: 'v1', error: 'no bind for 5000 ms', at: now.toISOString() },
+      { vendorId: 'v2', error: 'vendor busy', commandStatus: 0x58, at: now.toISOString() },
+    ];
+    expect(await handler(mt({ attempts }))).toBe('deferred');
+    expect(outbox.failedResults).toEqual([]);
+    const deferred = outbox.deferredMessages[0]!;
+    expect(deferred.roundStart).toBe(2);
+    // The deferred MT comes back: the new round starts with the best vendor,
+    // and the 10DLC caps are not counted a second time.
+    expect(await handler(deferred)).toBe('routed');
+    expect(outbox.routedMessages[0]?.vendorId).toBe('v1');
+    expect(limiter.calls).toEqual([]);
+  });
+
+  it('a permanent vendor refusal, or an MT past the retry age, still fails vendors_exhausted', async () => {
+    const permanent = setup({ transientRetryMaxAgeMs: 600_000 });
+    const refused = [
+      { vendorId: 'v1', error: 'timeout', at: now.toISOString() },
+      { vendorId: 'v2', error: 'invalid destination', commandStatus: 0x0b, at: now.toISOString() },
+    ];
+    expect(await permanent.handler(mt({ attempts: refused }))).toBe('failed');
+    const old = setup({ transientRetryMaxAgeMs: 600_000 });
+    const transient = refused.map((a) => ({ vendorId: a.vendorId, error: 'timeout', at: a.at }));
+    const acceptedAt = new Date(now.getTime() - 600_001).toISOString();
+    expect(await old.handler(mt({ attempts: transient, acceptedAt }))).toBe('failed');
+    expect(old.outbox.failedResults[0]?.failureReason).toBe('vendors_exhausted');
+  });
+
+  it('flags a routed MT from a redelivered input as a possible repeat', async () => {
+    const { handler, outbox } = setup();
+    await handler(mt(), { redelivered: true });
+    await handler(mt({ messageId: 'm-2' }), { redelivered: false });
+    expect(outbox.routedMessages.map((m) => m.possibleRepeat)).toEqual([true, undefined]);
   });
 
   it('over a cap → the same MT is deferred, nothing routed or failed', async () => {

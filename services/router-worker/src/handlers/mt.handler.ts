@@ -25,11 +25,24 @@ export interface MtHandlerDeps {
   readonly metrics: RouterMetrics;
   readonly logger: Logger;
   readonly clock: () => Date;
+  /** See ROUTER_TRANSIENT_RETRY_MAX_AGE_MS; 0 disables transient retries. */
+  readonly transientRetryMaxAgeMs?: number;
 }
 
 export type MtOutcome = 'routed' | 'deferred' | 'failed';
 
 const UNROUTED = 'unrouted';
+
+/**
+ * Vendor answers that say "not now" rather than "never": system error, queue
+ * full, throttled, temporary application error. An attempt without a status
+ * failed before the vendor answered (no bind, timeout, connection lost).
+ */
+const TRANSIENT_STATUSES = new Set([0x08, 0x14, 0x58, 0x64]);
+
+export function isTransientAttempt(attempt: MtSubmitted['attempts'][number]): boolean {
+  return attempt.commandStatus === undefined || TRANSIENT_STATUSES.has(attempt.commandStatus);
+}
 /** One warning per interval during an outage, not one per message. */
 const OUTAGE_LOG_INTERVAL_MS = 10_000;
 
@@ -69,7 +82,14 @@ export function failedResult(
  * replay-safe is the 10DLC counter: a message counted and then requeued
  * (publish failed) is counted twice, erring on the side of the cap.
  */
-export function createMtHandler(deps: MtHandlerDeps): (msg: MtSubmitted) => Promise<MtOutcome> {
+export interface MtDelivery {
+  /** The broker delivered this MT before: it may already have been routed. */
+  readonly redelivered: boolean;
+}
+
+export function createMtHandler(
+  deps: MtHandlerDeps,
+): (msg: MtSubmitted, delivery?: MtDelivery) => Promise<MtOutcome> {
   const { metrics, logger } = deps;
 
   async function fail(msg: MtSubmitted, reason: FailureReason, detail: string, started: number) {
@@ -107,7 +127,7 @@ export function createMtHandler(deps: MtHandlerDeps): (msg: MtSubmitted) => Prom
     return 'deferred' as const;
   }
 
-  return async (msg) => {
+  return async (msg, delivery) => {
     const started = performance.now();
     let snapshot = deps.snapshots.current();
     let customer = snapshot.customer(msg.customerId);
@@ -168,11 +188,27 @@ export function createMtHandler(deps: MtHandlerDeps): (msg: MtSubmitted) => Prom
         destination,
         concatReference: msg.concat?.reference,
       }),
-      excludedVendorIds: new Set(msg.attempts.map((a) => a.vendorId)),
+      excludedVendorIds: new Set(msg.attempts.slice(msg.roundStart).map((a) => a.vendorId)),
       pricePlan: customer.pricePlan,
       segments: msg.segments,
     });
-    if (!plan.ok) return fail(msg, plan.reason, plan.detail, started);
+    if (!plan.ok) {
+      const round = msg.attempts.slice(msg.roundStart);
+      const ageMs = deps.clock().getTime() - Date.parse(msg.acceptedAt);
+      if (
+        plan.reason === 'vendors_exhausted' &&
+        round.length > 0 &&
+        round.every(isTransientAttempt) &&
+        ageMs < (deps.transientRetryMaxAgeMs ?? 0)
+      ) {
+        // Every vendor is down or busy right now: wait out the deferral
+        // delay and try them all again, rather than fail the message.
+        await deps.outbox.deferred({ ...msg, roundStart: msg.attempts.length });
+        metrics.deferred.inc({ cap: 'vendors_unavailable' });
+        return 'deferred';
+      }
+      return fail(msg, plan.reason, plan.detail, started);
+    }
 
     // Counted once, on first routing: a failover hand-back was counted when
     // it first went out, and a deferral did not count at all.
@@ -205,6 +241,7 @@ export function createMtHandler(deps: MtHandlerDeps): (msg: MtSubmitted) => Prom
         costCurrency: pricing.costCurrency,
       },
       routedAt: now,
+      ...(delivery?.redelivered ? { possibleRepeat: true } : {}),
     });
     metrics.routed.inc({ vendor_id: candidate.vendorId });
     metrics.routingDuration.observe(

@@ -37,6 +37,7 @@ const mt: MtRouted = {
   tlvs: [],
   acceptedAt: '2025-11-26T10:00:00.000Z',
   attempts: [{ vendorId: 'v0', error: 'earlier', at: '2025-11-26T10:00:00.000Z' }],
+  roundStart: 0,
   vendorId: 'v1',
   routeId: 'r1',
   pricing: {
@@ -194,6 +195,22 @@ describe('MtRouted handler', () => {
     expect(t.submits()).toBe(0);
     expect(t.log).toContain('duplicate');
     expect(t.submitted[0]).toMatchObject({ vendorMessageId: 'FF', vendorMessageKey: 'ff' });
+  });
+
+  it('checks the marker for a fresh delivery the router flagged as a possible repeat', async () => {
+    const t = setup([], {
+      findAccepted: () =>
+        Promise.resolve({ vendorMessageId: 'FE', submittedAt: '2025-11-26T10:00:01.000Z' }),
+    });
+    await t.handler({ ...mt, possibleRepeat: true }, ctx());
+    expect(t.submits()).toBe(0);
+    expect(t.submitted[0]).toMatchObject({ vendorMessageId: 'FE' });
+    // Without the flag a fresh delivery is sent without asking Redis.
+    const fresh = setup([resp(0, 'A1')], {
+      findAccepted: () => Promise.reject(new Error('must not be asked')),
+    });
+    await fresh.handler(mt, ctx());
+    expect(fresh.submits()).toBe(1);
   });
 
   it('asks for a requeue when the result publish fails after acceptance', async () => {

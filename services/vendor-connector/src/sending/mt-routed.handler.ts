@@ -107,9 +107,13 @@ function statusHex(status: number): string {
   return `0x${status.toString(16).padStart(8, '0')}`;
 }
 
-/** A delivery that may have been handled before (crash, requeue, batch remainder). */
-function mayBeRepeat(ctx: MessageContext): boolean {
-  return ctx.redelivered || ctx.headers[HEADERS.retries] !== undefined;
+/**
+ * A delivery that may have been handled before: our own crash or requeue, a
+ * batch remainder, or a router that routed it twice (it crashed after its
+ * publish was confirmed and before it acked its input).
+ */
+function mayBeRepeat(mt: MtRouted, ctx: MessageContext): boolean {
+  return ctx.redelivered || mt.possibleRepeat === true || ctx.headers[HEADERS.retries] !== undefined;
 }
 
 export function createMtRoutedHandler(deps: MtRoutedHandlerDeps) {
@@ -222,7 +226,7 @@ export function createMtRoutedHandler(deps: MtRoutedHandlerDeps) {
       // Poison: dead-letter it rather than send it to the wrong carrier.
       throw new Error(`MtRouted for vendor ${mt.vendorId} arrived on ${ctx.queue}`);
     }
-    if (mayBeRepeat(ctx)) {
+    if (mayBeRepeat(mt, ctx)) {
       let prior: AcceptedRecord | undefined;
       try {
         prior = await deps.sent.findAccepted(vendor.id, mt.messageId);

@@ -31,6 +31,7 @@ function mt(overrides: Partial<MtRouted> = {}): MtRouted {
     tlvs: [],
     acceptedAt: '2025-11-26T10:00:00.000Z',
     attempts: [],
+    roundStart: 0,
     vendorId: 'v1',
     routeId: 'r1',
     pricing: {

@@ -265,6 +265,7 @@ export function routed(vendorId: string, overrides: Partial<MtRouted> = {}): MtR
     tlvs: [],
     acceptedAt: now,
     attempts: [],
+    roundStart: 0,
     vendorId,
     routeId: 'route-1',
     pricing: {
