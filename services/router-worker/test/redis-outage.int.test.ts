@@ -66,7 +66,7 @@ describe('Redis unreachable', () => {
     await h?.destroy();
   });
 
-  it('defers 10DLC MTs, routes the rest, and reports not ready', async () => {
+  it('defers 10DLC MTs, routes the rest, and reports not ready', { timeout: 120_000 }, async () => {
     const tendlc = mtSubmitted({
       customerId: customer.id,
       source: { addr: '15125550003', ton: 1, npi: 1 },
@@ -82,6 +82,9 @@ describe('Redis unreachable', () => {
       async () =>
         (await counterValue(router, 'router_deferred_total', { cap: 'unavailable' })) >= 1,
       'the 10DLC MT to be deferred',
+      // Each Redis command first exhausts its reconnect retries; on a loaded
+      // CI machine that alone can take many seconds.
+      60_000,
     );
     expect(await h.depth(QUEUES.events)).toBe(0);
     expect(await h.drainQueue(QUEUES.vendor(vendor.id), 300)).toEqual([]);
