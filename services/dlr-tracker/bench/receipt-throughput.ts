@@ -57,12 +57,16 @@ const publishedAt = new Map<string, number>();
 await channel.prefetch(1000);
 await channel.consume(`deliver.${customerId}`, (msg) => {
   if (!msg) return;
-  const body = JSON.parse(msg.content.toString('utf8')) as { delivery: { receiptedMessageId: string } };
-  const id = body.delivery.receiptedMessageId;
+  type Delivery = { delivery: { receiptedMessageId: string } };
+  // Receipts of one customer settled in the same turn arrive as one batch (a JSON array).
+  const body = JSON.parse(msg.content.toString('utf8')) as Delivery | Delivery[];
   const now = performance.now();
-  receivedAt.set(id, now);
-  const sent = publishedAt.get(id);
-  if (sent !== undefined) latencies.push(now - sent);
+  for (const item of Array.isArray(body) ? body : [body]) {
+    const id = item.delivery.receiptedMessageId;
+    receivedAt.set(id, now);
+    const sent = publishedAt.get(id);
+    if (sent !== undefined) latencies.push(now - sent);
+  }
   channel.ack(msg);
 });
 

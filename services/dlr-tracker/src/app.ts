@@ -133,7 +133,12 @@ export async function startDlrTracker(
   });
   const settler = new CustomerReceiptSettler({
     state,
-    deliveries: new CustomerDeliveryPublisher(amqp, publisher, topology),
+    deliveries: new CustomerDeliveryPublisher(
+      amqp,
+      publisher,
+      topology,
+      config.DELIVERY_PUBLISH_MAX_BATCH,
+    ),
     clock: systemClock,
     metrics,
     logger,

@@ -9,11 +9,17 @@ export const configSchema = z
     ...envGroups.postgres,
     ...envGroups.redis,
     ...envGroups.amqp,
-    /** Unacked receipts per pod. Handlers wait for their CDR batch, so this must exceed CDR_BATCH_MAX_ROWS. */
-    RECEIPTS_PREFETCH: envInt({ min: 1, max: 65535, default: 2000 }),
-    EVENTS_PREFETCH: envInt({ min: 1, max: 65535, default: 2000 }),
-    CDR_BATCH_MAX_ROWS: envInt({ min: 1, max: 2000, default: 500 }),
-    CDR_FLUSH_INTERVAL_MS: envInt({ min: 1, max: 60_000, default: 100 }),
+    /**
+     * Unacked receipt deliveries per pod. Handlers wait for their CDR batch, so
+     * this must exceed CDR_BATCH_MAX_ROWS. A delivery holds up to the
+     * connector's RESULT_PUBLISH_MAX_BATCH receipts: 400 × 10 bounds what a
+     * backlog can push into one pod's memory.
+     */
+    RECEIPTS_PREFETCH: envInt({ min: 1, max: 65535, default: 400 }),
+    EVENTS_PREFETCH: envInt({ min: 1, max: 65535, default: 400 }),
+    CDR_BATCH_MAX_ROWS: envInt({ min: 1, max: 2000, default: 300 }),
+    /** Every handler waits for its batch: this is added to every ack (prefetch must cover rate × it). */
+    CDR_FLUSH_INTERVAL_MS: envInt({ min: 1, max: 60_000, default: 10 }),
     /** How long a receipt without a mapping is retried in-process (delivery unacked) before it is deferred. */
     RECEIPT_HOLD_MS: envInt({ min: 0, max: 30_000, default: 1_000 }),
     /** TTL of `dlr.receipts.deferred`: the pause between deferred mapping attempts. */
@@ -24,6 +30,8 @@ export const configSchema = z
     CUSTOMER_RECEIPT_LEASE_MS: envInt({ min: 1_000, max: 600_000, default: 15_000 }),
     /** TTL of `deliver.{customerId}` queues; must match what edge-server asserts. */
     DELIVERY_TTL_MS: envInt({ min: 1_000, default: 7 * 24 * 3600_000 }),
+    /** Customer receipts of one customer and event-loop turn share one AMQP message and confirm, up to this many. */
+    DELIVERY_PUBLISH_MAX_BATCH: envInt({ min: 1, max: 1_000, default: 10 }),
   })
   .superRefine((config, ctx) => {
     if (config.RECEIPT_MAX_AGE_MS <= config.RECEIPT_HOLD_MS) {

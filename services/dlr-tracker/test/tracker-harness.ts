@@ -85,7 +85,10 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
       await channel.consume(
         `deliver.${customerId}`,
         (msg) => {
-          if (msg) received.push(JSON.parse(msg.content.toString('utf8')) as CustomerDelivery);
+          if (!msg) return;
+          // Receipts settled in the same turn travel as one batch (header x-batch, a JSON array).
+          const body = JSON.parse(msg.content.toString('utf8')) as CustomerDelivery | CustomerDelivery[];
+          received.push(...(Array.isArray(body) ? body : [body]));
         },
         { noAck: true },
       );

@@ -47,8 +47,12 @@ export const EdgeConfigSchema = z
     RATE_LIMIT_WINDOW_MS: envInt({ min: 100, max: 60_000, default: 1_000 }),
     /** Per mille of a customer's per-window limit one Redis call reserves for this pod. */
     RATE_LIMIT_RESERVE_PERMILLE: envInt({ min: 1, max: 1_000, default: 50 }),
-    /** Submits of one event-loop turn and priority share one AMQP message and confirm, up to this many. */
-    MT_PUBLISH_MAX_BATCH: envInt({ min: 1, max: 1_000, default: 100 }),
+    /**
+     * Submits of one event-loop turn and priority share one AMQP message and
+     * confirm, up to this many. × the router's prefetch (300) bounds the MTs
+     * one router holds under a backlog (docs/performance.md).
+     */
+    MT_PUBLISH_MAX_BATCH: envInt({ min: 1, max: 1_000, default: 20 }),
     DELIVERY_PREFETCH: envInt({ min: 1, max: 65_535, default: 100 }),
     DELIVERY_RETRY_DELAY_MS: envInt({ min: 10, max: 600_000, default: 2_000 }),
     /** Must equal the deliver.* queue TTL everywhere (queue arguments are part of its identity). */

@@ -22,8 +22,11 @@ export const configSchema = z.object({
   }),
   /** Must equal every other service's value: the queue arguments must match. */
   DELIVERY_TTL_MS: envInt({ min: 1_000, default: DEFAULT_TOPOLOGY_OPTIONS.deliveryTtlMs }),
-  /** Most routed MTs per batch message to one vendor queue; 1 publishes each MT on its own. */
-  // × the connector's vendor-queue prefetch bounds the MTs one connector holds under a backlog.
+  /**
+   * Most routed MTs per batch message to one vendor queue; 1 publishes each MT
+   * on its own. × the connector's vendor-queue prefetch bounds the MTs one
+   * connector holds under a backlog (docs/performance.md).
+   */
   ROUTER_PUBLISH_BATCH_MAX: envInt({ min: 1, max: 1_000, default: 20 }),
   ROUTER_RELOAD_INTERVAL_MS: envInt({ min: 1_000, max: 86_400_000, default: 30_000 }),
   /**

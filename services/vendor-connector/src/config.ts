@@ -48,8 +48,17 @@ export const configSchema = z
     SENT_MARKER_TTL_S: envInt({ min: 10, max: 7 * 24 * 3600, default: 600 }),
     /** Windows and handlers get this long to finish when a vendor or the pod stops. */
     DRAIN_TIMEOUT_MS: envInt({ min: 100, max: 600_000, default: 10_000 }),
-    /** Upper bound of a vendor queue's prefetch (binds × window × 2 otherwise). */
-    VENDOR_PREFETCH_MAX: envInt({ min: 1, max: 65_535, default: 5_000 }),
+    /**
+     * Upper bound of a vendor queue's prefetch (binds × window × 2 otherwise).
+     * It counts AMQP messages, each up to the router's ROUTER_PUBLISH_BATCH_MAX
+     * MTs: 1 000 × 20 MTs ≈ 90 MB under a backlog (docs/performance.md).
+     */
+    VENDOR_PREFETCH_MAX: envInt({ min: 1, max: 65_535, default: 1_000 }),
+    /**
+     * Submit results / receipts of one event-loop turn share one AMQP message
+     * and confirm, up to this many (1 = one publish per message).
+     */
+    RESULT_PUBLISH_MAX_BATCH: envInt({ min: 1, max: 1_000, default: 10 }),
   })
   .superRefine((c, ctx) => {
     if (c.THROTTLE_PAUSE_MAX_MS < c.THROTTLE_PAUSE_MS) {
