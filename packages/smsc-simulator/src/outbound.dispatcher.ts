@@ -32,6 +32,13 @@ export interface OutboundEvents {
 
 /** Throttled deliver_sm are offered again after this long. */
 const THROTTLE_RETRY_MS = 100;
+/**
+ * ESME_RX_T_APPN ("temporary application error": e.g. the gateway could not
+ * hand the receipt to its broker) and unanswered deliver_sm are retried
+ * after this long, as carriers do; only a permanent refusal drops an item.
+ */
+const TEMPORARY_RETRY_MS = 1_000;
+const ESME_RX_T_APPN = 0x64;
 
 export class AccountOutbox {
   private queue: OutboundItem[] = [];
@@ -141,6 +148,13 @@ export class AccountOutbox {
     return undefined;
   }
 
+  private retryLater(item: OutboundItem, delayMs: number): void {
+    this.scheduler.schedule(delayMs, () => {
+      this.requeueFront(item);
+      this.pump();
+    });
+  }
+
   private send(item: OutboundItem, session: SmppSession): void {
     this.events.sent(item, session);
     session.request(item.pdu).then(
@@ -148,10 +162,9 @@ export class AccountOutbox {
         const status = response.commandStatus;
         if (status === SmppStatus.ESME_RTHROTTLED || status === SmppStatus.ESME_RMSGQFUL) {
           // The ESME asks us to slow down: a carrier retries the same receipt later.
-          this.scheduler.schedule(THROTTLE_RETRY_MS, () => {
-            this.requeueFront(item);
-            this.pump();
-          });
+          this.retryLater(item, THROTTLE_RETRY_MS);
+        } else if (status === ESME_RX_T_APPN) {
+          this.retryLater(item, TEMPORARY_RETRY_MS);
         } else {
           this.events.acked(item, session, response);
           item.settle?.(status);
@@ -162,9 +175,11 @@ export class AccountOutbox {
         if (error instanceof SmppConnectionClosedError || error instanceof SmppQueueFullError) {
           // Not confirmed by the ESME: deliver it again on whichever bind comes next.
           this.requeueFront(item);
+        } else if (error instanceof SmppTimeoutError) {
+          // No answer is no confirmation: offer it again (at least once).
+          this.retryLater(item, TEMPORARY_RETRY_MS);
         } else {
-          const reason = error instanceof SmppTimeoutError ? 'timeout' : 'error';
-          this.events.failed(item, reason);
+          this.events.failed(item, 'error');
           item.settle?.(error instanceof Error ? error : new Error(String(error)));
         }
         this.pump();

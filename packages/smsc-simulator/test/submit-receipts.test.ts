@@ -276,3 +276,25 @@ describe('delivery receipts', () => {
     await eventually('receipt acks', () => sim.stats().receipts.acked === 10);
   });
 });
+
+describe('receipts an ESME cannot take yet', () => {
+  it('are offered again after ESME_RX_T_APPN (temporary error), as a carrier retries', async () => {
+    const sim = await start();
+    let answered = 0;
+    const client = await bindEsme(sim, 'transceiver', {
+      systemId: 'gateway',
+      password: 'gw-pass',
+      handlers: {
+        // The first deliver_sm gets "temporary application error" (e.g. the
+        // gateway's broker is down); the retry is accepted.
+        deliver_sm: () => (answered++ === 0 ? { commandStatus: 0x64 } : {}),
+      },
+    });
+    esmes.push(client);
+    const response = await client.session.request(submit('15550001234', 1));
+    expect(response.commandStatus).toBe(SmppStatus.ESME_ROK);
+    await eventually('the receipt accepted on its second offer', () => answered === 2, 5_000);
+    await eventually('the receipt counted as acked once', () => sim.stats().receipts.acked === 1);
+    expect(sim.stats().receipts).toMatchObject({ sent: 2, acked: 1, failed: 0 });
+  });
+});
