@@ -1,9 +1,15 @@
 // Shared vitest settings for every workspace package. The custom export
 // condition makes workspace packages resolve to their TypeScript sources, so
 // tests never need a prior build.
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 export const SOURCE_CONDITION = '@smpp-gateway/source';
+
+/** Removes test databases/vhosts left by crashed runs (older than two hours). */
+const SWEEP_SETUP = fileURLToPath(
+  new URL('./packages/testkit/src/global-setup.ts', import.meta.url),
+);
 
 export function packageTestConfig(options: { globalSetup?: string[]; testTimeout?: number } = {}) {
   return defineConfig({
@@ -19,7 +25,7 @@ export function packageTestConfig(options: { globalSetup?: string[]; testTimeout
       // hung test still fails, just later.
       testTimeout: options.testTimeout ?? 60_000,
       hookTimeout: 60_000,
-      globalSetup: options.globalSetup ?? [],
+      globalSetup: [SWEEP_SETUP, ...(options.globalSetup ?? [])],
       // Integration files each create their own database/vhost; two workers
       // match the two cores without oversubscribing the shared brokers.
       pool: 'forks',
