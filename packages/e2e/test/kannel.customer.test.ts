@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startGateway, type GatewayStack } from '../src/index.js';
 import { eventually, waitForCarrier } from './support/e2e.helpers.js';
 import { encoded } from './support/gateway.cases.js';
-import { locateBinary, startKannel, type KannelBox } from './support/kannel.box.js';
+import { locateBinary, startKannel, type KannelBox } from '@smpp-gateway/testkit';
 
 const kannelMissing = !locateBinary('bearerbox') || !locateBinary('smsbox');
 if (kannelMissing) {

@@ -4,3 +4,4 @@
 // leftovers from a crashed run can be swept by age without touching a live
 // stack or a concurrent run.
 export * from './test-env.js';
+export * from './kannel.box.js';

@@ -2,12 +2,6 @@
 // edge as a transceiver, submits through its sendsms HTTP interface, and must
 // match the receipt we deliver to its own message: its dlr-url callback fires
 // with %d = 1 (delivered).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import {
   CustomerDelivery,
   deliveryQueue,
@@ -16,28 +10,12 @@ import {
   PRIORITIES,
   QUEUES,
 } from '@smpp-gateway/contracts';
+import { locateBinary, startKannel, type KannelBox } from '@smpp-gateway/testkit';
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  eventually,
-  freePort,
-  getOne,
-  startHarness,
-  tempDir,
-  type Harness,
-} from './edge.harness.js';
+import { eventually, getOne, startHarness, type Harness } from './edge.harness.js';
 
-function locate(binary: string): string | undefined {
-  const dirs = [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/usr/local/sbin', '/sbin'];
-  for (const dir of dirs) {
-    if (dir && existsSync(join(dir, binary))) return join(dir, binary);
-  }
-  return undefined;
-}
-
-const bearerbox = locate('bearerbox');
-const smsbox = locate('smsbox');
-const kannelMissing = !bearerbox || !smsbox;
+const kannelMissing = !locateBinary('bearerbox') || !locateBinary('smsbox');
 if (kannelMissing) {
   console.warn(
     '\n*** SKIPPING the Kannel interop test: bearerbox/smsbox not found on PATH or in /usr/sbin. ***\n' +
@@ -47,108 +25,24 @@ if (kannelMissing) {
 
 const password = 'kannelpw';
 let h: Harness;
-let dir: string;
-let dlrServer: Server;
-let dlrPort: number;
-const callbacks: URLSearchParams[] = [];
-const processes: ChildProcess[] = [];
-let sendsmsPort: number;
-
-function startBox(binary: string, conf: string, logName: string): ChildProcess {
-  const child = spawn(binary, ['-v', '1', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const chunks: Buffer[] = [];
-  child.stdout?.on('data', (c: Buffer) => chunks.push(c));
-  child.stderr?.on('data', (c: Buffer) => chunks.push(c));
-  child.on(
-    'exit',
-    () => void writeFile(join(dir, `${logName}.out`), Buffer.concat(chunks)).catch(() => undefined),
-  );
-  processes.push(child);
-  return child;
-}
-
-async function stopBox(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
-}
+let kannel: KannelBox;
 
 describe.skipIf(kannelMissing)('Kannel as a customer ESME', () => {
   beforeAll(async () => {
     h = await startHarness({
       kannel: { name: 'Kannel', systemId: 'kannel', password, throughput: 100, maxBinds: 2 },
     });
-    dir = await tempDir('edge-kannel-');
-    dlrServer = createServer((req, res) => {
-      callbacks.push(new URL(req.url ?? '/', 'http://127.0.0.1').searchParams);
-      res.writeHead(200, { 'content-type': 'text/plain' });
-      res.end('ok');
+    kannel = await startKannel({
+      edgePort: h.edge.smppPort,
+      systemId: 'kannel',
+      password,
+      smscId: 'edge',
     });
-    await new Promise<void>((resolve) => dlrServer.listen(0, '127.0.0.1', resolve));
-    dlrPort = (dlrServer.address() as AddressInfo).port;
-    const [adminPort, smsboxPort] = [await freePort(), await freePort()];
-    sendsmsPort = await freePort();
-    const conf = join(dir, 'kannel.conf');
-    await writeFile(
-      conf,
-      [
-        'group = core',
-        `admin-port = ${adminPort}`,
-        'admin-password = adminpw',
-        'admin-allow-ip = "127.0.0.1"',
-        `smsbox-port = ${smsboxPort}`,
-        'box-allow-ip = "127.0.0.1"',
-        `log-file = "${join(dir, 'bearerbox.log')}"`,
-        'log-level = 0',
-        'dlr-storage = internal',
-        '',
-        'group = smsc',
-        'smsc = smpp',
-        'smsc-id = edge',
-        'host = 127.0.0.1',
-        `port = ${h.edge.smppPort}`,
-        'transceiver-mode = true',
-        'smsc-username = kannel',
-        `smsc-password = ${password}`,
-        'system-type = ""',
-        'source-addr-ton = 1',
-        'source-addr-npi = 1',
-        'source-addr-autodetect = false',
-        'dest-addr-ton = 1',
-        'dest-addr-npi = 1',
-        'enquire-link-interval = 30',
-        'reconnect-delay = 1',
-        '',
-        'group = smsbox',
-        'bearerbox-host = 127.0.0.1',
-        `sendsms-port = ${sendsmsPort}`,
-        `log-file = "${join(dir, 'smsbox.log')}"`,
-        'log-level = 0',
-        '',
-        'group = sendsms-user',
-        'username = tester',
-        'password = testpw',
-        '',
-        'group = sms-service',
-        'keyword = default',
-        'text = "unused"',
-        '',
-      ].join('\n'),
-    );
-    startBox(bearerbox!, conf, 'bearerbox');
-    // smsbox needs bearerbox's smsbox-port; it retries on its own, but give bearerbox a head start.
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    startBox(smsbox!, conf, 'smsbox');
   }, 60_000);
 
   afterAll(async () => {
-    await Promise.all(processes.map(stopBox));
-    await new Promise<void>((resolve) => dlrServer?.close(() => resolve()));
+    await kannel?.stop();
     await h?.destroy();
-    if (dir) await rm(dir, { recursive: true, force: true });
   }, 60_000);
 
   it('submits via sendsms and matches our deliver_sm receipt to its message', async () => {
@@ -163,35 +57,16 @@ describe.skipIf(kannelMissing)('Kannel as a customer ESME', () => {
       20_000,
       200,
     ).catch(async (error: unknown) => {
-      const log = await readFile(join(dir, 'bearerbox.log'), 'utf8').catch(() => '(no log)');
-      throw new Error(`Kannel did not bind: ${String(error)}\n${log.slice(-3000)}`);
+      throw new Error(`Kannel did not bind: ${String(error)}\n${await kannel.bearerboxLog()}`);
     });
 
-    const dlrUrl = `http://127.0.0.1:${dlrPort}/dlr?type=%d&tag=interop-1&smsc=%i`;
-    const query = new URLSearchParams({
-      username: 'tester',
-      password: 'testpw',
+    const sent = await kannel.sendsms({
       from: '14155550100',
       to: '447700900123',
       text: 'Hello from Kannel',
       'dlr-mask': '3',
-      'dlr-url': dlrUrl,
+      'dlr-url': kannel.dlrUrl('interop-1'),
     });
-    const sent = await eventually(
-      async () => {
-        try {
-          const res = await fetch(
-            `http://127.0.0.1:${sendsmsPort}/cgi-bin/sendsms?${query.toString()}`,
-          );
-          const body = await res.text();
-          return res.status < 300 ? body : undefined;
-        } catch {
-          return undefined; // smsbox still starting
-        }
-      },
-      20_000,
-      250,
-    );
     expect(sent).toMatch(/Accepted for delivery|Sent/i);
 
     const submitted = await eventually(
@@ -252,13 +127,12 @@ describe.skipIf(kannelMissing)('Kannel as a customer ESME', () => {
     }
 
     const callback = await eventually(
-      () => callbacks.find((c) => c.get('tag') === 'interop-1' && c.get('type') === '1'),
+      () => kannel.callbacks.find((c) => c.get('tag') === 'interop-1' && c.get('type') === '1'),
       20_000,
       100,
     ).catch(async (error: unknown) => {
-      const log = await readFile(join(dir, 'bearerbox.log'), 'utf8').catch(() => '(no log)');
       throw new Error(
-        `no delivered callback (got ${JSON.stringify(callbacks.map((c) => c.toString()))}): ${String(error)}\n${log.slice(-4000)}`,
+        `no delivered callback (got ${JSON.stringify(kannel.callbacks.map((c) => c.toString()))}): ${String(error)}\n${await kannel.bearerboxLog()}`,
       );
     });
     expect(callback.get('smsc')).toBe('edge');

@@ -1,7 +1,8 @@
 // Kannel (Debian package: bearerbox + smsbox) as a real third-party customer
-// ESME: binds to an edge replica as a transceiver, takes messages through its
-// sendsms HTTP interface and reports receipts to a dlr-url callback. The same
-// configuration as services/edge-server/test/kannel-interop.test.ts.
+// ESME for interop tests: binds to an edge-server as a transceiver, takes
+// messages through its sendsms HTTP interface and reports receipts to a
+// dlr-url callback served here. Used by edge-server's interop test and the
+// end-to-end suite.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -30,6 +31,8 @@ export interface KannelOptions {
   readonly edgePort: number;
   readonly systemId: string;
   readonly password: string;
+  /** Kannel's name for the connection (`%i` in a dlr-url). Default 'gateway'. */
+  readonly smscId?: string;
 }
 
 export interface KannelBox {
@@ -61,7 +64,7 @@ export async function startKannel(options: KannelOptions): Promise<KannelBox> {
   const bearerbox = locateBinary('bearerbox');
   const smsbox = locateBinary('smsbox');
   if (!bearerbox || !smsbox) throw new Error('Kannel is not installed (bearerbox/smsbox)');
-  const dir = await mkdtemp(join(tmpdir(), 'e2e-kannel-'));
+  const dir = await mkdtemp(join(tmpdir(), 'smppgw-kannel-'));
   const callbacks: URLSearchParams[] = [];
   const dlrServer: Server = createServer((req, res) => {
     callbacks.push(new URL(req.url ?? '/', 'http://127.0.0.1').searchParams);
@@ -91,7 +94,7 @@ export async function startKannel(options: KannelOptions): Promise<KannelBox> {
       '',
       'group = smsc',
       'smsc = smpp',
-      'smsc-id = gateway',
+      `smsc-id = ${options.smscId ?? 'gateway'}`,
       'host = 127.0.0.1',
       `port = ${options.edgePort}`,
       'transceiver-mode = true',
