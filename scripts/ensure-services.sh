@@ -30,10 +30,17 @@ if ! redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG; then
   wait_for Redis 30 sh -c 'redis-cli -h 127.0.0.1 -p 6379 ping | grep -q PONG'
 fi
 
-if ! rabbitmqctl -q status >/dev/null 2>&1; then
-  log "starting RabbitMQ"
-  rabbitmq-server -detached || true
-  wait_for RabbitMQ 120 rabbitmqctl -q await_startup
+amqp_open() { bash -c 'exec 3<>/dev/tcp/127.0.0.1/5672' 2>/dev/null; }
+if ! amqp_open; then
+  if rabbitmq-diagnostics -q ping >/dev/null 2>&1; then
+    # The Erlang node runs but the broker application is stopped (stop_app).
+    log "starting the RabbitMQ application"
+    rabbitmqctl -q start_app || true
+  else
+    log "starting RabbitMQ"
+    rabbitmq-server -detached || true
+    wait_for RabbitMQ 120 rabbitmqctl -q await_startup
+  fi
 fi
 # The broker process can be up before the AMQP listener accepts connections.
 wait_for "RabbitMQ AMQP port" 60 bash -c 'exec 3<>/dev/tcp/127.0.0.1/5672'
