@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RouterWorker } from '../src/app.js';
 import {
   addCustomer,
+  counterReaches,
   counterValue,
   createHarness,
   moReceived,
@@ -78,7 +79,7 @@ describe('MO routing against real PostgreSQL, Redis and RabbitMQ', () => {
     const reason = String(message.properties.headers?.['x-dead-reason']);
     expect(reason).toMatch(/no customer owns destination number/);
     expect(reason).not.toContain('15125559999');
-    expect(await counterValue(router, 'router_mo_total', { outcome: 'unknown_number' })).toBe(1);
+    expect(await counterReaches(router, 'router_mo_total', { outcome: 'unknown_number' }, 1)).toBe(1);
   });
 
   it('reassembles UDH parts arriving out of order into one delivery for an account that asks for it', async () => {
@@ -97,7 +98,7 @@ describe('MO routing against real PostgreSQL, Redis and RabbitMQ', () => {
     expect(Buffer.from(payload, 'base64').toString()).toBe('Hello long world!');
     // Every part was acked once the joined message was confirmed.
     await waitFor(async () => (await h.depth(QUEUES.mo)) === 0, 'mo.messages to empty');
-    expect(await counterValue(router, 'router_mo_total', { outcome: 'reassembled' })).toBe(1);
+    expect(await counterReaches(router, 'router_mo_total', { outcome: 'reassembled' }, 1)).toBe(1);
   });
 
   it('delivers the parts one by one when the rest never arrives (never drops them)', async () => {
@@ -116,7 +117,7 @@ describe('MO routing against real PostgreSQL, Redis and RabbitMQ', () => {
     const deliveries = (await h.drainQueue(QUEUES.delivery(whole.id), 200)) as CustomerDelivery[];
     expect(deliveries.map((d) => d.messageId).sort()).toEqual(parts.map((p) => p.messageId).sort());
     for (const d of deliveries) expect(d.delivery).toMatchObject({ esmClass: 0x40 });
-    expect(await counterValue(router, 'router_mo_total', { outcome: 'timed_out' })).toBe(2);
+    expect(await counterReaches(router, 'router_mo_total', { outcome: 'timed_out' }, 2)).toBe(2);
   });
 
   it('passes parts through untouched for an account that wants them as they come', async () => {

@@ -19,6 +19,7 @@ import {
   addCustomer,
   addVendor,
   controlCommand,
+  counterReaches,
   counterValue,
   createHarness,
   mtSubmitted,
@@ -133,9 +134,7 @@ describe('MT routing against real PostgreSQL, Redis and RabbitMQ', () => {
       },
       shortMessage: mt.shortMessage,
     });
-    expect(
-      await counterValue(router, 'router_routed_total', { vendor_id: vendors[0]!.id }),
-    ).toBeGreaterThanOrEqual(1);
+    await counterReaches(router, 'router_routed_total', { vendor_id: vendors[0]!.id }, 1);
   });
 
   it('fails over across three vendors, then reports vendors_exhausted with the attempts', async () => {
@@ -195,9 +194,7 @@ describe('MT routing against real PostgreSQL, Redis and RabbitMQ', () => {
       outcome: 'failed',
       failureReason: 'no_route',
     });
-    expect(
-      await counterValue(router, 'router_rejections_total', { reason: 'no_route' }),
-    ).toBeGreaterThanOrEqual(1);
+    await counterReaches(router, 'router_rejections_total', { reason: 'no_route' }, 1);
   });
 
   it('rejects a US long code without a 10DLC campaign sending to a US number', async () => {
@@ -240,9 +237,7 @@ describe('MT routing against real PostgreSQL, Redis and RabbitMQ', () => {
       'the MT in mt.deferred.0',
       5_000,
     );
-    expect(
-      await counterValue(router, 'router_deferred_total', { cap: 'campaign_tpm' }),
-    ).toBeGreaterThanOrEqual(1);
+    await counterReaches(router, 'router_deferred_total', { cap: 'campaign_tpm' }, 1);
     expect(await h.depth(QUEUES.events)).toBe(0);
 
     // The next minute: the expired message flows back into mt.messages.0 and goes out.

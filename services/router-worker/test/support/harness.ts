@@ -295,3 +295,24 @@ export async function counterValue(
     .filter((v) => Object.entries(labels).every(([k, val]) => v.labels[k] === val))
     .reduce((sum, v) => sum + v.value, 0);
 }
+
+/**
+ * Waits until a counter reaches `atLeast`. Handlers count an outcome only
+ * after the broker confirmed what they published, and a consumer can see the
+ * message before that confirm arrives, so reading the counter right after
+ * taking the message races.
+ */
+export async function counterReaches(
+  router: RouterWorker,
+  name: string,
+  labels: Record<string, string>,
+  atLeast: number,
+  timeoutMs = 5_000,
+) {
+  await waitFor(
+    async () => (await counterValue(router, name, labels)) >= atLeast,
+    `${name}${JSON.stringify(labels)} ≥ ${atLeast}`,
+    timeoutMs,
+  );
+  return counterValue(router, name, labels);
+}
