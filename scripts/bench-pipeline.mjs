@@ -56,7 +56,11 @@ const { values: args } = parseArgs({
     'scale-enquire-link': { type: 'string', default: '15' },
     skip: { type: 'string', default: process.env.BENCH_SKIP ?? '' },
     'service-env': { type: 'string', multiple: true, default: [] },
-    /** Extra node flags for the services, e.g. --service-node-arg=--cpu-prof (not allowed in NODE_OPTIONS). */
+    /**
+     * Extra node flags for the services, e.g. --service-node-arg=--cpu-prof (not
+     * allowed in NODE_OPTIONS). The deployments' heap cap (--max-old-space-size=160,
+     * docs/deploy.md) is added unless one is given here.
+     */
     'service-node-arg': { type: 'string', multiple: true, default: [] },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -76,6 +80,9 @@ const skip = new Set(
     .map((s) => s.trim())
     .filter(Boolean),
 );
+const serviceNodeArgs = args['service-node-arg'].some((a) => a.startsWith('--max-old-space-size'))
+  ? args['service-node-arg']
+  : ['--max-old-space-size=160', ...args['service-node-arg']];
 const settings = {
   durationS: num('duration'),
   rates: args.rates.split(',').map((r) => Number(r.trim())),
@@ -93,6 +100,7 @@ const settings = {
   scaleIntervalS: num('scale-interval'),
   scaleEnquireLinkS: num('scale-enquire-link'),
   skip: [...skip],
+  serviceNodeArgs,
   serviceEnv: Object.fromEntries(
     args['service-env'].map((pair) => {
       const at = pair.indexOf('=');
@@ -933,7 +941,7 @@ try {
         service.script,
         [],
         serviceEnv(service.name, env, secretHex),
-        args['service-node-arg'],
+        serviceNodeArgs,
       ),
     );
   }

@@ -200,6 +200,8 @@ export const commonEnv = {
   ),
   AMQP_PREFETCH: envInt({ min: 1, max: 65535, default: 300 }),
   AMQP_CONFIRM_TIMEOUT_MS: envInt({ min: 100, max: 600_000, default: 10_000 }),
+  /** Batches per key awaiting their confirm before new messages wait to join the next (see CoalescingPublisher). */
+  AMQP_PUBLISH_WINDOW: envInt({ min: 0, max: 1_000, default: 1 }),
 } as const;
 
 /** Groups of `commonEnv` in the shape services spread: `z.object({ ...envGroups.base, ...envGroups.amqp })`. */
@@ -225,6 +227,7 @@ export const envGroups = {
     AMQP_QUEUE_TYPE: commonEnv.AMQP_QUEUE_TYPE,
     AMQP_PREFETCH: commonEnv.AMQP_PREFETCH,
     AMQP_CONFIRM_TIMEOUT_MS: commonEnv.AMQP_CONFIRM_TIMEOUT_MS,
+    AMQP_PUBLISH_WINDOW: commonEnv.AMQP_PUBLISH_WINDOW,
   },
 } as const;
 

@@ -65,7 +65,8 @@ export async function startDlrTracker(
   config: DlrTrackerConfig,
   overrides: DlrTrackerOverrides = {},
 ): Promise<DlrTracker> {
-  const logger = overrides.logger ?? createLogger({ service: SERVICE_NAME, level: config.LOG_LEVEL });
+  const logger =
+    overrides.logger ?? createLogger({ service: SERVICE_NAME, level: config.LOG_LEVEL });
   const registry = createMetricsRegistry({ service: SERVICE_NAME });
   const metrics = createTrackerMetrics(registry);
   const readiness = new Readiness();
@@ -91,12 +92,19 @@ export async function startDlrTracker(
     name: 'dlr',
     logger,
   });
-  const amqp = new AmqpConnection({ url: config.AMQP_URL, name: `${SERVICE_NAME}-${config.INSTANCE_ID}`, logger });
+  const amqp = new AmqpConnection({
+    url: config.AMQP_URL,
+    name: `${SERVICE_NAME}-${config.INSTANCE_ID}`,
+    logger,
+  });
   void amqp.addSetup(
     'topology',
     topologySetup({
       ...staticTopology(topology),
-      queues: [...staticTopology(topology).queues, receiptRetryQueue(topology, config.RECEIPT_RETRY_DELAY_MS)],
+      queues: [
+        ...staticTopology(topology).queues,
+        receiptRetryQueue(topology, config.RECEIPT_RETRY_DELAY_MS),
+      ],
     }),
   );
   readiness.register(pg.readiness).register(redis.readiness).register(amqp.readiness());
@@ -133,12 +141,10 @@ export async function startDlrTracker(
   });
   const settler = new CustomerReceiptSettler({
     state,
-    deliveries: new CustomerDeliveryPublisher(
-      amqp,
-      publisher,
-      topology,
-      config.DELIVERY_PUBLISH_MAX_BATCH,
-    ),
+    deliveries: new CustomerDeliveryPublisher(amqp, publisher, topology, {
+      maxBatch: config.DELIVERY_PUBLISH_MAX_BATCH,
+      window: config.AMQP_PUBLISH_WINDOW,
+    }),
     clock: systemClock,
     metrics,
     logger,
@@ -151,7 +157,9 @@ export async function startDlrTracker(
     aggregates,
     cdrs,
     settler,
-    archive: { findByVendorMessageId: (vendorId, id) => getCdrByVendorMessageId(pg.db, vendorId, id) },
+    archive: {
+      findByVendorMessageId: (vendorId, id) => getCdrByVendorMessageId(pg.db, vendorId, id),
+    },
     deferral: new ReceiptDeferralPublisher(publisher),
     ledger: new RedisDeferralLedger(redis.client, config.RECEIPT_MAX_AGE_MS),
     clock: systemClock,

@@ -45,15 +45,30 @@ describe('dlr-tracker', () => {
     });
     await mapVendorId(h, result);
     await h.publisher.publish('MtSubmitResult', result);
-    await eventually(() => h.state.get(id), (r) => r?.status === 'submitted');
+    await eventually(
+      () => h.state.get(id),
+      (r) => r?.status === 'submitted',
+    );
     await h.publisher.publish('VendorReceipt', vendorReceipt(result, 'ENROUTE'));
-    await eventually(() => h.state.get(id), (r) => r?.status === 'ENROUTE');
-    await h.publisher.publish('VendorReceipt', vendorReceipt(result, 'DELIVRD', { networkErrorCode: '3:0' }));
-    await eventually(() => deliveries.length, (n) => n >= 1);
+    await eventually(
+      () => h.state.get(id),
+      (r) => r?.status === 'ENROUTE',
+    );
+    await h.publisher.publish(
+      'VendorReceipt',
+      vendorReceipt(result, 'DELIVRD', { networkErrorCode: '3:0' }),
+    );
+    await eventually(
+      () => deliveries.length,
+      (n) => n >= 1,
+    );
     // A late ENROUTE never moves DELIVRD back.
     await h.publisher.publish('VendorReceipt', vendorReceipt(result, 'ENROUTE'));
 
-    const cdr = await eventually(() => getCdr(h.db, id), (c) => c?.deliveryStatus === 'DELIVRD');
+    const cdr = await eventually(
+      () => getCdr(h.db, id),
+      (c) => c?.deliveryStatus === 'DELIVRD',
+    );
     expect(cdr).toMatchObject({
       customerId,
       systemId: 'acme',
@@ -128,9 +143,18 @@ describe('dlr-tracker', () => {
     ).toBeGreaterThan(deferredBefore);
     await mapVendorId(h, result);
     await h.publisher.publish('MtSubmitResult', result);
-    await eventually(() => deliveries.length, (n) => n >= 1);
-    expect(deliveries[0]?.delivery).toMatchObject({ receiptedMessageId: result.messageId, stat: 'DELIVRD' });
-    const cdr = await eventually(() => getCdr(h.db, result.messageId), (c) => c?.deliveryStatus === 'DELIVRD');
+    await eventually(
+      () => deliveries.length,
+      (n) => n >= 1,
+    );
+    expect(deliveries[0]?.delivery).toMatchObject({
+      receiptedMessageId: result.messageId,
+      stat: 'DELIVRD',
+    });
+    const cdr = await eventually(
+      () => getCdr(h.db, result.messageId),
+      (c) => c?.deliveryStatus === 'DELIVRD',
+    );
     expect(cdr?.submitStatus).toBe('submitted');
     await settle(300);
     expect(deliveries).toHaveLength(1);
@@ -138,7 +162,9 @@ describe('dlr-tracker', () => {
 
   it('a receipt whose mapping never appears is counted as a miss and acked after the bound', async () => {
     const result = submitResult(newCustomerId(), { vendorMessageId: 'NEVER-MAPPED-1' });
-    const before = await metricValue(h.tracker, 'dlr_tracking_misses_total', { reason: 'unknown_id' });
+    const before = await metricValue(h.tracker, 'dlr_tracking_misses_total', {
+      reason: 'unknown_id',
+    });
     await h.publisher.publish('VendorReceipt', vendorReceipt(result, 'DELIVRD'));
     const after = await eventually(
       () => metricValue(h.tracker, 'dlr_tracking_misses_total', { reason: 'unknown_id' }),
@@ -154,7 +180,10 @@ describe('dlr-tracker', () => {
     const result = submitResult(customerId);
     await mapVendorId(h, result);
     await h.publisher.publish('MtSubmitResult', result);
-    await eventually(() => h.state.get(result.messageId), (r) => r?.status === 'submitted');
+    await eventually(
+      () => h.state.get(result.messageId),
+      (r) => r?.status === 'submitted',
+    );
     const receipt = vendorReceipt(result, 'DELIVRD');
     // Same receipt several times at once (vendor retransmission) and as one batch.
     await Promise.all([
@@ -163,7 +192,10 @@ describe('dlr-tracker', () => {
       h.publisher.publish('VendorReceipt', receipt),
       h.publisher.publishBatch('VendorReceipt', [receipt, receipt, receipt]),
     ]);
-    await eventually(() => deliveries.length, (n) => n >= 1);
+    await eventually(
+      () => deliveries.length,
+      (n) => n >= 1,
+    );
     // And again later, after the receipt was sent (a redelivery after a crash).
     await h.publisher.publish('VendorReceipt', receipt);
     await h.publisher.publish('MtSubmitResult', result);
@@ -197,7 +229,10 @@ describe('dlr-tracker', () => {
       customerReceipt: 'pending',
     });
     await h.publisher.publish('VendorReceipt', vendorReceipt(result, 'UNDELIV'));
-    await eventually(() => deliveries.length, (n) => n >= 1);
+    await eventually(
+      () => deliveries.length,
+      (n) => n >= 1,
+    );
     expect(deliveries[0]?.delivery).toMatchObject({ stat: 'UNDELIV', err: '004' });
     expect((await h.state.get(result.messageId))?.customerReceipt).toBe('sent');
   });
@@ -224,18 +259,33 @@ describe('dlr-tracker', () => {
     }
     await h.publisher.publish('MtSubmitResult', noRoute);
     await h.publisher.publish('VendorReceipt', vendorReceipt(delivered, 'DELIVRD'));
-    await h.publisher.publish('VendorReceipt', vendorReceipt(undelivered, 'UNDELIV', { err: '011' }));
-    await eventually(() => deliveries.length, (n) => n >= 2);
-    await eventually(() => h.state.get(delivered.messageId), (r) => r?.customerReceipt === 'not_requested');
+    await h.publisher.publish(
+      'VendorReceipt',
+      vendorReceipt(undelivered, 'UNDELIV', { err: '011' }),
+    );
+    await eventually(
+      () => deliveries.length,
+      (n) => n >= 2,
+    );
+    await eventually(
+      () => h.state.get(delivered.messageId),
+      (r) => r?.customerReceipt === 'not_requested',
+    );
     await settle(300);
     expect(deliveries).toHaveLength(2);
     const byId = new Map(
-      deliveries.map((d) => [d.delivery.kind === 'receipt' ? d.delivery.receiptedMessageId : '', d.delivery]),
+      deliveries.map((d) => [
+        d.delivery.kind === 'receipt' ? d.delivery.receiptedMessageId : '',
+        d.delivery,
+      ]),
     );
     expect(byId.get(undelivered.messageId)).toMatchObject({ stat: 'UNDELIV', err: '011' });
     expect(byId.get(noRoute.messageId)).toMatchObject({ stat: 'UNDELIV', err: '901' });
     expect(byId.has(delivered.messageId)).toBe(false);
-    const failedCdr = await eventually(() => getCdr(h.db, noRoute.messageId), (c) => c !== undefined);
+    const failedCdr = await eventually(
+      () => getCdr(h.db, noRoute.messageId),
+      (c) => c !== undefined,
+    );
     expect(failedCdr).toMatchObject({
       submitStatus: 'failed',
       failureReason: 'no_route',
@@ -260,12 +310,18 @@ describe('dlr-tracker', () => {
     const [p1, p2, p3] = parts as [(typeof parts)[0], (typeof parts)[0], (typeof parts)[0]];
     await h.publisher.publish('VendorReceipt', vendorReceipt(p1, 'DELIVRD'));
     await h.publisher.publish('VendorReceipt', vendorReceipt(p2, 'DELIVRD'));
-    await eventually(() => deliveries.length, (n) => n >= 2);
+    await eventually(
+      () => deliveries.length,
+      (n) => n >= 2,
+    );
     const pending = await lookupMessage(h.state, h.db, p1.messageId, { aggregates: h.aggregates });
     expect(pending?.aggregate).toMatchObject({ status: 'pending', total: 3 });
 
     await h.publisher.publish('VendorReceipt', vendorReceipt(p3, 'DELIVRD'));
-    await eventually(() => deliveries.length, (n) => n >= 3);
+    await eventually(
+      () => deliveries.length,
+      (n) => n >= 3,
+    );
     const done = await eventually(
       () => lookupMessage(h.state, h.db, p2.messageId, { aggregates: h.aggregates }),
       (l) => l?.aggregate?.status === 'delivered',
@@ -275,10 +331,15 @@ describe('dlr-tracker', () => {
       [2, p2.messageId, 'DELIVRD'],
       [3, p3.messageId, 'DELIVRD'],
     ]);
-    expect(new Set(deliveries.map((d) => (d.delivery.kind === 'receipt' ? d.delivery.receiptedMessageId : '')))).toEqual(
-      new Set(parts.map((p) => p.messageId)),
+    expect(
+      new Set(
+        deliveries.map((d) => (d.delivery.kind === 'receipt' ? d.delivery.receiptedMessageId : '')),
+      ),
+    ).toEqual(new Set(parts.map((p) => p.messageId)));
+    const cdr = await eventually(
+      () => getCdr(h.db, p3.messageId),
+      (c) => c?.deliveryStatus === 'DELIVRD',
     );
-    const cdr = await eventually(() => getCdr(h.db, p3.messageId), (c) => c?.deliveryStatus === 'DELIVRD');
     expect(cdr).toMatchObject({ concatRef: 0x1234, partSeq: 3, partTotal: 3 });
 
     // One failed part fails the whole message.
@@ -307,8 +368,14 @@ describe('dlr-tracker', () => {
       await h.publisher.publish('MtSubmitResult', r);
     }
     await h.publisher.publish('VendorReceipt', vendorReceipt(result, 'DELIVRD'));
-    await eventually(() => getCdr(h.db, result.messageId), (c) => c?.deliveryStatus === 'DELIVRD');
-    await eventually(() => getCdr(h.db, late.messageId), (c) => c?.submitStatus === 'submitted');
+    await eventually(
+      () => getCdr(h.db, result.messageId),
+      (c) => c?.deliveryStatus === 'DELIVRD',
+    );
+    await eventually(
+      () => getCdr(h.db, late.messageId),
+      (c) => c?.submitStatus === 'submitted',
+    );
 
     // Flush this test's Redis keys (our prefix only).
     const keys = await h.redis.keys(`${h.env.redis.keyPrefix}*`);
@@ -324,7 +391,11 @@ describe('dlr-tracker', () => {
 
     // A receipt after the flush: no mapping in Redis, found through the CDR archive.
     await h.publisher.publish('VendorReceipt', vendorReceipt(late, 'UNDELIV', { err: '005' }));
-    const cdr = await eventually(() => getCdr(h.db, late.messageId), (c) => c?.deliveryStatus === 'UNDELIV', 8_000);
+    const cdr = await eventually(
+      () => getCdr(h.db, late.messageId),
+      (c) => c?.deliveryStatus === 'UNDELIV',
+      8_000,
+    );
     expect(cdr).toMatchObject({ deliveryStatus: 'UNDELIV', error: 'err:005' });
   });
 });

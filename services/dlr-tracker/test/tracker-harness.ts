@@ -61,7 +61,11 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
   await migrateToLatest(db);
   const tracker = await startDlrTracker(config);
   const redis = new Redis(testEnv.redis.url, { keyPrefix: testEnv.redis.keyPrefix, db: 0 });
-  const amqp = new AmqpConnection({ url: testEnv.amqp.url, name: 'test-peer', logger: silentLogger });
+  const amqp = new AmqpConnection({
+    url: testEnv.amqp.url,
+    name: 'test-peer',
+    logger: silentLogger,
+  });
   await amqp.start();
   const publisher = await ContractPublisher.open(amqp, { logger: silentLogger });
   const connection = await amqplib.connect(testEnv.amqp.url);
@@ -87,7 +91,8 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
         (msg) => {
           if (!msg) return;
           // Receipts settled in the same turn travel as one batch (header x-batch, a JSON array).
-          const body = JSON.parse(msg.content.toString('utf8')) as CustomerDelivery | CustomerDelivery[];
+          const body = JSON.parse(msg.content.toString('utf8')) as
+            CustomerDelivery | CustomerDelivery[];
           received.push(...(Array.isArray(body) ? body : [body]));
         },
         { noAck: true },
@@ -148,9 +153,16 @@ export function submitResult(
 }
 
 /** What vendor-connector stores right after submit_sm_resp, before publishing the result. */
-export async function mapVendorId(h: Harness, result: ContractInput<'MtSubmitResult'>): Promise<void> {
+export async function mapVendorId(
+  h: Harness,
+  result: ContractInput<'MtSubmitResult'>,
+): Promise<void> {
   const vendorMessageId = result.vendorMessageId as string;
-  await h.state.mapVendorId(result.vendorId as string, messageIdCandidates(vendorMessageId), result.messageId);
+  await h.state.mapVendorId(
+    result.vendorId as string,
+    messageIdCandidates(vendorMessageId),
+    result.messageId,
+  );
 }
 
 export function vendorReceipt(

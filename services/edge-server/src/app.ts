@@ -240,8 +240,9 @@ export async function startEdgeServer(
   const mtPublisher = new MtBatchPublisher({
     publisher,
     maxBatch: config.MT_PUBLISH_MAX_BATCH,
+    window: config.AMQP_PUBLISH_WINDOW,
     onFailure: (error, count) =>
-      log.warn('MtSubmitted batch not confirmed', { messages: count, err: errorText(error) }),
+      log.warn('MtSubmitted not confirmed', { messages: count, err: errorText(error) }),
   });
   const nextMessageId = createMessageIdGenerator(now);
   const submitPorts: SubmitPorts = {

@@ -214,6 +214,7 @@ export async function startRouterWorker(
     readiness.register(publisher.readiness());
     amqpOutbox = new AmqpOutbox(publisher, new DynamicQueues(amqp), topology, {
       routedBatchMax: config.ROUTER_PUBLISH_BATCH_MAX,
+      publishWindow: config.AMQP_PUBLISH_WINDOW,
     });
 
     const mtHandler = createMtHandler({

@@ -79,7 +79,9 @@ describe('MO routing against real PostgreSQL, Redis and RabbitMQ', () => {
     const reason = String(message.properties.headers?.['x-dead-reason']);
     expect(reason).toMatch(/no customer owns destination number/);
     expect(reason).not.toContain('15125559999');
-    expect(await counterReaches(router, 'router_mo_total', { outcome: 'unknown_number' }, 1)).toBe(1);
+    expect(await counterReaches(router, 'router_mo_total', { outcome: 'unknown_number' }, 1)).toBe(
+      1,
+    );
   });
 
   it('reassembles UDH parts arriving out of order into one delivery for an account that asks for it', async () => {

@@ -60,7 +60,7 @@ describe('PublishBatcher (real broker)', () => {
   });
 
   it('coalesces publishes of one turn into batch messages of at most maxBatch, every item confirmed', async () => {
-    const batcher = new PublishBatcher(publisher, 'MtRouted', 40);
+    const batcher = new PublishBatcher(publisher, 'MtRouted', { maxBatch: 40, window: 1 });
     const messages = Array.from({ length: 100 }, () => routed('vb'));
     await Promise.all(messages.map((m) => batcher.publish(QUEUES.vendor('vb'), m)));
     const got = await amqp.withChannel(async (ch) => {
@@ -78,7 +78,7 @@ describe('PublishBatcher (real broker)', () => {
   });
 
   it('rejects an invalid message alone, and a batch nobody can receive as a whole', async () => {
-    const batcher = new PublishBatcher(publisher, 'MtRouted', 40);
+    const batcher = new PublishBatcher(publisher, 'MtRouted', { maxBatch: 40, window: 1 });
     const bad = { ...routed('vb'), segments: 0 };
     const results = await Promise.allSettled([
       batcher.publish(QUEUES.vendor('vb'), bad),

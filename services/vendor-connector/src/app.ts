@@ -133,7 +133,10 @@ export async function startVendorConnector(
     confirmTimeoutMs: config.AMQP_CONFIRM_TIMEOUT_MS,
     appId: SERVICE_NAME,
   });
-  const publisher = new ContractOutcomePublisher(contractPublisher, config.RESULT_PUBLISH_MAX_BATCH);
+  const publisher = new ContractOutcomePublisher(contractPublisher, {
+    maxBatch: config.RESULT_PUBLISH_MAX_BATCH,
+    window: config.AMQP_PUBLISH_WINDOW,
+  });
   const leases = new RedisBindLeaseStore(stateRedis.client, config.BIND_LEASE_TTL_MS);
   const accepted = new Map<string, number>();
 

@@ -1,3 +1,4 @@
+export * from './coalescing-publisher.js';
 export * from './connection.js';
 export * from './consumer.js';
 export * from './errors.js';

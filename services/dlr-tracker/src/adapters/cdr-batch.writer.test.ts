@@ -39,7 +39,9 @@ describe('CdrBatchWriter', () => {
       return rows.length;
     });
     let resolved = 0;
-    const writes = ['a', 'b', 'c'].map((id) => w.write(row(id), new Date()).then(() => (resolved += 1)));
+    const writes = ['a', 'b', 'c'].map((id) =>
+      w.write(row(id), new Date()).then(() => (resolved += 1)),
+    );
     await Promise.resolve();
     expect(batches).toEqual([['a', 'b', 'c']]);
     expect(resolved).toBe(0);
@@ -50,10 +52,14 @@ describe('CdrBatchWriter', () => {
 
   it('writes a partial batch after the interval, and everything buffered on close', async () => {
     const batches: string[][] = [];
-    const w = writer((rows) => {
-      batches.push(rows.map((r) => r.messageId));
-      return Promise.resolve(rows.length);
-    }, 100, 5);
+    const w = writer(
+      (rows) => {
+        batches.push(rows.map((r) => r.messageId));
+        return Promise.resolve(rows.length);
+      },
+      100,
+      5,
+    );
     await w.write(row('x'), new Date());
     expect(batches).toEqual([['x']]);
     const pending = w.write(row('y'), new Date());
@@ -65,22 +71,30 @@ describe('CdrBatchWriter', () => {
 
   it('rejects every write of a failed batch as retryable, and later batches still go', async () => {
     let fail = true;
-    const w = writer((rows) =>
-      fail ? Promise.reject(new Error('connection terminated')) : Promise.resolve(rows.length),
-    2);
+    const w = writer(
+      (rows) =>
+        fail ? Promise.reject(new Error('connection terminated')) : Promise.resolve(rows.length),
+      2,
+    );
     const first = [w.write(row('a'), new Date()), w.write(row('b'), new Date())];
     for (const p of first) await expect(p).rejects.toBeInstanceOf(RetryableError);
     fail = false;
-    await expect(Promise.all([w.write(row('a'), new Date()), w.write(row('b'), new Date())])).resolves.toBeDefined();
+    await expect(
+      Promise.all([w.write(row('a'), new Date()), w.write(row('b'), new Date())]),
+    ).resolves.toBeDefined();
   });
 
   it('rows arriving during a flush go in the next batch, none is lost', async () => {
     const seen: string[] = [];
-    const w = writer(async (rows) => {
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      seen.push(...rows.map((r) => r.messageId));
-      return rows.length;
-    }, 4, 1);
+    const w = writer(
+      async (rows) => {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        seen.push(...rows.map((r) => r.messageId));
+        return rows.length;
+      },
+      4,
+      1,
+    );
     const ids = Array.from({ length: 50 }, (_, i) => `m${i}`);
     await Promise.all(ids.map((id) => w.write(row(id), new Date())));
     expect(seen.sort()).toEqual([...ids].sort());

@@ -38,7 +38,10 @@ function delivery(customerId: string, n: number): CustomerDelivery {
 describe('CustomerDeliveryPublisher', () => {
   it('batches one turn per customer and asserts each queue once', async () => {
     const { amqp, publisher, asserted, batches } = fakes();
-    const deliveries = new CustomerDeliveryPublisher(amqp, publisher, topology, 50);
+    const deliveries = new CustomerDeliveryPublisher(amqp, publisher, topology, {
+      maxBatch: 50,
+      window: 1,
+    });
     await deliveries.publishCustomerDelivery(delivery('a', 0));
     batches.length = 0;
     await Promise.all([
@@ -55,7 +58,10 @@ describe('CustomerDeliveryPublisher', () => {
 
   it('keeps batches within maxBatch', async () => {
     const { amqp, publisher, batches } = fakes();
-    const deliveries = new CustomerDeliveryPublisher(amqp, publisher, topology, 2);
+    const deliveries = new CustomerDeliveryPublisher(amqp, publisher, topology, {
+      maxBatch: 2,
+      window: 1,
+    });
     await Promise.all([1, 2, 3].map((n) => deliveries.publishCustomerDelivery(delivery('a', n))));
     expect(batches.map((b) => b.length)).toEqual([2, 1]);
   });
@@ -66,7 +72,10 @@ describe('CustomerDeliveryPublisher', () => {
         ? new ContractValidationError('CustomerDelivery', ['bad'])
         : undefined,
     );
-    const deliveries = new CustomerDeliveryPublisher(amqp, publisher, topology, 50);
+    const deliveries = new CustomerDeliveryPublisher(amqp, publisher, topology, {
+      maxBatch: 50,
+      window: 1,
+    });
     const outcomes = await Promise.allSettled(
       [1, 2, 3].map((n) => deliveries.publishCustomerDelivery(delivery('a', n))),
     );
@@ -78,7 +87,10 @@ describe('CustomerDeliveryPublisher', () => {
     const { amqp, publisher, asserted } = fakes(() =>
       returned ? new PublishError('returned', 'no route') : undefined,
     );
-    const deliveries = new CustomerDeliveryPublisher(amqp, publisher, topology, 50);
+    const deliveries = new CustomerDeliveryPublisher(amqp, publisher, topology, {
+      maxBatch: 50,
+      window: 1,
+    });
     const outcomes = await Promise.allSettled(
       [1, 2].map((n) => deliveries.publishCustomerDelivery(delivery('a', n))),
     );

@@ -20,7 +20,11 @@ export class RedisDeferralLedger implements DeferralLedger {
   }
 
   async recordDeferral(receiptId: string): Promise<void> {
-    const results = await this.redis.multi().incr(key(receiptId)).expire(key(receiptId), this.ttlSeconds).exec();
+    const results = await this.redis
+      .multi()
+      .incr(key(receiptId))
+      .expire(key(receiptId), this.ttlSeconds)
+      .exec();
     const failed = results?.find(([error]) => error !== null);
     if (!results || failed) throw failed?.[0] ?? new Error('deferral ledger transaction aborted');
   }

@@ -68,10 +68,15 @@ export class CustomerReceiptSettler {
           return 'not_requested';
         case undefined: {
           if (!context) return 'no_context';
-          const decision: 'pending' | 'not_requested' = wantsFinalReceipt(context.registeredDelivery, current.status)
+          const decision: 'pending' | 'not_requested' = wantsFinalReceipt(
+            context.registeredDelivery,
+            current.status,
+          )
             ? 'pending'
             : 'not_requested';
-          if (await state.compareAndSet(current.messageId, 'customerReceipt', undefined, decision)) {
+          if (
+            await state.compareAndSet(current.messageId, 'customerReceipt', undefined, decision)
+          ) {
             current = { ...current, customerReceipt: decision };
           } else {
             current = await state.get(current.messageId);
@@ -85,7 +90,11 @@ export class CustomerReceiptSettler {
             });
             return 'no_context';
           }
-          const claim = await state.claimCustomerReceipt(current.messageId, owner, this.deps.leaseMs);
+          const claim = await state.claimCustomerReceipt(
+            current.messageId,
+            owner,
+            this.deps.leaseMs,
+          );
           if (claim === 'claimed') {
             await this.publish(current, context, owner, receivedAt);
             return 'sent';

@@ -15,7 +15,12 @@ const base: MessageStateRecord = {
   textPreview: 'Hello there',
   acceptedAt: '2026-11-26T00:00:00.000Z',
   submittedAt: '2026-11-26T00:00:01.000Z',
-  pricing: { currency: 'EUR', pricePerSegmentMicros: 5, costPerSegmentMicros: 3, costCurrency: 'USD' },
+  pricing: {
+    currency: 'EUR',
+    pricePerSegmentMicros: 5,
+    costPerSegmentMicros: 3,
+    costCurrency: 'USD',
+  },
 };
 
 describe('cdrWriteFromRecord', () => {
@@ -34,8 +39,18 @@ describe('cdrWriteFromRecord', () => {
       error: 'err:011',
     });
     expect(
-      cdrWriteFromRecord({ ...base, status: 'failed', failureReason: 'no_route', error: 'no route' }),
-    ).toMatchObject({ submitStatus: 'failed', deliveryStatus: null, failureReason: 'no_route', error: 'no route' });
+      cdrWriteFromRecord({
+        ...base,
+        status: 'failed',
+        failureReason: 'no_route',
+        error: 'no route',
+      }),
+    ).toMatchObject({
+      submitStatus: 'failed',
+      deliveryStatus: null,
+      failureReason: 'no_route',
+      error: 'no route',
+    });
   });
 
   it('needs the identity columns', () => {
@@ -44,14 +59,22 @@ describe('cdrWriteFromRecord', () => {
   });
 
   it('records parts only for real multipart messages', () => {
-    const part = { ...base, concat: { reference: 9, total: 2, sequence: 2, method: 'udh8' as const } };
+    const part = {
+      ...base,
+      concat: { reference: 9, total: 2, sequence: 2, method: 'udh8' as const },
+    };
     expect(cdrWriteFromRecord(part)).toMatchObject({ concatRef: 9, partSeq: 2, partTotal: 2 });
   });
 });
 
 describe('customerReceiptFor', () => {
   it('uses our id, swaps the addresses and reports our failures as UNDELIV', () => {
-    const record: MessageStateRecord = { ...base, status: 'failed', err: '901', doneAt: '2026-11-26T00:00:03.000Z' };
+    const record: MessageStateRecord = {
+      ...base,
+      status: 'failed',
+      err: '901',
+      doneAt: '2026-11-26T00:00:03.000Z',
+    };
     const context = receiptContext(record);
     expect(context).toBeDefined();
     const delivery = customerReceiptFor(record, context!, {
@@ -75,6 +98,11 @@ describe('customerReceiptFor', () => {
   });
 
   it('has no receipt for a non-final state', () => {
-    expect(customerReceiptFor(base, receiptContext(base)!, { messageId: 'x', occurredAt: base.updatedAt })).toBeUndefined();
+    expect(
+      customerReceiptFor(base, receiptContext(base)!, {
+        messageId: 'x',
+        occurredAt: base.updatedAt,
+      }),
+    ).toBeUndefined();
   });
 });

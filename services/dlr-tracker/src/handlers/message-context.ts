@@ -30,7 +30,14 @@ export interface ReceiptContext {
 
 export function cdrContext(record: MessageStateRecord): CdrContext | undefined {
   const { customerId, systemId, source, destination, segments, acceptedAt } = record;
-  if (!customerId || !systemId || !source || !destination || segments === undefined || !acceptedAt) {
+  if (
+    !customerId ||
+    !systemId ||
+    !source ||
+    !destination ||
+    segments === undefined ||
+    !acceptedAt
+  ) {
     return undefined;
   }
   return { customerId, systemId, source, destination, segments, acceptedAt };

@@ -1,15 +1,16 @@
 import type { FailureReason, ReceiptStat } from '@smpp-gateway/contracts';
-import {
-  isFinalStatus,
-  isSuccessStatus,
-  type MessageStatus,
-} from '@smpp-gateway/message-state';
+import { isFinalStatus, isSuccessStatus, type MessageStatus } from '@smpp-gateway/message-state';
 
 /**
  * registered_delivery bits 0-1 (SMPP 3.4 §5.2.17; value 3 from SMPP 5.0
  * §4.7.21): which final outcomes the customer wants a receipt for.
  */
-export const RECEIPT_REQUESTS = ['none', 'success_and_failure', 'failure_only', 'success_only'] as const;
+export const RECEIPT_REQUESTS = [
+  'none',
+  'success_and_failure',
+  'failure_only',
+  'success_only',
+] as const;
 export type ReceiptRequest = (typeof RECEIPT_REQUESTS)[number];
 
 export function receiptRequest(registeredDelivery: number): ReceiptRequest {

@@ -42,7 +42,10 @@ const DEFAULT_BACKOFF_MS = [5, 10, 25, 50, 100, 200] as const;
  * Whether this delivery came back out of the deferral queue (the broker's
  * `x-death` entry for it). Fresh receipts skip the ledger lookup.
  */
-export function cameFromDeferral(headers: Readonly<Record<string, unknown>>, queue: string): boolean {
+export function cameFromDeferral(
+  headers: Readonly<Record<string, unknown>>,
+  queue: string,
+): boolean {
   const deaths = headers['x-death'];
   if (!Array.isArray(deaths)) return false;
   return (deaths as unknown[]).some((death) => {
@@ -92,7 +95,10 @@ export function createVendorReceiptHandler(deps: VendorReceiptHandlerDeps) {
   async function resolveMessageId(receipt: VendorReceipt, useArchive: boolean) {
     const id = await deps.state.lookupVendorId(receipt.vendorId, receiptLookupKeys(receipt));
     if (id || !useArchive) return { id, archived: undefined };
-    const archived = await deps.archive.findByVendorMessageId(receipt.vendorId, receipt.vendorMessageId);
+    const archived = await deps.archive.findByVendorMessageId(
+      receipt.vendorId,
+      receipt.vendorMessageId,
+    );
     return { id: archived?.messageId, archived };
   }
 
@@ -150,14 +156,16 @@ export function createVendorReceiptHandler(deps: VendorReceiptHandlerDeps) {
       // Retry time this receipt has had before the current pass.
       const spentMs = passes === 0 ? 0 : deps.holdMs + passes * deps.retryDelayMs;
       // The pass after this one would exceed the budget: apply what we can now.
-      const lastChance =
-        passes > 0 && spentMs + deps.retryDelayMs > deps.maxAgeMs;
+      const lastChance = passes > 0 && spentMs + deps.retryDelayMs > deps.maxAgeMs;
       const started = deps.clock.now();
       for (let tries = 0; ; tries += 1) {
         const holding = passes === 0 && deps.clock.now() - started < deps.holdMs;
         const outcome = await attempt(receipt, receivedAt, !holding, lastChance);
         if (outcome === 'applied' || lastChance) {
-          deps.metrics.receiptsReceived.inc({ vendor_id: receipt.vendorId, dlr_status: receipt.stat });
+          deps.metrics.receiptsReceived.inc({
+            vendor_id: receipt.vendorId,
+            dlr_status: receipt.stat,
+          });
           if (outcome !== 'applied') miss(receipt, outcome, spentMs);
           return;
         }

@@ -1,29 +1,23 @@
-// Submits arriving in the same event-loop turn are published as one batched
-// AMQP message per priority (ContractPublisher.publishBatch: one frame set, one
-// confirm; consumers unpack it transparently). One confirm per submit caps the
-// broker at a few thousand messages/s; batching the turn's submits costs no
-// added latency at low load (a turn holds one submit) and removes that cap at
-// high load. Every submit still waits for the confirm of the message that
-// carries it, so an OK answer is never given for an unconfirmed MT.
+// Submits leave as batch messages per priority (CoalescingPublisher: one
+// frame set, one confirm and one queue entry for the submits of an
+// event-loop turn, or for those that arrived while the previous batch of the
+// priority awaited its confirm). One confirmed AMQP message per submit costs
+// more broker and edge CPU than everything else on the hop. Every submit still
+// waits for the confirm of the message that carries it, so an OK answer is
+// never given for an unconfirmed MT.
 import type { ContractInput } from '@smpp-gateway/contracts';
-import {
-  ContractValidationError,
-  PublishError,
-  type ContractPublisher,
-} from '@smpp-gateway/runtime';
+import { CoalescingPublisher, PublishError, type ContractPublisher } from '@smpp-gateway/runtime';
 import type { PublishOutcome } from '../handlers/submit.handler.js';
 
 type MtInput = ContractInput<'MtSubmitted'>;
-
-interface Pending {
-  readonly message: MtInput;
-  readonly resolve: (outcome: PublishOutcome) => void;
-}
 
 export interface MtBatchPublisherOptions {
   readonly publisher: ContractPublisher;
   /** Largest batch in one AMQP message. */
   readonly maxBatch?: number;
+  /** Batches per priority awaiting their confirm before submits wait for the next (0 = none). */
+  readonly window?: number;
+  /** Called at most once a second while publishes fail, with how many failed since the last call. */
   readonly onFailure?: (error: unknown, count: number) => void;
 }
 
@@ -32,57 +26,38 @@ function outcomeOf(error: unknown): PublishOutcome {
 }
 
 export class MtBatchPublisher {
-  private readonly byPriority = new Map<number, Pending[]>();
-  private scheduled = false;
-  private readonly maxBatch: number;
+  private readonly coalescing: CoalescingPublisher<'MtSubmitted'>;
+  private failuresSinceReport = 0;
+  private lastReportAt = 0;
 
   constructor(private readonly options: MtBatchPublisherOptions) {
-    this.maxBatch = options.maxBatch ?? 100;
-  }
-
-  publish(message: MtInput): Promise<PublishOutcome> {
-    if (!this.options.publisher.isReady) return Promise.resolve('unavailable');
-    return new Promise<PublishOutcome>((resolve) => {
-      const priority = message.priority;
-      let queue = this.byPriority.get(priority);
-      if (!queue) {
-        queue = [];
-        this.byPriority.set(priority, queue);
-      }
-      queue.push({ message, resolve });
-      if (queue.length >= this.maxBatch) {
-        this.byPriority.delete(priority);
-        void this.send(queue);
-      } else if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(this.flush);
-      }
+    this.coalescing = new CoalescingPublisher(options.publisher, 'MtSubmitted', {
+      maxBatch: options.maxBatch ?? 100,
+      window: options.window ?? 1,
     });
   }
 
-  private readonly flush = (): void => {
-    this.scheduled = false;
-    const batches = [...this.byPriority.values()];
-    this.byPriority.clear();
-    for (const batch of batches) void this.send(batch);
-  };
+  publish(message: MtInput): Promise<PublishOutcome> {
+    // Broker unreachable: answer now instead of queueing behind a dead channel.
+    if (!this.options.publisher.isReady) return Promise.resolve('unavailable');
+    return this.coalescing.publish(message, String(message.priority)).then(
+      () => 'confirmed' as const,
+      (error: unknown) => {
+        this.reportFailure(error);
+        return outcomeOf(error);
+      },
+    );
+  }
 
-  private async send(batch: Pending[]): Promise<void> {
-    try {
-      await this.options.publisher.publishBatch(
-        'MtSubmitted',
-        batch.map((p) => p.message),
-      );
-      for (const p of batch) p.resolve('confirmed');
-    } catch (error) {
-      if (error instanceof ContractValidationError && batch.length > 1) {
-        // One invalid message must not fail its neighbours: publish them one by one.
-        await Promise.all(batch.map((p) => this.send([p])));
-        return;
-      }
-      this.options.onFailure?.(error, batch.length);
-      const outcome = outcomeOf(error);
-      for (const p of batch) p.resolve(outcome);
-    }
+  private reportFailure(error: unknown): void {
+    // A broker outage fails every submit of a batch at once: one line a
+    // second with the count, not one per submit.
+    this.failuresSinceReport += 1;
+    const now = Date.now();
+    if (now - this.lastReportAt < 1_000) return;
+    this.lastReportAt = now;
+    const count = this.failuresSinceReport;
+    this.failuresSinceReport = 0;
+    this.options.onFailure?.(error, count);
   }
 }

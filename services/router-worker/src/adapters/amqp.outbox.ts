@@ -55,9 +55,12 @@ export class AmqpOutbox implements MtOutbox, DeliveryOutbox {
     private readonly publisher: ContractPublisher,
     private readonly queues: DynamicQueues,
     private readonly topology: TopologyOptions,
-    options: { readonly routedBatchMax: number },
+    options: { readonly routedBatchMax: number; readonly publishWindow: number },
   ) {
-    this.routedBatcher = new PublishBatcher(publisher, 'MtRouted', options.routedBatchMax);
+    this.routedBatcher = new PublishBatcher(publisher, 'MtRouted', {
+      maxBatch: options.routedBatchMax,
+      window: options.publishWindow,
+    });
   }
 
   async routed(message: ContractInput<'MtRouted'>): Promise<void> {

@@ -90,7 +90,11 @@ function mt(over: Partial<MtSubmitted> = {}): MtSubmitted {
 }
 
 function setup(
-  options: { campaigns?: Map<string, Campaign>; limiter?: FakeLimiter; transientRetryMaxAgeMs?: number } = {},
+  options: {
+    campaigns?: Map<string, Campaign>;
+    limiter?: FakeLimiter;
+    transientRetryMaxAgeMs?: number;
+  } = {},
 ) {
   const snapshots = new FakeSnapshots(baseSnapshot());
   const outbox = new MemoryOutbox();

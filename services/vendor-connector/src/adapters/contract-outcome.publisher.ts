@@ -1,24 +1,29 @@
 import type { ContractInput } from '@smpp-gateway/contracts';
-import type { ContractPublisher } from '@smpp-gateway/runtime';
+import {
+  CoalescingPublisher,
+  type CoalescingOptions,
+  type ContractPublisher,
+} from '@smpp-gateway/runtime';
 import type { InboundPublisher } from '../inbound/inbound.handler.js';
 import type { OutcomePublisher } from '../sending/mt-routed.handler.js';
-import { TurnBatchPublisher } from './turn-batch.publisher.js';
 
 /**
  * Every publish resolves on the broker's confirm (mandatory, persistent).
- * The per-message hot paths — submit results and receipts — are coalesced per
- * event-loop turn; hand-backs and MOs are rare and go singly.
+ * The per-message hot paths — submit results and receipts — are coalesced
+ * into batch messages (per event-loop turn, and while the previous batch
+ * awaits its confirm: see CoalescingPublisher); hand-backs and MOs are rare
+ * and go singly.
  */
 export class ContractOutcomePublisher implements OutcomePublisher, InboundPublisher {
-  private readonly results: TurnBatchPublisher<'MtSubmitResult'>;
-  private readonly receipts: TurnBatchPublisher<'VendorReceipt'>;
+  private readonly results: CoalescingPublisher<'MtSubmitResult'>;
+  private readonly receipts: CoalescingPublisher<'VendorReceipt'>;
 
   constructor(
     private readonly publisher: ContractPublisher,
-    maxBatch = 1,
+    coalescing: CoalescingOptions = { maxBatch: 1, window: 0 },
   ) {
-    this.results = new TurnBatchPublisher(publisher, 'MtSubmitResult', maxBatch);
-    this.receipts = new TurnBatchPublisher(publisher, 'VendorReceipt', maxBatch);
+    this.results = new CoalescingPublisher(publisher, 'MtSubmitResult', coalescing);
+    this.receipts = new CoalescingPublisher(publisher, 'VendorReceipt', coalescing);
   }
 
   submitted(result: ContractInput<'MtSubmitResult'>): Promise<void> {

@@ -113,7 +113,9 @@ function statusHex(status: number): string {
  * publish was confirmed and before it acked its input).
  */
 function mayBeRepeat(mt: MtRouted, ctx: MessageContext): boolean {
-  return ctx.redelivered || mt.possibleRepeat === true || ctx.headers[HEADERS.retries] !== undefined;
+  return (
+    ctx.redelivered || mt.possibleRepeat === true || ctx.headers[HEADERS.retries] !== undefined
+  );
 }
 
 export function createMtRoutedHandler(deps: MtRoutedHandlerDeps) {

@@ -1,0 +1,194 @@
+import type { ContractInput } from '@smpp-gateway/contracts';
+import { describe, expect, it } from 'vitest';
+import { CoalescingPublisher } from './coalescing-publisher.js';
+import { ContractValidationError, PublishError } from './errors.js';
+import type { ContractPublisher } from './publisher.js';
+
+// The batching decisions are pure scheduling; the broker's side of
+// publishBatch is covered by publisher.int tests and every service's
+// integration suite. Here each publishBatch call is held open until the test
+// "confirms" it, so the window can be observed exactly.
+type Item = ContractInput<'ControlCommand'>;
+
+interface Call {
+  readonly items: readonly Item[];
+  confirm(): void;
+  fail(err: unknown): void;
+}
+
+function fakePublisher(validate: (item: Item) => boolean = () => true) {
+  const calls: Call[] = [];
+  const publisher: Pick<ContractPublisher, 'publishBatch'> = {
+    publishBatch: ((_name: string, items: readonly Item[]) => {
+      if (!items.every(validate)) {
+        return Promise.reject(new ContractValidationError('ControlCommand', ['bad item']));
+      }
+      return new Promise((resolve, reject) => {
+        calls.push({ items, confirm: () => resolve([]), fail: reject });
+      });
+    }) as unknown as ContractPublisher['publishBatch'],
+  };
+  return { publisher, calls };
+}
+
+const item = (n: number): Item =>
+  ({ messageId: `m${n}`, type: 'reload-routing' }) as unknown as Item;
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+const ids = (call: Call | undefined) =>
+  call?.items.map((i) => (i as unknown as { messageId: string }).messageId);
+
+describe('CoalescingPublisher', () => {
+  it('sends what one turn published as one batch', async () => {
+    const { publisher, calls } = fakePublisher();
+    const coalescing = new CoalescingPublisher(publisher, 'ControlCommand', {
+      maxBatch: 10,
+      window: 1,
+    });
+    const done = [1, 2, 3].map((n) => coalescing.publish(item(n)));
+    expect(calls).toHaveLength(0);
+    await turn();
+    expect(calls.map(ids)).toEqual([['m1', 'm2', 'm3']]);
+    calls[0]!.confirm();
+    await Promise.all(done);
+  });
+
+  it('holds later messages while the window is full and sends them together on the next confirm', async () => {
+    const { publisher, calls } = fakePublisher();
+    const coalescing = new CoalescingPublisher(publisher, 'ControlCommand', {
+      maxBatch: 10,
+      window: 1,
+    });
+    const first = coalescing.publish(item(1));
+    await turn();
+    expect(calls).toHaveLength(1);
+    // Three more, one per turn, while the first batch awaits its confirm.
+    const later: Promise<void>[] = [];
+    for (const n of [2, 3, 4]) {
+      later.push(coalescing.publish(item(n)));
+      await turn();
+    }
+    expect(calls).toHaveLength(1);
+    expect(coalescing.waiting).toBe(3);
+    let laterSettled = false;
+    void Promise.all(later).then(() => (laterSettled = true));
+    calls[0]!.confirm();
+    await first;
+    await turn();
+    expect(calls.map(ids)).toEqual([['m1'], ['m2', 'm3', 'm4']]);
+    // Not resolved before the broker confirmed the batch that carries them.
+    expect(laterSettled).toBe(false);
+    calls[1]!.confirm();
+    await Promise.all(later);
+    expect(coalescing.waiting).toBe(0);
+  });
+
+  it('never holds a full batch, whatever the window', async () => {
+    const { publisher, calls } = fakePublisher();
+    const coalescing = new CoalescingPublisher(publisher, 'ControlCommand', {
+      maxBatch: 2,
+      window: 1,
+    });
+    const all = [1, 2, 3, 4, 5].map((n) => coalescing.publish(item(n)));
+    // Two full batches left synchronously; the fifth waits for the turn and
+    // then for a free window slot.
+    expect(calls.map(ids)).toEqual([
+      ['m1', 'm2'],
+      ['m3', 'm4'],
+    ]);
+    await turn();
+    expect(calls).toHaveLength(2);
+    // One of the two full batches confirmed: still one in flight, so m5 waits.
+    calls[0]!.confirm();
+    await turn();
+    expect(calls).toHaveLength(2);
+    calls[1]!.confirm();
+    await turn();
+    expect(calls.map(ids)).toEqual([['m1', 'm2'], ['m3', 'm4'], ['m5']]);
+    calls[2]!.confirm();
+    await Promise.all(all);
+  });
+
+  it('keeps keys apart: one key waiting on its window does not hold another', async () => {
+    const { publisher, calls } = fakePublisher();
+    const coalescing = new CoalescingPublisher(publisher, 'ControlCommand', {
+      maxBatch: 10,
+      window: 1,
+    });
+    const a1 = coalescing.publish(item(1), 'a');
+    await turn();
+    const a2 = coalescing.publish(item(2), 'a');
+    const b1 = coalescing.publish(item(3), 'b');
+    await turn();
+    expect(calls.map(ids)).toEqual([['m1'], ['m3']]);
+    calls[1]!.confirm();
+    await b1;
+    calls[0]!.confirm();
+    await a1;
+    await turn();
+    expect(ids(calls[2])).toEqual(['m2']);
+    calls[2]!.confirm();
+    await a2;
+  });
+
+  it('with window 0 sends every turn without waiting for confirms', async () => {
+    const { publisher, calls } = fakePublisher();
+    const coalescing = new CoalescingPublisher(publisher, 'ControlCommand', {
+      maxBatch: 10,
+      window: 0,
+    });
+    const p1 = coalescing.publish(item(1));
+    await turn();
+    const p2 = coalescing.publish(item(2));
+    await turn();
+    expect(calls.map(ids)).toEqual([['m1'], ['m2']]);
+    for (const c of calls) c.confirm();
+    await Promise.all([p1, p2]);
+  });
+
+  it('rejects every caller of a batch the broker refused, and goes on with the next', async () => {
+    const { publisher, calls } = fakePublisher();
+    const coalescing = new CoalescingPublisher(publisher, 'ControlCommand', {
+      maxBatch: 10,
+      window: 1,
+    });
+    const failed = [1, 2].map((n) => coalescing.publish(item(n)));
+    await turn();
+    const next = coalescing.publish(item(3));
+    await turn();
+    calls[0]!.fail(new PublishError('nacked', 'broker nacked'));
+    for (const p of failed) await expect(p).rejects.toThrow(/nacked/);
+    await turn();
+    expect(ids(calls[1])).toEqual(['m3']);
+    calls[1]!.confirm();
+    await next;
+  });
+
+  it('publishes a batch with an invalid message one by one, so only that message fails', async () => {
+    const { publisher, calls } = fakePublisher(
+      (i) => (i as unknown as { messageId: string }).messageId !== 'm2',
+    );
+    const coalescing = new CoalescingPublisher(publisher, 'ControlCommand', {
+      maxBatch: 10,
+      window: 1,
+    });
+    const [p1, p2, p3] = [1, 2, 3].map((n) => coalescing.publish(item(n)));
+    const p2Refused = expect(p2).rejects.toBeInstanceOf(ContractValidationError);
+    await turn();
+    await turn();
+    expect(calls.map(ids)).toEqual([['m1'], ['m3']]);
+    for (const c of calls) c.confirm();
+    await p1;
+    await p3;
+    await p2Refused;
+  });
+
+  it('refuses nonsense settings', () => {
+    const { publisher } = fakePublisher();
+    expect(
+      () => new CoalescingPublisher(publisher, 'ControlCommand', { maxBatch: 0, window: 1 }),
+    ).toThrow(/maxBatch/);
+    expect(
+      () => new CoalescingPublisher(publisher, 'ControlCommand', { maxBatch: 5, window: -1 }),
+    ).toThrow(/window/);
+  });
+});
