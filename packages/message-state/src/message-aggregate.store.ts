@@ -95,7 +95,10 @@ function partsFromHash(flat: readonly string[]): AggregatePart[] {
   return parts.sort((a, b) => a.sequence - b.sequence);
 }
 
-function toAggregate(identity: AggregateIdentity, flat: readonly string[]): MessageAggregate | undefined {
+function toAggregate(
+  identity: AggregateIdentity,
+  flat: readonly string[],
+): MessageAggregate | undefined {
   const parts = partsFromHash(flat);
   if (parts.length === 0) return undefined;
   const { reference, total } = identity.concat;
@@ -126,7 +129,10 @@ export class MessageAggregateStore {
   constructor(options: MessageAggregateStoreOptions) {
     const redis = options.redis as Redis & Partial<AggregateCommands>;
     if (!redis.smppgwUpdateAggregatePart) {
-      redis.defineCommand('smppgwUpdateAggregatePart', { numberOfKeys: 1, lua: UPDATE_PART_SCRIPT });
+      redis.defineCommand('smppgwUpdateAggregatePart', {
+        numberOfKeys: 1,
+        lua: UPDATE_PART_SCRIPT,
+      });
     }
     this.redis = redis as Redis & AggregateCommands;
     this.ttl = options.ttlSeconds ?? STATE_TTL_SECONDS;

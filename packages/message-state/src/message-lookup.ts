@@ -53,7 +53,10 @@ export function recordFromCdr(cdr: Cdr): MessageStateRecord {
   };
 }
 
-async function aggregateFromCdrs(db: Kysely<Database>, cdr: Cdr): Promise<MessageAggregate | undefined> {
+async function aggregateFromCdrs(
+  db: Kysely<Database>,
+  cdr: Cdr,
+): Promise<MessageAggregate | undefined> {
   if (cdr.concatRef === null || cdr.partTotal === null) return undefined;
   const rows = await db
     .selectFrom('messaging.cdrs')

@@ -18,6 +18,11 @@ export const stateKeys = {
    * Aggregate of a multipart message, keyed by what the parts share: the
    * customer, both addresses, the concatenation reference and the part count.
    */
-  aggregate: (customerId: string, source: string, destination: string, reference: number, total: number) =>
-    `dlr:agg:${customerId}:${source}:${destination}:${reference}:${total}`,
+  aggregate: (
+    customerId: string,
+    source: string,
+    destination: string,
+    reference: number,
+    total: number,
+  ) => `dlr:agg:${customerId}:${source}:${destination}:${reference}:${total}`,
 } as const;

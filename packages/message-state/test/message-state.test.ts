@@ -55,6 +55,59 @@ describe('MessageStateStore', () => {
     expect(ttl).toBeGreaterThan(6 * 24 * 3600);
   });
 
+  describe('mergeAndClaim', () => {
+    // A toy policy: receipts wanted for DELIVRD and UNDELIV when bits are 1.
+    const decisions = {
+      '0': { DELIVRD: 'not_requested', UNDELIV: 'not_requested' },
+      '1': { DELIVRD: 'pending', UNDELIV: 'pending' },
+      '2': { DELIVRD: 'not_requested', UNDELIV: 'pending' },
+      '3': { DELIVRD: 'pending', UNDELIV: 'not_requested' },
+    } as const;
+    const contextFields = ['customerId', 'registeredDelivery'];
+    const opts = (owner: string) => ({ decisions, contextFields, owner, leaseMs: 5_000 });
+
+    it('decides and claims in the merge that makes the record final, once', async () => {
+      const id = 'm-claim';
+      await store.recordAccepted(id, { status: 'accepted', customerId, registeredDelivery: 0x11 });
+      const submitted = await store.mergeAndClaim(id, { status: 'submitted' }, opts('a'));
+      expect(submitted.claim).toBeUndefined();
+      expect(submitted.record.customerReceipt).toBeUndefined();
+
+      const first = await store.mergeAndClaim(id, { status: 'DELIVRD' }, opts('a'));
+      expect(first.claim).toBe('claimed');
+      expect(first.record.customerReceipt).toBe('pending');
+      // A duplicate receipt handled by someone else meanwhile sees the lease held.
+      const duplicate = await store.mergeAndClaim(id, { status: 'DELIVRD' }, opts('b'));
+      expect(duplicate).toMatchObject({ advanced: false, claim: 'held' });
+      // The same owner again (a retry of its own step) keeps its claim.
+      expect((await store.mergeAndClaim(id, { status: 'DELIVRD' }, opts('a'))).claim).toBe('claimed');
+      // Once sent, nobody claims it again.
+      expect(await store.compareAndSet(id, 'customerReceipt', 'pending', 'sent')).toBe(true);
+      expect((await store.mergeAndClaim(id, { status: 'DELIVRD' }, opts('b'))).claim).toBeUndefined();
+    });
+
+    it('leaves the receipt undecided without the context fields, and decides not_requested by the table', async () => {
+      await store.merge('m-noctx', { status: 'submitted', customerId });
+      const noContext = await store.mergeAndClaim('m-noctx', { status: 'DELIVRD' }, opts('a'));
+      expect(noContext.record.customerReceipt).toBeUndefined();
+      expect(noContext.claim).toBeUndefined();
+      // The context arriving later (the submit result) completes the decision.
+      const late = await store.mergeAndClaim('m-noctx', { status: 'submitted', registeredDelivery: 2 }, opts('a'));
+      expect(late.record).toMatchObject({ status: 'DELIVRD', customerReceipt: 'not_requested' });
+      expect(late.claim).toBeUndefined();
+    });
+
+    it('decides on a record it creates (no accepted state written before)', async () => {
+      const created = await store.mergeAndClaim(
+        'm-fresh',
+        { status: 'UNDELIV', customerId, registeredDelivery: 2 },
+        opts('a'),
+      );
+      expect(created).toMatchObject({ advanced: true, claim: 'claimed' });
+      expect((await store.get('m-fresh'))?.customerReceipt).toBe('pending');
+    });
+  });
+
   it('compareAndSet moves the customer receipt pending → sent exactly once', async () => {
     const id = 'm-receipt';
     await store.merge(id, { status: 'DELIVRD', customerReceipt: 'pending' });

@@ -1,10 +1,15 @@
 import type { Logger } from '@smpp-gateway/runtime';
 import { RetryableError } from '@smpp-gateway/runtime';
-import { isFinalStatus, type MessageStateRecord } from '@smpp-gateway/message-state';
+import {
+  isFinalStatus,
+  type MessageStatePatch,
+  type MessageStateRecord,
+  type ReceiptClaim,
+} from '@smpp-gateway/message-state';
 import type { TrackerMetrics } from '../metrics.js';
-import { customerReceiptFor, receiptContext } from './message-context.js';
+import { customerReceiptFor, RECEIPT_CONTEXT_FIELDS, receiptContext } from './message-context.js';
 import type { Clock, DeliveryPort, StatePort } from './ports.js';
-import { wantsFinalReceipt } from './receipt-policy.js';
+import { RECEIPT_DECISIONS, wantsFinalReceipt } from './receipt-policy.js';
 
 export const SETTLE_OUTCOMES = [
   'sent',
@@ -14,6 +19,14 @@ export const SETTLE_OUTCOMES = [
   'no_context',
 ] as const;
 export type SettleOutcome = (typeof SETTLE_OUTCOMES)[number];
+
+/** A merged record with what `mergeAndClaim` decided for its customer receipt. */
+export interface MergedForSettle {
+  readonly record: MessageStateRecord;
+  /** The lease owner the merge claimed for; settle must publish as this owner. */
+  readonly owner: string;
+  readonly claim: ReceiptClaim | undefined;
+}
 
 export interface CustomerReceiptSettlerDeps {
   readonly state: StatePort;
@@ -38,6 +51,10 @@ export interface CustomerReceiptSettlerDeps {
  *    handled concurrently, on this pod or another, cannot both publish);
  * 3. publish, wait for the broker's confirm, then pending → sent.
  *
+ * On the hot path steps 1 and 2 happen inside the merge of the status
+ * (`mergeAndClaim`, one Redis script, same rules); the loop in `settle` is
+ * the general case (lease held by someone else, decided elsewhere, retries).
+ *
  * A crash after the publish and before step 3 leaves 'pending': the
  * redelivered message publishes again once the lease expired — the one
  * duplicate SMPP allows rather than a lost receipt. 'sent' → nothing.
@@ -50,13 +67,55 @@ export class CustomerReceiptSettler {
     this.pollMs = deps.pollMs ?? 20;
   }
 
-  async settle(record: MessageStateRecord, receivedAt?: number): Promise<SettleOutcome> {
+  /**
+   * A lease owner for one settle: unique per call, not per pod, so two
+   * duplicates handled concurrently by the same pod do not share a lease.
+   */
+  nextOwner(): string {
+    return `${this.deps.owner}:${(this.calls += 1)}`;
+  }
+
+  /**
+   * Merges `patch` and, in the same Redis step, decides the customer
+   * receipt and takes its lease (steps 1 and 2 below): the hot path costs
+   * one round trip instead of three. Hand the result to `settle`.
+   */
+  async mergeAndClaim(messageId: string, patch: MessageStatePatch): Promise<MergedForSettle> {
+    const owner = this.nextOwner();
+    const merged = await this.deps.state.mergeAndClaim(messageId, patch, {
+      decisions: RECEIPT_DECISIONS,
+      contextFields: RECEIPT_CONTEXT_FIELDS,
+      owner,
+      leaseMs: this.deps.leaseMs,
+    });
+    return { record: merged.record, owner, claim: merged.claim };
+  }
+
+  /** Gives back a lease `mergeAndClaim` took when the caller fails before `settle`. */
+  async abandon(merged: MergedForSettle): Promise<void> {
+    if (merged.claim !== 'claimed') return;
+    await this.deps.state
+      .releaseCustomerReceipt(merged.record.messageId, merged.owner)
+      .catch(() => undefined);
+  }
+
+  async settle(
+    record: MessageStateRecord,
+    receivedAt?: number,
+    merged?: Pick<MergedForSettle, 'owner' | 'claim'>,
+  ): Promise<SettleOutcome> {
     const { state, clock } = this.deps;
     // Past the lease a dead holder's claim has expired and we can take over.
     const deadline = clock.now() + this.deps.leaseMs + 10 * this.pollMs;
-    // One lease owner per settle call, not per pod: two duplicates handled
-    // concurrently by the same pod must not share a lease.
-    const owner = `${this.deps.owner}:${(this.calls += 1)}`;
+    const owner = merged?.owner ?? this.nextOwner();
+    if (merged?.claim === 'claimed' && record.customerReceipt === 'pending') {
+      // Decided and claimed inside the merge: straight to the publish.
+      const context = receiptContext(record);
+      if (context) {
+        await this.publish(record, context, owner, receivedAt);
+        return 'sent';
+      }
+    }
     let current: MessageStateRecord | undefined = record;
     for (;;) {
       if (!current || !isFinalStatus(current.status)) return 'not_final';

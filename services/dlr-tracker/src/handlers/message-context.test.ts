@@ -1,6 +1,11 @@
 import type { MessageStateRecord } from '@smpp-gateway/message-state';
 import { describe, expect, it } from 'vitest';
-import { cdrWriteFromRecord, customerReceiptFor, receiptContext } from './message-context.js';
+import {
+  cdrWriteFromRecord,
+  customerReceiptFor,
+  RECEIPT_CONTEXT_FIELDS,
+  receiptContext,
+} from './message-context.js';
 
 const base: MessageStateRecord = {
   messageId: '0196b6f0-1111-7000-8000-000000000001',
@@ -104,5 +109,17 @@ describe('customerReceiptFor', () => {
         occurredAt: base.updatedAt,
       }),
     ).toBeUndefined();
+  });
+});
+
+describe('RECEIPT_CONTEXT_FIELDS (what the merge script checks before deciding a receipt)', () => {
+  it('lists exactly the fields without which receiptContext finds no context', () => {
+    expect(receiptContext(base)).toBeDefined();
+    const needed = (Object.keys(base) as (keyof MessageStateRecord)[]).filter((field) => {
+      const without = { ...base };
+      delete without[field];
+      return receiptContext(without) === undefined;
+    });
+    expect(needed.sort()).toEqual([...RECEIPT_CONTEXT_FIELDS].sort());
   });
 });

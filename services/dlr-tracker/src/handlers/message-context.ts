@@ -43,6 +43,15 @@ export function cdrContext(record: MessageStateRecord): CdrContext | undefined {
   return { customerId, systemId, source, destination, segments, acceptedAt };
 }
 
+/** The record fields `receiptContext` needs (also read by the merge script that decides receipts). */
+export const RECEIPT_CONTEXT_FIELDS = [
+  'customerId',
+  'registeredDelivery',
+  'source',
+  'destination',
+  'acceptedAt',
+] as const satisfies readonly (keyof ReceiptContext)[];
+
 export function receiptContext(record: MessageStateRecord): ReceiptContext | undefined {
   const { customerId, registeredDelivery, source, destination, acceptedAt } = record;
   if (!customerId || registeredDelivery === undefined || !source || !destination || !acceptedAt) {

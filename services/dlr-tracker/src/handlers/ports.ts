@@ -10,11 +10,23 @@ import type {
   MessageStateRecord,
   MessageStatus,
   ReceiptClaim,
+  ReceiptDecisions,
 } from '@smpp-gateway/message-state';
 
 /** The message-state store (MessageStateStore satisfies it). */
 export interface StatePort {
   merge(messageId: string, patch: MessageStatePatch): Promise<MergeResult>;
+  /** merge + decide the customer receipt + take its lease, in one step (see MessageStateStore). */
+  mergeAndClaim(
+    messageId: string,
+    patch: MessageStatePatch,
+    options: {
+      readonly decisions: ReceiptDecisions;
+      readonly contextFields: readonly string[];
+      readonly owner: string;
+      readonly leaseMs: number;
+    },
+  ): Promise<MergeResult & { readonly claim: ReceiptClaim | undefined }>;
   get(messageId: string): Promise<MessageStateRecord | undefined>;
   compareAndSet(
     messageId: string,

@@ -1,5 +1,11 @@
 import type { FailureReason, ReceiptStat } from '@smpp-gateway/contracts';
-import { isFinalStatus, isSuccessStatus, type MessageStatus } from '@smpp-gateway/message-state';
+import {
+  isFinalStatus,
+  isSuccessStatus,
+  MESSAGE_STATUSES,
+  type MessageStatus,
+  type ReceiptDecisions,
+} from '@smpp-gateway/message-state';
 
 /**
  * registered_delivery bits 0-1 (SMPP 3.4 §5.2.17; value 3 from SMPP 5.0
@@ -32,6 +38,23 @@ export function wantsFinalReceipt(registeredDelivery: number, status: MessageSta
       return isSuccessStatus(status);
   }
 }
+
+/**
+ * `wantsFinalReceipt` as a table, for the merge script that decides the
+ * customer receipt inside Redis (MessageStateStore.mergeAndClaim): the
+ * policy stays here, the script only looks it up.
+ */
+export const RECEIPT_DECISIONS: ReceiptDecisions = Object.fromEntries(
+  (['0', '1', '2', '3'] as const).map((bits) => [
+    bits,
+    Object.fromEntries(
+      MESSAGE_STATUSES.filter(isFinalStatus).map((status) => [
+        status,
+        wantsFinalReceipt(Number(bits), status) ? 'pending' : 'not_requested',
+      ]),
+    ),
+  ]),
+) as unknown as ReceiptDecisions;
 
 /**
  * The stat the customer sees. Our own failures (no route, 10DLC rejection,

@@ -1,6 +1,10 @@
 import { ContractValidationError, RetryableError } from '@smpp-gateway/runtime';
 import type { MessageStateRecord } from '@smpp-gateway/message-state';
-import type { CustomerReceiptSettler, SettleOutcome } from './customer-receipt.settler.js';
+import type {
+  CustomerReceiptSettler,
+  MergedForSettle,
+  SettleOutcome,
+} from './customer-receipt.settler.js';
 import { cdrWriteFromRecord } from './message-context.js';
 import type { AggregatePort, CdrSink } from './ports.js';
 
@@ -23,7 +27,28 @@ export interface StateOutcome {
  */
 export async function applyMergedState(
   deps: StateOutcomeDeps,
+  merged: MergedForSettle | MessageStateRecord,
+  eventAt: Date,
+  options: { readonly settle: boolean; readonly receivedAt?: number },
+): Promise<StateOutcome> {
+  const settling = 'owner' in merged ? merged : undefined;
+  const record = settling ? settling.record : (merged as MessageStateRecord);
+  try {
+    const outcome = await applyRecord(deps, record, settling, eventAt, options);
+    if (settling && !options.settle) await deps.settler.abandon(settling);
+    return outcome;
+  } catch (err) {
+    // A lease taken by the merge and not used: give it back so the retry
+    // does not wait it out.
+    if (settling) await deps.settler.abandon(settling);
+    throw err;
+  }
+}
+
+async function applyRecord(
+  deps: StateOutcomeDeps,
   record: MessageStateRecord,
+  settling: MergedForSettle | undefined,
   eventAt: Date,
   options: { readonly settle: boolean; readonly receivedAt?: number },
 ): Promise<StateOutcome> {
@@ -42,7 +67,7 @@ export async function applyMergedState(
     );
   }
   const settled = options.settle
-    ? await deps.settler.settle(record, options.receivedAt)
+    ? await deps.settler.settle(record, options.receivedAt, settling)
     : ('no_context' as const);
   await cdrDone;
   return { settled, cdrWritten: cdr !== undefined };

@@ -49,8 +49,8 @@ export function submitResultPatch(result: MtSubmitResult): MessageStatePatch {
 export function createSubmitResultHandler(deps: SubmitResultHandlerDeps) {
   return async (result: MtSubmitResult): Promise<void> => {
     try {
-      const merged = await deps.state.merge(result.messageId, submitResultPatch(result));
-      await applyMergedState(deps, merged.record, new Date(result.occurredAt), { settle: true });
+      const merged = await deps.settler.mergeAndClaim(result.messageId, submitResultPatch(result));
+      await applyMergedState(deps, merged, new Date(result.occurredAt), { settle: true });
       deps.metrics.submitResults.inc({ outcome: result.outcome });
     } catch (err) {
       throw classifyFailure(err);

@@ -1,5 +1,5 @@
 import type { VendorReceipt } from '@smpp-gateway/contracts';
-import type { MessageStatePatch, MessageStateRecord } from '@smpp-gateway/message-state';
+import type { MessageStatePatch } from '@smpp-gateway/message-state';
 import type { Logger, MessageContext } from '@smpp-gateway/runtime';
 import { messageIdCandidates } from '@smpp-gateway/smpp';
 import type { TrackerMetrics } from '../metrics.js';
@@ -111,19 +111,26 @@ export function createVendorReceiptHandler(deps: VendorReceiptHandlerDeps) {
   ): Promise<Pending | 'applied'> {
     const { id, archived } = await resolveMessageId(receipt, useArchive);
     if (!id) return 'unknown_id';
-    let record: MessageStateRecord = (await deps.state.merge(id, receiptPatch(receipt))).record;
-    if (archived && !cdrContext(record)) {
-      record = (await deps.state.merge(id, contextPatchFromCdr(archived))).record;
+    // Status merged, receipt decided and its lease taken in one Redis step.
+    let merged = await deps.settler.mergeAndClaim(id, receiptPatch(receipt));
+    if (archived && !cdrContext(merged.record)) {
+      // Redis lost the context: restore it from the CDR (the settle loop
+      // decides the receipt if the first merge could not).
+      const restored = await deps.state.merge(id, contextPatchFromCdr(archived));
+      merged = { ...merged, record: restored.record };
     }
-    if (!receiptContext(record)) {
-      if (!lastChance) return 'no_context';
+    if (!receiptContext(merged.record)) {
+      if (!lastChance) {
+        await deps.settler.abandon(merged);
+        return 'no_context';
+      }
       // The status is merged; a late submit result still settles the
       // customer receipt. The CDR gets what is known now.
-      await applyMergedState(deps, record, new Date(receivedAt), { settle: false });
+      await applyMergedState(deps, merged, new Date(receivedAt), { settle: false });
       return 'no_context';
     }
     deps.metrics.trackingHits.inc();
-    await applyMergedState(deps, record, new Date(receivedAt), { settle: true, receivedAt });
+    await applyMergedState(deps, merged, new Date(receivedAt), { settle: true, receivedAt });
     return 'applied';
   }
 
