@@ -8,6 +8,17 @@ import {
 } from './message-state.schema.js';
 import { STATE_TTL_SECONDS, stateKeys } from './state-keys.js';
 
+/** A Lua string literal for an identifier-like value (statuses, field names). */
+function luaName(value: string): string {
+  if (!/^[A-Za-z0-9_]+$/.test(value)) throw new Error(`not a plain name: '${value}'`);
+  return `"${value}"`;
+}
+
+// Constant tables are compiled into the script source instead of being sent
+// and cjson-decoded on every call: on the tracker's hot path the arguments
+// were most of the bytes written to Redis per merge.
+const RANKS_LUA = `{${MESSAGE_STATUSES.map((s) => `[${luaName(s)}]=${STATUS_RANK[s]}`).join(',')}}`;
+
 /**
  * Monotonic merge, atomic in Redis so concurrent tracker replicas cannot
  * interleave a read-modify-write. Rules:
@@ -16,20 +27,21 @@ import { STATE_TTL_SECONDS, stateKeys } from './state-keys.js';
  * - otherwise: status stays, patch fields only fill fields still missing
  *   (a late event can add context, never rewrite history).
  *
- * With ARGV[4..7] (mergeAndClaim) it also does, in the same step, what the
+ * The `settle` variant (mergeAndClaim) also does, in the same step, what the
  * tracker would otherwise do in two more round trips per receipt:
- * - decide: a record that has every field of ARGV[5] (the receipt context)
- *   and no `customerReceipt` yet gets the value of ARGV[4] for its
- *   registered_delivery & 3 and status ('pending' or 'not_requested'; no
- *   entry = undecided, e.g. not final). The table is computed by the caller
- *   from its policy; the script only looks it up;
+ * - decide: a record that has every context field and no `customerReceipt`
+ *   yet gets the table's value for its registered_delivery & 3 and status
+ *   ('pending' or 'not_requested'; no entry = undecided, e.g. not final).
+ *   The table comes from the caller's policy; the script only looks it up;
  * - claim: a 'pending' record's receipt lease (KEYS[2]) is taken for owner
- *   ARGV[6] for ARGV[7] ms unless another owner holds it.
- * Returns {applied (1 = status advanced), record JSON, previous status,
- * claim ('' | 'claimed' | 'held')}.
+ *   ARGV[3] for ARGV[4] ms unless another owner holds it.
+ * ARGV: patch JSON, TTL seconds[, owner, lease ms]. Returns {applied (1 =
+ * status advanced), record JSON, previous status, claim ('' | 'claimed' |
+ * 'held')}.
  */
-const MERGE_SCRIPT = `
-local ranks = cjson.decode(ARGV[3])
+function mergeScript(settle?: { decisionsLua: string; fieldsLua: string }): string {
+  const merge = `
+local ranks = ${RANKS_LUA}
 local patch = cjson.decode(ARGV[1])
 local current = redis.call('GET', KEYS[1])
 local record
@@ -47,33 +59,54 @@ else
   if not advanced then record['status'] = previous end
 end
 local claim = ''
-if ARGV[4] then
-  if record['customerReceipt'] == nil then
-    local complete = true
-    for _, field in ipairs(cjson.decode(ARGV[5])) do
-      if record[field] == nil then complete = false end
-    end
-    local rd = tonumber(record['registeredDelivery'])
-    if complete and rd then
-      local decision = (cjson.decode(ARGV[4])[tostring(rd % 4)] or {})[record['status']]
-      if decision then record['customerReceipt'] = decision end
-    end
+`;
+  const decideAndClaim = settle
+    ? `
+local decisions = ${settle.decisionsLua}
+local fields = ${settle.fieldsLua}
+if record['customerReceipt'] == nil then
+  local complete = true
+  for _, field in ipairs(fields) do
+    if record[field] == nil then complete = false end
   end
-  if record['customerReceipt'] == 'pending' then
-    if redis.call('SET', KEYS[2], ARGV[6], 'NX', 'PX', tonumber(ARGV[7])) then
-      claim = 'claimed'
-    elseif redis.call('GET', KEYS[2]) == ARGV[6] then
-      claim = 'claimed'
-    else
-      claim = 'held'
-    end
+  local rd = tonumber(record['registeredDelivery'])
+  if complete and rd then
+    local decision = (decisions[tostring(rd % 4)] or {})[record['status']]
+    if decision then record['customerReceipt'] = decision end
   end
 end
+if record['customerReceipt'] == 'pending' then
+  if redis.call('SET', KEYS[2], ARGV[3], 'NX', 'PX', tonumber(ARGV[4])) then
+    claim = 'claimed'
+  elseif redis.call('GET', KEYS[2]) == ARGV[3] then
+    claim = 'claimed'
+  else
+    claim = 'held'
+  end
+end
+`
+    : '';
+  return `${merge}${decideAndClaim}
 local encoded = cjson.encode(record)
 redis.call('SET', KEYS[1], encoded, 'EX', tonumber(ARGV[2]))
 if advanced then return {1, encoded, previous, claim} end
 return {0, encoded, previous, claim}
 `;
+}
+
+/** Lua source of one receipt policy (decisions + context fields), for mergeScript. */
+function settleLua(decisions: ReceiptDecisions, contextFields: readonly string[]) {
+  const decisionsLua = `{${(['0', '1', '2', '3'] as const)
+    .map(
+      (bits) =>
+        `[${luaName(bits)}]={${Object.entries(decisions[bits])
+          .map(([status, decision]) => `[${luaName(status)}]=${luaName(String(decision))}`)
+          .join(',')}}`,
+    )
+    .join(',')}}`;
+  const fieldsLua = `{${contextFields.map(luaName).join(',')}}`;
+  return { decisionsLua, fieldsLua };
+}
 
 /** Set one field only when the record exists and the field holds `expected`. */
 const COMPARE_SET_SCRIPT = `
@@ -110,19 +143,8 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 `;
 
-const RANKS_JSON = JSON.stringify(
-  Object.fromEntries(MESSAGE_STATUSES.map((status) => [status, STATUS_RANK[status]])),
-);
-
 interface StateCommands {
-  smppgwMergeState(
-    key: string,
-    leaseKey: string,
-    patch: string,
-    ttl: number,
-    ranks: string,
-    ...settle: [decisions: string, contextFields: string, owner: string, leaseMs: number] | []
-  ): Promise<[number, string, string, string]>;
+  smppgwMergeState(key: string, patch: string, ttl: number): Promise<MergeReply>;
   smppgwCompareSet(key: string, field: string, expected: string, value: string): Promise<number>;
   smppgwClaimReceipt(
     key: string,
@@ -147,16 +169,20 @@ export type ReceiptDecisions = Readonly<
   >
 >;
 
-// The table is the same for every call of a process: encode it once.
-const encodedDecisions = new WeakMap<ReceiptDecisions, string>();
-function decisionsJson(decisions: ReceiptDecisions): string {
-  let json = encodedDecisions.get(decisions);
-  if (json === undefined) {
-    json = JSON.stringify(decisions);
-    encodedDecisions.set(decisions, json);
-  }
-  return json;
-}
+type MergeReply = [applied: number, record: string, previous: string, claim: string];
+type MergeClaimCommand = (
+  key: string,
+  leaseKey: string,
+  patch: string,
+  ttl: number,
+  owner: string,
+  leaseMs: number,
+) => Promise<MergeReply>;
+
+// One merge-and-claim script per receipt policy, defined on first use; a
+// process has one policy, so this holds one entry.
+const claimCommands = new WeakMap<ReceiptDecisions, { fields: string; name: string }>();
+let claimCommandCount = 0;
 
 export interface MergeResult {
   /** The status moved forward (or the record was created). */
@@ -178,15 +204,24 @@ export interface MessageStateStoreOptions {
   readonly now?: () => Date;
 }
 
+function mergeResult([applied, json, previous]: MergeReply): MergeResult {
+  return {
+    advanced: applied === 1,
+    previousStatus: previous === '' ? undefined : previous,
+    record: MessageStateRecord.parse(JSON.parse(json)),
+  };
+}
+
 export class MessageStateStore {
   private readonly redis: Redis & StateCommands;
   private readonly ttl: number;
   private readonly now: () => Date;
+  private lastClaimCommand: { decisions: ReceiptDecisions; command: MergeClaimCommand } | undefined;
 
   constructor(options: MessageStateStoreOptions) {
     const redis = options.redis as Redis & Partial<StateCommands>;
     if (!redis.smppgwMergeState) {
-      redis.defineCommand('smppgwMergeState', { numberOfKeys: 2, lua: MERGE_SCRIPT });
+      redis.defineCommand('smppgwMergeState', { numberOfKeys: 1, lua: mergeScript() });
       redis.defineCommand('smppgwCompareSet', { numberOfKeys: 1, lua: COMPARE_SET_SCRIPT });
     }
     if (!redis.smppgwClaimReceipt) {
@@ -214,16 +249,22 @@ export class MessageStateStore {
     return result === 'OK';
   }
 
-  /** Monotonic update (see MERGE_SCRIPT). */
+  /** Monotonic update (see mergeScript). */
   async merge(messageId: string, patch: MessageStatePatch): Promise<MergeResult> {
-    return (await this.runMerge(messageId, patch, [])).result;
+    const reply = await this.redis.smppgwMergeState(
+      stateKeys.message(messageId),
+      this.patchJson(messageId, patch),
+      this.ttl,
+    );
+    return mergeResult(reply);
   }
 
   /**
    * Monotonic update that also decides the customer receipt and takes its
-   * lease in the same atomic step (see MERGE_SCRIPT): one round trip instead
+   * lease in the same atomic step (see mergeScript): one round trip instead
    * of three on the tracker's hot path. `decisions` maps registered_delivery
-   * & 3 ("0".."3") and a final status to 'pending' or 'not_requested';
+   * & 3 ("0".."3") and a final status to 'pending' or 'not_requested' (pass
+   * the same object every time: it is compiled into a script once);
    * `contextFields` are the record fields a receipt needs before it can be
    * decided. `claim` is 'claimed' when this owner now holds the lease of a
    * pending receipt, 'held' when another owner does, undefined otherwise.
@@ -238,39 +279,57 @@ export class MessageStateStore {
       readonly leaseMs: number;
     },
   ): Promise<MergeResult & { readonly claim: ReceiptClaim | undefined }> {
-    const { result, claim } = await this.runMerge(messageId, patch, [
-      decisionsJson(options.decisions),
-      JSON.stringify(options.contextFields),
+    const command = this.claimCommand(options.decisions, options.contextFields);
+    const reply = await command(
+      stateKeys.message(messageId),
+      stateKeys.receiptLease(messageId),
+      this.patchJson(messageId, patch),
+      this.ttl,
       options.owner,
       Math.max(1, Math.round(options.leaseMs)),
-    ]);
+    );
+    const claim = reply[3];
+    const result = mergeResult(reply);
     if (claim === '') return { ...result, claim: undefined };
     if (claim === 'claimed' || claim === 'held') return { ...result, claim };
     throw new Error(`unexpected receipt claim result '${claim}'`);
   }
 
-  private async runMerge(
-    messageId: string,
-    patch: MessageStatePatch,
-    settle: [string, string, string, number] | [],
-  ): Promise<{ result: MergeResult; claim: string }> {
-    const body = { ...withoutEmpty(patch), messageId, updatedAt: this.now().toISOString() };
-    const [applied, json, previous, claim] = await this.redis.smppgwMergeState(
-      stateKeys.message(messageId),
-      stateKeys.receiptLease(messageId),
-      JSON.stringify(body),
-      this.ttl,
-      RANKS_JSON,
-      ...settle,
-    );
-    return {
-      result: {
-        advanced: applied === 1,
-        previousStatus: previous === '' ? undefined : previous,
-        record: MessageStateRecord.parse(JSON.parse(json)),
-      },
-      claim,
-    };
+  private patchJson(messageId: string, patch: MessageStatePatch): string {
+    return JSON.stringify({
+      ...withoutEmpty(patch),
+      messageId,
+      updatedAt: this.now().toISOString(),
+    });
+  }
+
+  private claimCommand(
+    decisions: ReceiptDecisions,
+    contextFields: readonly string[],
+  ): MergeClaimCommand {
+    const cached = this.lastClaimCommand;
+    if (cached?.decisions === decisions) return cached.command;
+    const fields = contextFields.join(',');
+    let entry = claimCommands.get(decisions);
+    if (entry && entry.fields !== fields) {
+      throw new Error(
+        'mergeAndClaim: one decisions table was used with two different context field lists',
+      );
+    }
+    if (!entry) {
+      entry = { fields, name: `smppgwMergeClaim${(claimCommandCount += 1)}` };
+      claimCommands.set(decisions, entry);
+    }
+    const redis = this.redis as unknown as Record<string, MergeClaimCommand | undefined>;
+    if (!redis[entry.name]) {
+      this.redis.defineCommand(entry.name, {
+        numberOfKeys: 2,
+        lua: mergeScript(settleLua(decisions, contextFields)),
+      });
+    }
+    const command = (redis[entry.name] as MergeClaimCommand).bind(this.redis);
+    this.lastClaimCommand = { decisions, command };
+    return command;
   }
 
   /**

@@ -4,6 +4,7 @@ import type { Logger } from '../logger.js';
 import type { ReadinessCheck } from '../readiness.js';
 import { delay } from '../timeout.js';
 import type { AmqpConnection } from './connection.js';
+import { AckCoalescer } from './ack-coalescer.js';
 import { ConfirmTracker } from './confirm-tracker.js';
 import { describeIssues, RetryableError } from './errors.js';
 import { ManagedChannel } from './managed-channel.js';
@@ -76,6 +77,8 @@ function messageIdOf(value: unknown): string | undefined {
 class ContractConsumer<N extends ContractName> implements Consumer {
   private readonly managed: ManagedChannel<ConfirmChannel>;
   private tracker: ConfirmTracker | undefined;
+  /** Acks coalesced per turn, one coalescer per channel (delivery tags are per channel). */
+  private readonly acks = new WeakMap<ConfirmChannel, AckCoalescer>();
   private consumerTag: string | undefined;
   private cancelled = false;
   private inFlightCount = 0;
@@ -100,6 +103,12 @@ class ContractConsumer<N extends ContractName> implements Consumer {
       logger: this.log,
       onOpen: async (channel) => {
         const tracker = new ConfirmTracker(channel, options.confirmTimeoutMs ?? 10_000);
+        this.acks.set(
+          channel,
+          new AckCoalescer(channel, (err) =>
+            this.log.debug('acking on a closing channel failed', { err }),
+          ),
+        );
         await channel.prefetch(options.prefetch ?? 300);
         const ok = await channel.consume(queue, (msg) => this.onDelivery(channel, tracker, msg), {
           noAck: false,
@@ -175,6 +184,7 @@ class ContractConsumer<N extends ContractName> implements Consumer {
       channel.close().catch(() => undefined);
       return;
     }
+    this.acks.get(channel)?.track(msg.fields.deliveryTag);
     this.inFlightCount += 1;
     this.process(channel, tracker, msg)
       .catch((err: unknown) => {
@@ -184,6 +194,9 @@ class ContractConsumer<N extends ContractName> implements Consumer {
       .finally(() => {
         this.inFlightCount -= 1;
         if (this.inFlightCount === 0) {
+          // Whoever waits for the drain may close the channel next: the
+          // acks of this turn must be on the wire before that.
+          this.acks.get(channel)?.flushNow();
           const waiters = this.drainWaiters;
           this.drainWaiters = [];
           for (const resolve of waiters) resolve();
@@ -388,9 +401,16 @@ class ContractConsumer<N extends ContractName> implements Consumer {
     // gone the broker has already requeued the message; acking on a newer
     // channel would be a protocol error that kills it.
     if (this.managed.current !== channel) return;
+    const acks = this.acks.get(channel);
+    const tag = msg.fields.deliveryTag;
     try {
-      if (action === 'ack') channel.ack(msg);
-      else channel.nack(msg, false, true);
+      if (action === 'ack') {
+        if (acks) acks.ack(tag);
+        else channel.ack(msg);
+      } else {
+        channel.nack(msg, false, true);
+        acks?.settledElsewhere(tag);
+      }
     } catch (err) {
       this.log.debug('settling on a closing channel failed', { err, action });
     }
