@@ -125,7 +125,10 @@ export interface ServiceProviderTable {
   enquire_link_interval_ms: Generated<number>;
   response_timeout_ms: Generated<number>;
   default_alphabet: Generated<VendorAlphabet>;
+  /** Format of message ids in submit_sm_resp. */
   message_id_format: Generated<MessageIdFormat>;
+  /** Format of message ids in receipts; null = the same as message_id_format. */
+  receipt_message_id_format: MessageIdFormat | null;
   currency: Generated<string>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;

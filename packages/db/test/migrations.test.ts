@@ -76,9 +76,16 @@ describe('migrations', () => {
     expect(status.map((s) => s.name)).toEqual(knownMigrations());
     expect(status.every((s) => s.executedAt instanceof Date)).toBe(true);
 
+    const receiptFormatColumn = () => sql<{ n: number }>`
+      SELECT count(*)::int AS n FROM information_schema.columns
+      WHERE table_schema = 'vendor_mgmt' AND table_name = 'service_providers'
+        AND column_name = 'receipt_message_id_format'`.execute(db);
+    expect((await receiptFormatColumn()).rows[0]?.n).toBe(1);
+
     const oneDown = await migrateDown(db);
     expect(oneDown).toEqual([{ name: knownMigrations().at(-1), direction: 'Down' }]);
-    expect(await existingTables()).not.toContain('admin.api_tokens');
+    // The last migration added the vendors' receipt message-id format.
+    expect((await receiptFormatColumn()).rows[0]?.n).toBe(0);
     expect((await migrationStatus(db)).at(-1)?.executedAt).toBeUndefined();
 
     const reset = await migrateReset(db);
@@ -109,6 +116,7 @@ describe('migrations', () => {
     ['vendor_mgmt', 'service_providers_status_check', VENDOR_STATUSES],
     ['vendor_mgmt', 'service_providers_default_alphabet_check', VENDOR_ALPHABETS],
     ['vendor_mgmt', 'service_providers_message_id_format_check', MESSAGE_ID_FORMATS],
+    ['vendor_mgmt', 'service_providers_receipt_message_id_format_check', MESSAGE_ID_FORMATS],
     ['customer_mgmt', 'accounts_status_check', CUSTOMER_STATUSES],
     ['routing', 'rules_source_type_check', SOURCE_TYPES],
     ['routing', 'numbers_number_type_check', NUMBER_TYPES],

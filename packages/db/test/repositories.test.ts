@@ -124,6 +124,7 @@ describe('vendors', () => {
       responseTimeoutMs: 10_000,
       defaultAlphabet: 'gsm7',
       messageIdFormat: 'auto',
+      receiptMessageIdFormat: null,
       currency: 'USD',
       version: 1,
     });
@@ -134,6 +135,26 @@ describe('vendors', () => {
     expect(await getVendorById(db, vendor.id)).toEqual(vendor);
     expect(await getVendorById(db, randomUUID())).toBeUndefined();
     expect(await getVendorById(db, 'not-a-uuid')).toBeUndefined();
+  });
+
+  it('keeps a separate receipt message-id format, null meaning the resp format', async () => {
+    const vendor = await createVendor(
+      db,
+      vendorInput({
+        instanceName: 'HexResp_DecimalReceipt',
+        messageIdFormat: 'hex',
+        receiptMessageIdFormat: 'decimal',
+      }),
+      secretKey,
+    );
+    expect(vendor).toMatchObject({ messageIdFormat: 'hex', receiptMessageIdFormat: 'decimal' });
+    const cleared = await updateVendor(db, vendor.id, { receiptMessageIdFormat: null });
+    expect(cleared?.receiptMessageIdFormat).toBeNull();
+    await expect(
+      updateVendor(db, vendor.id, {
+        receiptMessageIdFormat: 'octal' as unknown as 'hex',
+      }),
+    ).rejects.toThrow();
   });
 
   it('maps a duplicate instance name to ConflictError and bad values to InvalidInputError', async () => {

@@ -6,7 +6,7 @@ import {
   type MessageStatePatch,
   type MessageStatus,
 } from './message-state.schema.js';
-import { STATE_TTL_SECONDS, stateKeys } from './state-keys.js';
+import { AMBIGUOUS_MAPPING, STATE_TTL_SECONDS, stateKeys } from './state-keys.js';
 
 /** A Lua string literal for an identifier-like value (statuses, field names). */
 function luaName(value: string): string {
@@ -137,13 +137,48 @@ if redis.call('GET', KEYS[2]) == ARGV[1] then return 'claimed' end
 return 'held'
 `;
 
+/**
+ * KEYS: exact mapping key, ARGV[3] candidate keys, then an optional extra
+ * key. ARGV: message id, TTL, number of candidates[, extra value, extra TTL].
+ */
+const MAP_VENDOR_SCRIPT = `
+local ttl = tonumber(ARGV[2])
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ttl)
+local n = tonumber(ARGV[3])
+for i = 2, n + 1 do
+  local existing = redis.call('GET', KEYS[i])
+  if not existing then
+    redis.call('SET', KEYS[i], ARGV[1], 'EX', ttl)
+  elseif existing ~= ARGV[1] then
+    redis.call('SET', KEYS[i], '${AMBIGUOUS_MAPPING}', 'EX', ttl)
+  end
+end
+if ARGV[4] then redis.call('SET', KEYS[n + 2], ARGV[4], 'EX', tonumber(ARGV[5])) end
+return 1
+`;
+
 /** Drops the lease only if `owner` still holds it. */
 const RELEASE_RECEIPT_SCRIPT = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 `;
 
+/** How a vendor message id is keyed (see stateKeys.vendorMapping / vendorCandidate). */
+export interface VendorIdKeys {
+  /** The id under the vendor's declared format. */
+  readonly exact: string;
+  /** Other readings of the id, tried after the exact key; empty when the format is explicit. */
+  readonly candidates: readonly string[];
+}
+
+export interface VendorLookup {
+  readonly messageId: string | undefined;
+  /** A candidate reading matched more than one message: mapped to none. */
+  readonly ambiguous: boolean;
+}
+
 interface StateCommands {
+  smppgwMapVendor(numberOfKeys: number, ...args: (string | number)[]): Promise<number>;
   smppgwMergeState(key: string, patch: string, ttl: number): Promise<MergeReply>;
   smppgwCompareSet(key: string, field: string, expected: string, value: string): Promise<number>;
   smppgwClaimReceipt(
@@ -227,6 +262,10 @@ export class MessageStateStore {
     if (!redis.smppgwClaimReceipt) {
       redis.defineCommand('smppgwClaimReceipt', { numberOfKeys: 2, lua: CLAIM_RECEIPT_SCRIPT });
       redis.defineCommand('smppgwReleaseReceipt', { numberOfKeys: 1, lua: RELEASE_RECEIPT_SCRIPT });
+    }
+    if (!redis.smppgwMapVendor) {
+      // Variable number of keys: passed as the first argument of each call.
+      redis.defineCommand('smppgwMapVendor', { lua: MAP_VENDOR_SCRIPT });
     }
     this.redis = redis as Redis & StateCommands;
     this.ttl = options.ttlSeconds ?? STATE_TTL_SECONDS;
@@ -387,32 +426,50 @@ export class MessageStateStore {
   }
 
   /**
-   * Stores the vendor's id → our id under every key form the id may be looked
-   * up by (see messageIdCandidates in @smpp-gateway/smpp), in one round trip.
+   * Stores the vendor's id → our id: the exact key (the id under the
+   * vendor's declared format) is written as is; each candidate reading
+   * (format 'auto') only if no other message claimed it, otherwise it is
+   * marked ambiguous so it maps to nobody. `alsoSet` lets the caller write
+   * one more key in the same atomic step (vendor-connector's resend marker).
    */
   async mapVendorId(
     vendorId: string,
-    vendorKeys: readonly string[],
+    keys: VendorIdKeys,
     messageId: string,
+    alsoSet?: { readonly key: string; readonly value: string; readonly ttlSeconds: number },
   ): Promise<void> {
-    if (vendorKeys.length === 0) return;
-    const pipeline = this.redis.multi();
-    for (const key of vendorKeys)
-      pipeline.set(stateKeys.vendorMapping(vendorId, key), messageId, 'EX', this.ttl);
-    const results = await pipeline.exec();
-    const failed = results?.find(([error]) => error !== null);
-    if (!results || failed) throw failed?.[0] ?? new Error('vendor mapping transaction aborted');
+    const candidates = keys.candidates.filter((k) => k !== keys.exact);
+    const redisKeys = [
+      stateKeys.vendorMapping(vendorId, keys.exact),
+      ...candidates.map((k) => stateKeys.vendorCandidate(vendorId, k)),
+      ...(alsoSet ? [alsoSet.key] : []),
+    ];
+    await this.redis.smppgwMapVendor(
+      redisKeys.length,
+      ...redisKeys,
+      messageId,
+      this.ttl,
+      candidates.length,
+      ...(alsoSet ? [alsoSet.value, alsoSet.ttlSeconds] : []),
+    );
   }
 
-  /** Our id for a vendor id, trying each key form in order. */
-  async lookupVendorId(
-    vendorId: string,
-    vendorKeys: readonly string[],
-  ): Promise<string | undefined> {
-    if (vendorKeys.length === 0) return undefined;
+  /**
+   * Our id for a vendor id: the exact key first, then the candidate readings
+   * in order. A candidate two messages share maps to nobody (`ambiguous`):
+   * a receipt must not reach the wrong message.
+   */
+  async lookupVendorId(vendorId: string, keys: VendorIdKeys): Promise<VendorLookup> {
+    const candidates = keys.candidates.filter((k) => k !== keys.exact);
     const values = await this.redis.mget(
-      ...vendorKeys.map((key) => stateKeys.vendorMapping(vendorId, key)),
+      stateKeys.vendorMapping(vendorId, keys.exact),
+      ...candidates.map((k) => stateKeys.vendorCandidate(vendorId, k)),
     );
-    return values.find((v): v is string => v !== null);
+    for (const value of values) {
+      if (value === null) continue;
+      if (value === AMBIGUOUS_MAPPING) return { messageId: undefined, ambiguous: true };
+      return { messageId: value, ambiguous: false };
+    }
+    return { messageId: undefined, ambiguous: false };
   }
 }

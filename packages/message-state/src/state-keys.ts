@@ -6,9 +6,16 @@ export const STATE_TTL_SECONDS = 7 * 24 * 60 * 60;
 
 export const stateKeys = {
   message: (messageId: string) => `dlr:msg:${messageId}`,
-  /** vendor id + normalised vendor message id → our message id. */
+  /** vendor id + the id's key under the vendor's declared format → our message id. */
   vendorMapping: (vendorId: string, vendorMessageKey: string) =>
     `dlr:vmap:${vendorId}:${vendorMessageKey}`,
+  /**
+   * vendor id + another reading of the id (format 'auto' only) → our message
+   * id, or AMBIGUOUS_MAPPING when two messages share that reading. Apart from
+   * the exact keys so a guess can never overwrite or shadow an exact key.
+   */
+  vendorCandidate: (vendorId: string, candidateKey: string) =>
+    `dlr:vmapc:${vendorId}:${candidateKey}`,
   /**
    * Short-lived lease of the tracker pod publishing a message's customer
    * receipt, so concurrent duplicates cannot publish it twice.
@@ -26,3 +33,6 @@ export const stateKeys = {
     total: number,
   ) => `dlr:agg:${customerId}:${source}:${destination}:${reference}:${total}`,
 } as const;
+
+/** Value of a candidate key that two messages' ids can be read as: matches neither. */
+export const AMBIGUOUS_MAPPING = '?';

@@ -1,5 +1,10 @@
 import { createDatabase, migrateToLatest, upsertCdrs, type Database } from '@smpp-gateway/db';
-import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from '@smpp-gateway/testkit';
+import {
+  createTestDatabase,
+  createTestRedis,
+  type TestDatabase,
+  type TestRedis,
+} from '@smpp-gateway/testkit';
 import { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -130,7 +135,12 @@ describe('MessageAggregateStore', () => {
         destination,
         concat: { ...concat, sequence },
       });
-      await aggregates.updatePart({ customerId, source, destination, concat }, sequence, id, status);
+      await aggregates.updatePart(
+        { customerId, source, destination, concat },
+        sequence,
+        id,
+        status,
+      );
       await upsertCdrs(db, [
         {
           messageId: id,

@@ -1,5 +1,10 @@
 import { createDatabase, migrateToLatest, upsertCdrs, type Database } from '@smpp-gateway/db';
-import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from '@smpp-gateway/testkit';
+import {
+  createTestDatabase,
+  createTestRedis,
+  type TestDatabase,
+  type TestRedis,
+} from '@smpp-gateway/testkit';
 import { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,13 +36,27 @@ afterAll(async () => {
 describe('MessageStateStore', () => {
   it('merges monotonically: a late ENROUTE never overwrites DELIVRD', async () => {
     const id = 'm-mono';
-    expect(await store.recordAccepted(id, { status: 'accepted', customerId, segments: 1 })).toBe(true);
-    expect((await store.merge(id, { status: 'submitted', vendorId: 'v1', vendorMessageId: 'AB' })).advanced).toBe(true);
-    const delivered = await store.merge(id, { status: 'DELIVRD', err: '000', doneAt: '2026-11-26T01:00:00.000Z' });
+    expect(await store.recordAccepted(id, { status: 'accepted', customerId, segments: 1 })).toBe(
+      true,
+    );
+    expect(
+      (await store.merge(id, { status: 'submitted', vendorId: 'v1', vendorMessageId: 'AB' }))
+        .advanced,
+    ).toBe(true);
+    const delivered = await store.merge(id, {
+      status: 'DELIVRD',
+      err: '000',
+      doneAt: '2026-11-26T01:00:00.000Z',
+    });
     expect(delivered).toMatchObject({ advanced: true, previousStatus: 'submitted' });
     const late = await store.merge(id, { status: 'ENROUTE', err: '999', networkErrorCode: '3:1' });
     expect(late.advanced).toBe(false);
-    expect(late.record).toMatchObject({ status: 'DELIVRD', err: '000', networkErrorCode: '3:1', vendorId: 'v1' });
+    expect(late.record).toMatchObject({
+      status: 'DELIVRD',
+      err: '000',
+      networkErrorCode: '3:1',
+      vendorId: 'v1',
+    });
     // A second final state does not replace the first.
     expect((await store.merge(id, { status: 'UNDELIV' })).record.status).toBe('DELIVRD');
   });
@@ -80,10 +99,14 @@ describe('MessageStateStore', () => {
       const duplicate = await store.mergeAndClaim(id, { status: 'DELIVRD' }, opts('b'));
       expect(duplicate).toMatchObject({ advanced: false, claim: 'held' });
       // The same owner again (a retry of its own step) keeps its claim.
-      expect((await store.mergeAndClaim(id, { status: 'DELIVRD' }, opts('a'))).claim).toBe('claimed');
+      expect((await store.mergeAndClaim(id, { status: 'DELIVRD' }, opts('a'))).claim).toBe(
+        'claimed',
+      );
       // Once sent, nobody claims it again.
       expect(await store.compareAndSet(id, 'customerReceipt', 'pending', 'sent')).toBe(true);
-      expect((await store.mergeAndClaim(id, { status: 'DELIVRD' }, opts('b'))).claim).toBeUndefined();
+      expect(
+        (await store.mergeAndClaim(id, { status: 'DELIVRD' }, opts('b'))).claim,
+      ).toBeUndefined();
     });
 
     it('leaves the receipt undecided without the context fields, and decides not_requested by the table', async () => {
@@ -92,7 +115,11 @@ describe('MessageStateStore', () => {
       expect(noContext.record.customerReceipt).toBeUndefined();
       expect(noContext.claim).toBeUndefined();
       // The context arriving later (the submit result) completes the decision.
-      const late = await store.mergeAndClaim('m-noctx', { status: 'submitted', registeredDelivery: 2 }, opts('a'));
+      const late = await store.mergeAndClaim(
+        'm-noctx',
+        { status: 'submitted', registeredDelivery: 2 },
+        opts('a'),
+      );
       expect(late.record).toMatchObject({ status: 'DELIVRD', customerReceipt: 'not_requested' });
       expect(late.claim).toBeUndefined();
     });
@@ -113,15 +140,65 @@ describe('MessageStateStore', () => {
     await store.merge(id, { status: 'DELIVRD', customerReceipt: 'pending' });
     expect(await store.compareAndSet(id, 'customerReceipt', 'pending', 'sent')).toBe(true);
     expect(await store.compareAndSet(id, 'customerReceipt', 'pending', 'sent')).toBe(false);
-    expect(await store.compareAndSet('missing', 'customerReceipt', undefined, 'pending')).toBe(false);
+    expect(await store.compareAndSet('missing', 'customerReceipt', undefined, 'pending')).toBe(
+      false,
+    );
     expect((await store.get(id))?.customerReceipt).toBe('sent');
   });
 
-  it('maps vendor ids under several key forms and finds them by any', async () => {
-    await store.mapVendorId('v1', ['3039', '12345'], 'm-ours');
-    expect(await store.lookupVendorId('v1', ['12345'])).toBe('m-ours');
-    expect(await store.lookupVendorId('v1', ['nope', '3039'])).toBe('m-ours');
-    expect(await store.lookupVendorId('v2', ['3039'])).toBeUndefined();
+  it('maps a vendor id under its exact key and its candidate readings, and finds it by either', async () => {
+    await store.mapVendorId('v1', { exact: '3039', candidates: ['3039', '12345'] }, 'm-ours');
+    expect(await store.lookupVendorId('v1', { exact: '3039', candidates: [] })).toEqual({
+      messageId: 'm-ours',
+      ambiguous: false,
+    });
+    expect(await store.lookupVendorId('v1', { exact: 'nope', candidates: ['12345'] })).toEqual({
+      messageId: 'm-ours',
+      ambiguous: false,
+    });
+    expect(
+      (await store.lookupVendorId('v2', { exact: '3039', candidates: [] })).messageId,
+    ).toBeUndefined();
+  });
+
+  it('never lets a candidate reading shadow or overwrite an exact key, and maps a shared reading to nobody', async () => {
+    // Vendor 'auto': A's resp "12345" read as decimal is 0x3039; B's resp "3039"
+    // read as hex is 0x3039 too. Both readings are plausible, so neither wins.
+    await store.mapVendorId('v9', { exact: '3039', candidates: ['12345'] }, 'm-a');
+    await store.mapVendorId('v9', { exact: 'bdf', candidates: ['3039'] }, 'm-b');
+    // A's exact key is still A's (B's candidate went to the candidate space).
+    expect((await store.lookupVendorId('v9', { exact: '3039', candidates: [] })).messageId).toBe(
+      'm-a',
+    );
+    // B's own exact key and unique readings still find B.
+    expect((await store.lookupVendorId('v9', { exact: 'bdf', candidates: [] })).messageId).toBe(
+      'm-b',
+    );
+    // A reading two messages share maps to nobody, reported as ambiguous.
+    await store.mapVendorId('v9', { exact: 'c0ffee', candidates: ['12345'] }, 'm-c');
+    expect(await store.lookupVendorId('v9', { exact: 'missing', candidates: ['12345'] })).toEqual({
+      messageId: undefined,
+      ambiguous: true,
+    });
+    // Writing the same message twice (a redelivered submit) is not a conflict.
+    await store.mapVendorId('v9', { exact: 'bdf', candidates: ['3039'] }, 'm-b');
+    await store.mapVendorId('v9', { exact: 'beef', candidates: ['777'] }, 'm-d');
+    await store.mapVendorId('v9', { exact: 'beef', candidates: ['777'] }, 'm-d');
+    expect((await store.lookupVendorId('v9', { exact: 'x', candidates: ['777'] })).messageId).toBe(
+      'm-d',
+    );
+  });
+
+  it('writes an extra key in the same step, and every mapping carries the TTL', async () => {
+    await store.mapVendorId('v3', { exact: 'aa', candidates: ['170'] }, 'm-ttl', {
+      key: 'marker:m-ttl',
+      value: '{"x":1}',
+      ttlSeconds: 60,
+    });
+    expect(await redis.get('marker:m-ttl')).toBe('{"x":1}');
+    expect(await redis.ttl('marker:m-ttl')).toBeLessThanOrEqual(60);
+    expect(await redis.ttl(stateKeys.vendorMapping('v3', 'aa'))).toBeGreaterThan(6 * 24 * 3600);
+    expect(await redis.ttl(stateKeys.vendorCandidate('v3', '170'))).toBeGreaterThan(6 * 24 * 3600);
   });
 });
 
@@ -146,7 +223,10 @@ describe('lookupMessage', () => {
     expect((await lookupMessage(store, db, id))?.from).toBe('redis');
     await redis.del(stateKeys.message(id));
     const fallback = await lookupMessage(store, db, id);
-    expect(fallback).toMatchObject({ from: 'postgres', record: { status: 'DELIVRD', segments: 1 } });
+    expect(fallback).toMatchObject({
+      from: 'postgres',
+      record: { status: 'DELIVRD', segments: 1 },
+    });
     expect(await lookupMessage(store, db, 'unknown-id')).toBeUndefined();
   });
 });

@@ -166,6 +166,23 @@ describe('vendors', () => {
     ]);
   });
 
+  it('sets, clears and validates the receipt message-id format', async () => {
+    const set = await h.request('PATCH', `/api/v1/vendors/${vendorId}`, {
+      body: { messageIdFormat: 'hex', receiptMessageIdFormat: 'decimal' },
+    });
+    expect(set.status).toBe(200);
+    expect(set.body).toMatchObject({ messageIdFormat: 'hex', receiptMessageIdFormat: 'decimal' });
+    const cleared = await h.request('PATCH', `/api/v1/vendors/${vendorId}`, {
+      body: { receiptMessageIdFormat: null },
+    });
+    expect(cleared.body).toMatchObject({ messageIdFormat: 'hex', receiptMessageIdFormat: null });
+    const bad = await h.request('PATCH', `/api/v1/vendors/${vendorId}`, {
+      body: { receiptMessageIdFormat: 'octal' },
+    });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toMatch(/receiptMessageIdFormat/);
+  });
+
   it('409 when expectedVersion is stale; 404 for an unknown vendor; 400 tx_rx with one bind', async () => {
     const stale = await h.request('PATCH', `/api/v1/vendors/${vendorId}`, {
       body: { throughput: 1, expectedVersion: 1 },

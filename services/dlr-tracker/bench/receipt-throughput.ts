@@ -14,7 +14,12 @@ import { randomUUID } from 'node:crypto';
 import { deliveryQueue, type ContractInput } from '@smpp-gateway/contracts';
 import { createDatabase, migrateToLatest } from '@smpp-gateway/db';
 import { MessageStateStore } from '@smpp-gateway/message-state';
-import { AmqpConnection, assertTopology, ContractPublisher, silentLogger } from '@smpp-gateway/runtime';
+import {
+  AmqpConnection,
+  assertTopology,
+  ContractPublisher,
+  silentLogger,
+} from '@smpp-gateway/runtime';
 import { messageIdCandidates } from '@smpp-gateway/smpp';
 import { createTestEnv } from '@smpp-gateway/testkit';
 import amqplib from 'amqplib';
@@ -49,7 +54,10 @@ await amqp.start();
 const publisher = await ContractPublisher.open(amqp, { logger: silentLogger });
 const connection = await amqplib.connect(env.amqp.url);
 const channel = await connection.createChannel();
-await assertTopology(channel, { exchanges: [], queues: [deliveryQueue(customerId, topologyOptions(config))] });
+await assertTopology(channel, {
+  exchanges: [],
+  queues: [deliveryQueue(customerId, topologyOptions(config))],
+});
 
 const receivedAt = new Map<string, number>();
 const latencies: number[] = [];
@@ -87,7 +95,12 @@ function result(index: number): ContractInput<'MtSubmitResult'> {
     segments: 1,
     acceptedAt: now,
     vendorId: VENDOR_ID,
-    pricing: { currency: 'USD', pricePerSegmentMicros: 7000, costPerSegmentMicros: 4000, costCurrency: 'USD' },
+    pricing: {
+      currency: 'USD',
+      pricePerSegmentMicros: 7000,
+      costPerSegmentMicros: 4000,
+      costCurrency: 'USD',
+    },
     vendorMessageId: `B${index.toString(16)}x`,
     submittedAt: now,
   };
@@ -115,9 +128,10 @@ async function prepare(count: number, offset: number) {
   // The vendor-connector's mappings, as it stores them before publishing.
   for (let i = 0; i < results.length; i += 500) {
     await Promise.all(
-      results.slice(i, i + 500).map((r) =>
-        state.mapVendorId(VENDOR_ID, messageIdCandidates(r.vendorMessageId as string), r.messageId),
-      ),
+      results.slice(i, i + 500).map((r) => {
+        const [exact, ...candidates] = messageIdCandidates(r.vendorMessageId as string);
+        return state.mapVendorId(VENDOR_ID, { exact: exact as string, candidates }, r.messageId);
+      }),
     );
   }
   return results;
@@ -128,11 +142,15 @@ async function publishInBatches<N extends 'MtSubmitResult' | 'VendorReceipt'>(
   items: ContractInput<N>[],
 ): Promise<void> {
   const pending: Promise<unknown>[] = [];
-  for (let i = 0; i < items.length; i += 100) pending.push(publisher.publishBatch(name, items.slice(i, i + 100)));
+  for (let i = 0; i < items.length; i += 100)
+    pending.push(publisher.publishBatch(name, items.slice(i, i + 100)));
   await Promise.all(pending);
 }
 
-async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs = 600_000): Promise<void> {
+async function waitFor(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 600_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error('bench timed out');
@@ -183,10 +201,12 @@ for (let i = 0; i < paced.length; i += perTick) {
 }
 await waitFor(() => receivedAt.size >= total + pacedCount);
 latencies.sort((a, b) => a - b);
-const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
+const pct = (p: number) =>
+  latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
 
 const text = await tracker.registry.metrics();
-const pick = (name: string) => text.split('\n').find((l) => l.startsWith(name)) ?? `${name} (absent)`;
+const pick = (name: string) =>
+  text.split('\n').find((l) => l.startsWith(name)) ?? `${name} (absent)`;
 console.log(
   JSON.stringify(
     {

@@ -37,7 +37,7 @@ export function createTrackerMetrics(registry: Registry): TrackerMetrics {
     }),
     trackingMisses: new Counter({
       name: 'dlr_tracking_misses_total',
-      help: 'Vendor receipts given up on after RECEIPT_MAX_AGE_MS: unknown_id (no mapping) or no_context (no MT context, no customer receipt)',
+      help: 'Vendor receipts given up on after RECEIPT_MAX_AGE_MS: unknown_id (no mapping), ambiguous_id (the id only matched a reading two messages share: mapped to neither) or no_context (no MT context, no customer receipt)',
       labelNames: ['reason'],
       registers,
     }),

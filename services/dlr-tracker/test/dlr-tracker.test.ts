@@ -359,6 +359,40 @@ describe('dlr-tracker', () => {
     expect(failed?.aggregate?.status).toBe('failed');
   });
 
+  it('a receipt id that only matches a reading two messages share reaches neither, and is counted as ambiguous', async () => {
+    const [customerA, customerB] = [newCustomerId(), newCustomerId()];
+    const deliveriesA = await h.deliveriesOf(customerA);
+    const deliveriesB = await h.deliveriesOf(customerB);
+    const a = submitResult(customerA, { vendorMessageId: 'A-1' });
+    const b = submitResult(customerB, { vendorMessageId: 'B-1' });
+    // Both mappings claim the candidate reading "12345" (an 'auto' vendor whose
+    // ids can be read two ways): the candidate space marks it ambiguous.
+    await h.state.mapVendorId(VENDOR_ID, { exact: 'a-1', candidates: ['12345'] }, a.messageId);
+    await h.state.mapVendorId(VENDOR_ID, { exact: 'b-1', candidates: ['12345'] }, b.messageId);
+    for (const r of [a, b]) await h.publisher.publish('MtSubmitResult', r);
+    await eventually(
+      async () => [await h.state.get(a.messageId), await h.state.get(b.messageId)],
+      (records) => records.every((r) => r?.status === 'submitted'),
+    );
+    const missesBefore = await metricValue(h.tracker, 'dlr_tracking_misses_total', {
+      reason: 'ambiguous_id',
+    });
+    // The receipt's exact key matches nobody; its only other reading is shared.
+    await h.publisher.publish(
+      'VendorReceipt',
+      vendorReceipt(a, 'DELIVRD', { vendorMessageId: '12345', vendorMessageKey: '3039' }),
+    );
+    expect(
+      await eventually(
+        () => metricValue(h.tracker, 'dlr_tracking_misses_total', { reason: 'ambiguous_id' }),
+        (n) => n > missesBefore,
+      ),
+    ).toBeGreaterThan(missesBefore);
+    expect((await h.state.get(a.messageId))?.status).toBe('submitted');
+    expect((await h.state.get(b.messageId))?.status).toBe('submitted');
+    expect([...deliveriesA, ...deliveriesB]).toEqual([]);
+  });
+
   it('Redis flushed: lookups fall back to PostgreSQL, and late receipts still find the message', async () => {
     const customerId = newCustomerId();
     const result = submitResult(customerId);

@@ -158,9 +158,10 @@ export async function mapVendorId(
   result: ContractInput<'MtSubmitResult'>,
 ): Promise<void> {
   const vendorMessageId = result.vendorMessageId as string;
+  const [exact, ...candidates] = messageIdCandidates(vendorMessageId);
   await h.state.mapVendorId(
     result.vendorId as string,
-    messageIdCandidates(vendorMessageId),
+    { exact: exact as string, candidates },
     result.messageId,
   );
 }

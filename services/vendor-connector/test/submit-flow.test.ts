@@ -39,10 +39,11 @@ describe('submit flow against the simulator', () => {
     const store = new MessageStateStore({ redis: h.redis });
     for (const r of rcpts) {
       const key = r.vendorMessageKey as string;
-      const ours = await store.lookupVendorId(vendor.id, [
-        key,
-        ...messageIdCandidates(r.vendorMessageId as string),
-      ]);
+      const lookup = await store.lookupVendorId(vendor.id, {
+        exact: key,
+        candidates: messageIdCandidates(r.vendorMessageId as string),
+      });
+      const ours = lookup.messageId;
       expect(ours, `receipt ${String(r.vendorMessageId)} maps`).toBeDefined();
       const result = got.find((x) => x.messageId === ours);
       expect(result, `receipt ${String(r.vendorMessageId)} maps to one of ours`).toBeDefined();
@@ -58,6 +59,41 @@ describe('submit flow against the simulator', () => {
     expect(respIds.some((id) => /[A-F]/i.test(id) || id !== String(Number.parseInt(id, 16)))).toBe(
       true,
     );
+  });
+
+  it('with hex declared for resps and decimal for receipts, maps every receipt by its exact key and guesses nothing', async () => {
+    const sim = await h.simulator({ messageIdFormat: 'hex', decimalInReceipt: true });
+    const vendor = await h.vendor(sim, {
+      maxBinds: 1,
+      messageIdFormat: 'hex',
+      receiptMessageIdFormat: 'decimal',
+    });
+    const connector = h.connectors[0]!;
+    await connector.manager.reload('test');
+    await eventually(
+      () => (connector.manager.vendor(vendor.id)?.snapshot().bound ?? 0) > 0,
+      10_000,
+      'bind',
+    );
+    const results = await h.collect(QUEUES.events);
+    const receipts = await h.collect(QUEUES.receipts);
+    const messages = Array.from({ length: 30 }, () => routed(vendor.id));
+    for (const m of messages) h.publishRouted(m);
+    const got = await results.waitFor(30, about(messages));
+    const rcpts = await receipts.waitFor(30, (r) => r.vendorId === vendor.id);
+    const store = new MessageStateStore({ redis: h.redis });
+    for (const r of rcpts) {
+      // No candidates at all: the exact keys of both sides meet.
+      const { messageId } = await store.lookupVendorId(vendor.id, {
+        exact: r.vendorMessageKey as string,
+        candidates: [],
+      });
+      const result = got.find((x) => x.messageId === messageId);
+      expect(result, `receipt ${String(r.vendorMessageId)} maps exactly`).toBeDefined();
+      expect(result?.vendorMessageKey).toBe(r.vendorMessageKey);
+    }
+    // Nothing was written to the candidate space for this vendor.
+    expect(await h.redis.keys(`${h.env.redis.keyPrefix}dlr:vmapc:${vendor.id}:*`)).toEqual([]);
   });
 
   it('forwards MO to mo.messages with the bytes unchanged', async () => {

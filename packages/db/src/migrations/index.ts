@@ -6,10 +6,12 @@ import * as m202511260100 from './202511260100_schemas-vendors-customers.js';
 import * as m202511260110 from './202511260110_routing-campaigns.js';
 import * as m202511260120 from './202511260120_billing-cdrs.js';
 import * as m202511260130 from './202511260130_api-tokens.js';
+import * as m202611260100 from './202611260100_vendor-receipt-id-format.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
   '202511260100_schemas-vendors-customers': m202511260100,
   '202511260110_routing-campaigns': m202511260110,
   '202511260120_billing-cdrs': m202511260120,
   '202511260130_api-tokens': m202511260130,
+  '202611260100_vendor-receipt-id-format': m202611260100,
 };

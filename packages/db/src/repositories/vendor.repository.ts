@@ -43,7 +43,10 @@ export interface Vendor {
   readonly enquireLinkIntervalMs: number;
   readonly responseTimeoutMs: number;
   readonly defaultAlphabet: VendorAlphabet;
+  /** Format of message ids in submit_sm_resp. */
   readonly messageIdFormat: MessageIdFormat;
+  /** Format of message ids in receipts; null = the same as messageIdFormat. */
+  readonly receiptMessageIdFormat: MessageIdFormat | null;
   readonly currency: string;
   readonly createdAt: Date;
   readonly updatedAt: Date;
@@ -72,6 +75,7 @@ export interface NewVendor {
   readonly responseTimeoutMs?: number;
   readonly defaultAlphabet?: VendorAlphabet;
   readonly messageIdFormat?: MessageIdFormat;
+  readonly receiptMessageIdFormat?: MessageIdFormat | null;
   readonly currency?: string;
 }
 
@@ -109,6 +113,7 @@ export function toVendor(row: ServiceProviderRow): Vendor {
     responseTimeoutMs: row.response_timeout_ms,
     defaultAlphabet: row.default_alphabet,
     messageIdFormat: row.message_id_format,
+    receiptMessageIdFormat: row.receipt_message_id_format,
     currency: row.currency,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -143,6 +148,7 @@ function vendorColumns(input: VendorPatch, secretKey: Buffer | undefined): Servi
     response_timeout_ms: input.responseTimeoutMs,
     default_alphabet: input.defaultAlphabet,
     message_id_format: input.messageIdFormat,
+    receipt_message_id_format: input.receiptMessageIdFormat,
     currency: input.currency,
   });
 }

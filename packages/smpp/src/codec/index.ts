@@ -118,6 +118,7 @@ export type {
 export {
   MESSAGE_ID_FORMATS,
   messageIdCandidates,
+  messageIdKeys,
   normalizeMessageId,
 } from './message-id.normalizer.js';
 export type { MessageIdFormat } from './message-id.normalizer.js';

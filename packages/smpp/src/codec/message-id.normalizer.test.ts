@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { messageIdCandidates, normalizeMessageId } from './message-id.normalizer.js';
+import { messageIdCandidates, messageIdKeys, normalizeMessageId } from './message-id.normalizer.js';
 import type { MessageIdFormat } from './message-id.normalizer.js';
 
 describe('normalizeMessageId', () => {
@@ -128,5 +128,27 @@ describe('messageIdCandidates', () => {
         },
       ),
     );
+  });
+});
+
+describe('messageIdKeys', () => {
+  it('with explicit formats on both sides gives one exact key and no guesses', () => {
+    // Hex in submit_sm_resp, decimal in the receipt: both land on the same key.
+    const resp = messageIdKeys('00003039', 'hex', 'decimal');
+    const receipt = messageIdKeys('12345', 'decimal', 'hex');
+    expect(resp).toEqual({ exact: '3039', candidates: [] });
+    expect(receipt).toEqual({ exact: '3039', candidates: [] });
+    // An all-digit hex id is never read as decimal when the format says hex.
+    expect(messageIdKeys('12345', 'hex', 'hex')).toEqual({ exact: '12345', candidates: [] });
+  });
+
+  it("adds the other readings when either side is 'auto', never repeating the exact key", () => {
+    const keys = messageIdKeys('012345', 'auto', 'auto');
+    expect(keys.exact).toBe('3039');
+    expect(keys.candidates).toEqual(['12345', '012345']);
+    expect(messageIdKeys('012345', 'hex', 'auto')).toEqual({
+      exact: '12345',
+      candidates: ['3039', '012345'],
+    });
   });
 });

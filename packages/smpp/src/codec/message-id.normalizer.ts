@@ -98,3 +98,23 @@ export function messageIdCandidates(id: string): string[] {
   candidates.push(value);
   return [...new Set(candidates)];
 }
+
+/**
+ * How one side (submit_sm_resp or receipt) keys a vendor message id: `exact`
+ * under its declared format; `candidates`, the other readings, only when one
+ * of the two sides is declared 'auto' (then the two may disagree and only a
+ * guess can bring them together). Two explicit formats need no guess: hex
+ * in the resp and decimal in the receipt both normalise to the same hex.
+ */
+export function messageIdKeys(
+  id: string,
+  format: MessageIdFormat,
+  counterpartFormat: MessageIdFormat,
+): { exact: string; candidates: string[] } {
+  const exact = normalizeMessageId(id, format);
+  const guess = format === 'auto' || counterpartFormat === 'auto';
+  return {
+    exact,
+    candidates: guess ? messageIdCandidates(id).filter((key) => key !== exact) : [],
+  };
+}

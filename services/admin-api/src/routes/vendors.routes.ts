@@ -66,7 +66,17 @@ const vendorFields = {
   enquireLinkIntervalMs: z.number().int().min(1_000).max(3_600_000),
   responseTimeoutMs: z.number().int().min(100).max(600_000),
   defaultAlphabet: z.enum(VENDOR_ALPHABETS).describe('What the vendor means by data_coding 0'),
-  messageIdFormat: z.enum(MESSAGE_ID_FORMATS),
+  messageIdFormat: z
+    .enum(MESSAGE_ID_FORMATS)
+    .describe(
+      'Format of the message id in submit_sm_resp. auto reads an all-digit id as decimal: set hex explicitly for a vendor whose hex ids can be all digits',
+    ),
+  receiptMessageIdFormat: z
+    .enum(MESSAGE_ID_FORMATS)
+    .nullable()
+    .describe(
+      'Format of the message id in receipts when it differs from submit_sm_resp (e.g. hex resp, decimal receipt); null = the same as messageIdFormat',
+    ),
   currency: Currency,
 };
 
@@ -112,6 +122,7 @@ export const VendorCreate = z
     responseTimeoutMs: vendorFields.responseTimeoutMs.optional(),
     defaultAlphabet: vendorFields.defaultAlphabet.optional(),
     messageIdFormat: vendorFields.messageIdFormat.optional(),
+    receiptMessageIdFormat: vendorFields.receiptMessageIdFormat.optional(),
     currency: vendorFields.currency.optional(),
   })
   .superRefine(txRxNeedsTwoBinds('create'))
@@ -155,6 +166,7 @@ export const VendorView = z
     responseTimeoutMs: z.number().int(),
     defaultAlphabet: z.enum(VENDOR_ALPHABETS),
     messageIdFormat: z.enum(MESSAGE_ID_FORMATS),
+    receiptMessageIdFormat: z.enum(MESSAGE_ID_FORMATS).nullable(),
     currency: z.string(),
     version: z.number().int().describe('Bumped by every configuration change'),
     createdAt: Timestamp,
@@ -188,6 +200,7 @@ export function toVendorView(v: Vendor): VendorView {
     responseTimeoutMs: v.responseTimeoutMs,
     defaultAlphabet: v.defaultAlphabet,
     messageIdFormat: v.messageIdFormat,
+    receiptMessageIdFormat: v.receiptMessageIdFormat,
     currency: v.currency,
     version: v.version,
     createdAt: iso(v.createdAt),

@@ -11,6 +11,8 @@ import type {
   MessageStatus,
   ReceiptClaim,
   ReceiptDecisions,
+  VendorIdKeys,
+  VendorLookup,
 } from '@smpp-gateway/message-state';
 
 /** The message-state store (MessageStateStore satisfies it). */
@@ -36,7 +38,7 @@ export interface StatePort {
   ): Promise<boolean>;
   claimCustomerReceipt(messageId: string, owner: string, leaseMs: number): Promise<ReceiptClaim>;
   releaseCustomerReceipt(messageId: string, owner: string): Promise<void>;
-  lookupVendorId(vendorId: string, vendorKeys: readonly string[]): Promise<string | undefined>;
+  lookupVendorId(vendorId: string, keys: VendorIdKeys): Promise<VendorLookup>;
 }
 
 export interface AggregatePort {

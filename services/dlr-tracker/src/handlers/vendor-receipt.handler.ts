@@ -1,5 +1,5 @@
 import type { VendorReceipt } from '@smpp-gateway/contracts';
-import type { MessageStatePatch } from '@smpp-gateway/message-state';
+import type { MessageStatePatch, VendorIdKeys } from '@smpp-gateway/message-state';
 import type { Logger, MessageContext } from '@smpp-gateway/runtime';
 import { messageIdCandidates } from '@smpp-gateway/smpp';
 import type { TrackerMetrics } from '../metrics.js';
@@ -34,7 +34,7 @@ export interface VendorReceiptHandlerDeps extends StateOutcomeDeps {
 }
 
 /** Why a receipt could not be applied (yet). */
-type Pending = 'unknown_id' | 'no_context';
+type Pending = 'unknown_id' | 'ambiguous_id' | 'no_context';
 
 const DEFAULT_BACKOFF_MS = [5, 10, 25, 50, 100, 200] as const;
 
@@ -55,9 +55,19 @@ export function cameFromDeferral(
   });
 }
 
-/** Keys the vendor-connector may have stored the submit mapping under, most likely first. */
-export function receiptLookupKeys(receipt: VendorReceipt): string[] {
-  return [...new Set([receipt.vendorMessageKey, ...messageIdCandidates(receipt.vendorMessageId)])];
+/**
+ * Keys the vendor-connector may have stored the submit mapping under: the
+ * exact key (the connector normalised the receipt id with the vendor's
+ * declared receipt format), then the other readings of the id, which only
+ * 'auto' vendors have mappings for.
+ */
+export function receiptLookupKeys(receipt: VendorReceipt): VendorIdKeys {
+  return {
+    exact: receipt.vendorMessageKey,
+    candidates: messageIdCandidates(receipt.vendorMessageId).filter(
+      (key) => key !== receipt.vendorMessageKey,
+    ),
+  };
 }
 
 function receiptPatch(receipt: VendorReceipt): MessageStatePatch {
@@ -93,13 +103,15 @@ export function createVendorReceiptHandler(deps: VendorReceiptHandlerDeps) {
   const log = deps.logger.child({ component: 'vendor-receipt' });
 
   async function resolveMessageId(receipt: VendorReceipt, useArchive: boolean) {
-    const id = await deps.state.lookupVendorId(receipt.vendorId, receiptLookupKeys(receipt));
-    if (id || !useArchive) return { id, archived: undefined };
+    const lookup = await deps.state.lookupVendorId(receipt.vendorId, receiptLookupKeys(receipt));
+    if (lookup.messageId || !useArchive) {
+      return { id: lookup.messageId, archived: undefined, ambiguous: lookup.ambiguous };
+    }
     const archived = await deps.archive.findByVendorMessageId(
       receipt.vendorId,
       receipt.vendorMessageId,
     );
-    return { id: archived?.messageId, archived };
+    return { id: archived?.messageId, archived, ambiguous: lookup.ambiguous && !archived };
   }
 
   /** One attempt. `lastChance`: apply what can be applied even without the receipt context. */
@@ -109,8 +121,11 @@ export function createVendorReceiptHandler(deps: VendorReceiptHandlerDeps) {
     useArchive: boolean,
     lastChance: boolean,
   ): Promise<Pending | 'applied'> {
-    const { id, archived } = await resolveMessageId(receipt, useArchive);
-    if (!id) return 'unknown_id';
+    const { id, archived, ambiguous } = await resolveMessageId(receipt, useArchive);
+    // Ambiguous: only a reading two messages share matched. Retried like an
+    // unknown id (this message's own mapping may still be on its way), then
+    // given up on rather than guessed.
+    if (!id) return ambiguous ? 'ambiguous_id' : 'unknown_id';
     // Status merged, receipt decided and its lease taken in one Redis step.
     let merged = await deps.settler.mergeAndClaim(id, receiptPatch(receipt));
     if (archived && !cdrContext(merged.record)) {
@@ -139,7 +154,9 @@ export function createVendorReceiptHandler(deps: VendorReceiptHandlerDeps) {
     log.warn(
       reason === 'unknown_id'
         ? 'receipt for an unknown vendor message id, giving up'
-        : 'receipt matched but the MT context never arrived, no customer receipt',
+        : reason === 'ambiguous_id'
+          ? 'receipt id only matches a reading two messages share, giving up (declare the vendor message-id formats)'
+          : 'receipt matched but the MT context never arrived, no customer receipt',
       {
         vendor_id: receipt.vendorId,
         vendor_message_id: receipt.vendorMessageId,

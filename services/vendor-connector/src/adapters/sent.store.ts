@@ -1,40 +1,37 @@
-import { STATE_TTL_SECONDS, stateKeys } from '@smpp-gateway/message-state';
+import { MessageStateStore, type VendorIdKeys } from '@smpp-gateway/message-state';
 import type { Redis } from 'ioredis';
 import type { AcceptedRecord, SentStore } from '../sending/mt-routed.handler.js';
 import { connectorKeys } from './redis-keys.js';
 
 /**
  * Receipt mapping and redelivery marker in Redis DB 0, written in ONE
- * MULTI: the mapping uses message-state's key layout and TTL (the tracker
- * reads it with `lookupVendorId`), the marker only lives as long as a
- * redelivery can plausibly take. Writing both atomically means a marker
- * never exists without its mapping, and vice versa.
+ * atomic step (message-state's mapVendorId script): the mapping uses
+ * message-state's key layout and TTL (the tracker reads it with
+ * `lookupVendorId`), the marker only lives as long as a redelivery can
+ * plausibly take. Writing both atomically means a marker never exists
+ * without its mapping, and vice versa.
  */
 export class RedisSentStore implements SentStore {
+  private readonly state: MessageStateStore;
+
   constructor(
     private readonly redis: Redis,
     private readonly markerTtlSeconds: number,
-  ) {}
+  ) {
+    this.state = new MessageStateStore({ redis });
+  }
 
   async recordAccepted(
     vendorId: string,
     messageId: string,
-    keys: readonly string[],
+    keys: VendorIdKeys,
     record: AcceptedRecord,
   ): Promise<void> {
-    const tx = this.redis.multi();
-    for (const key of keys) {
-      tx.set(stateKeys.vendorMapping(vendorId, key), messageId, 'EX', STATE_TTL_SECONDS);
-    }
-    tx.set(
-      connectorKeys.sent(vendorId, messageId),
-      JSON.stringify(record),
-      'EX',
-      this.markerTtlSeconds,
-    );
-    const results = await tx.exec();
-    const failed = results?.find(([error]) => error !== null);
-    if (!results || failed) throw failed?.[0] ?? new Error('receipt mapping transaction aborted');
+    await this.state.mapVendorId(vendorId, keys, messageId, {
+      key: connectorKeys.sent(vendorId, messageId),
+      value: JSON.stringify(record),
+      ttlSeconds: this.markerTtlSeconds,
+    });
   }
 
   async findAccepted(vendorId: string, messageId: string): Promise<AcceptedRecord | undefined> {

@@ -15,7 +15,7 @@ function setup(publisher: Partial<InboundPublisher> = {}) {
   const receipts: ContractInput<'VendorReceipt'>[] = [];
   const mos: ContractInput<'MoReceived'>[] = [];
   const handle = createInboundHandler({
-    vendor: () => ({ id: 'v1', defaultAlphabet: 'gsm7', messageIdFormat: 'auto' }),
+    vendor: () => ({ id: 'v1', defaultAlphabet: 'gsm7', receiptMessageIdFormat: 'auto' }),
     publisher: {
       receipt: (r) => (receipts.push(r), Promise.resolve()),
       mo: (m) => (mos.push(m), Promise.resolve()),

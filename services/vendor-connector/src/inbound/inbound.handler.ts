@@ -21,7 +21,8 @@ import type { VendorAlphabet } from '../sending/submit-pdu.builder.js';
 export interface InboundVendor {
   readonly id: string;
   readonly defaultAlphabet: VendorAlphabet;
-  readonly messageIdFormat: MessageIdFormat;
+  /** Format of the id in this vendor's receipts. */
+  readonly receiptMessageIdFormat: MessageIdFormat;
 }
 
 export interface InboundPublisher {
@@ -140,7 +141,7 @@ export function createInboundHandler(deps: InboundHandlerDeps) {
       occurredAt: receivedAt,
       vendorId: vendor.id,
       vendorMessageId,
-      vendorMessageKey: normalizeMessageId(vendorMessageId, vendor.messageIdFormat).slice(
+      vendorMessageKey: normalizeMessageId(vendorMessageId, vendor.receiptMessageIdFormat).slice(
         0,
         MAX_KEY,
       ),

@@ -1,3 +1,4 @@
+import type { VendorIdKeys } from '@smpp-gateway/message-state';
 import { describe, expect, it } from 'vitest';
 import { SmppStatus, type ContractInput, type MtRouted } from '@smpp-gateway/contracts';
 import { createLogger, RetryableError, type MessageContext } from '@smpp-gateway/runtime';
@@ -70,7 +71,7 @@ function setup(answers: (SubmitSmResp | Error)[], store: Partial<SentStore> = {}
   const log: string[] = [];
   const submitted: ContractInput<'MtSubmitResult'>[] = [];
   const handedBack: ContractInput<'MtSubmitted'>[] = [];
-  const mapped: { keys: readonly string[]; record: AcceptedRecord }[] = [];
+  const mapped: { keys: VendorIdKeys; record: AcceptedRecord }[] = [];
   let submits = 0;
   const observer: SendObserver = {
     accepted: () => log.push('accepted'),
@@ -81,7 +82,12 @@ function setup(answers: (SubmitSmResp | Error)[], store: Partial<SentStore> = {}
     duplicateSuppressed: () => log.push('duplicate'),
   };
   const handler = createMtRoutedHandler({
-    vendor: () => ({ id: 'v1', defaultAlphabet: 'gsm7', messageIdFormat: 'auto' }),
+    vendor: () => ({
+      id: 'v1',
+      defaultAlphabet: 'gsm7',
+      messageIdFormat: 'auto',
+      receiptMessageIdFormat: 'auto',
+    }),
     submitter: {
       submit: () => {
         const next = answers[submits++];
@@ -119,11 +125,11 @@ function setup(answers: (SubmitSmResp | Error)[], store: Partial<SentStore> = {}
 }
 
 describe('MtRouted handler', () => {
-  it('maps the vendor id under every key form BEFORE publishing the result', async () => {
+  it('maps the vendor id (exact key + the readings of an auto vendor) BEFORE publishing the result', async () => {
     const t = setup([resp(0, '1A2B')]);
     await t.handler(mt, ctx());
     expect(t.log).toEqual(['accepted', 'mapped', 'result']);
-    expect(t.mapped[0]!.keys).toEqual(expect.arrayContaining(['1a2b', '1A2B']));
+    expect(t.mapped[0]!.keys).toEqual({ exact: '1a2b', candidates: ['1A2B'] });
     expect(t.submitted[0]).toMatchObject({
       outcome: 'submitted',
       messageId: 'm-1',
@@ -215,7 +221,12 @@ describe('MtRouted handler', () => {
 
   it('asks for a requeue when the result publish fails after acceptance', async () => {
     const failing = createMtRoutedHandler({
-      vendor: () => ({ id: 'v1', defaultAlphabet: 'gsm7', messageIdFormat: 'auto' }),
+      vendor: () => ({
+        id: 'v1',
+        defaultAlphabet: 'gsm7',
+        messageIdFormat: 'auto',
+        receiptMessageIdFormat: 'auto',
+      }),
       submitter: { submit: () => Promise.resolve(resp(0, '9')) },
       sent: {
         recordAccepted: () => Promise.resolve(),

@@ -2,7 +2,8 @@
 // router). The consumer acks the queue message only when this resolves, i.e.
 // when the outcome is confirmed by the broker.
 import type { ContractInput, MtRouted } from '@smpp-gateway/contracts';
-import { messageIdCandidates, normalizeMessageId, type MessageIdFormat } from '@smpp-gateway/smpp';
+import { messageIdKeys, normalizeMessageId, type MessageIdFormat } from '@smpp-gateway/smpp';
+import type { VendorIdKeys } from '@smpp-gateway/message-state';
 import { RetryableError, HEADERS, type Logger, type MessageContext } from '@smpp-gateway/runtime';
 import {
   buildSubmitSm,
@@ -18,7 +19,10 @@ import type { PduInit } from '@smpp-gateway/smpp';
 export interface SendVendor {
   readonly id: string;
   readonly defaultAlphabet: VendorAlphabet;
+  /** Format of the id in submit_sm_resp. */
   readonly messageIdFormat: MessageIdFormat;
+  /** Format of the id in this vendor's receipts (the resp's when not set apart). */
+  readonly receiptMessageIdFormat: MessageIdFormat;
 }
 
 export interface SubmitPort {
@@ -33,13 +37,14 @@ export interface AcceptedRecord {
 
 export interface SentStore {
   /**
-   * Atomically: vendor id → our id under every key form (the receipt
-   * mapping) and our id → accepted record (the redelivery marker).
+   * Atomically: vendor id → our id under its exact key and, for 'auto'
+   * vendors, its candidate readings (the receipt mapping), and our id →
+   * accepted record (the redelivery marker).
    */
   recordAccepted(
     vendorId: string,
     messageId: string,
-    keys: readonly string[],
+    keys: VendorIdKeys,
     record: AcceptedRecord,
   ): Promise<void>;
   findAccepted(vendorId: string, messageId: string): Promise<AcceptedRecord | undefined>;
@@ -167,9 +172,7 @@ export function createMtRoutedHandler(deps: MtRoutedHandlerDeps) {
 
   async function recordAccepted(mt: MtRouted, vendor: SendVendor, accepted: AcceptedRecord) {
     const id = accepted.vendorMessageId;
-    const keys = [
-      ...new Set([normalizeMessageId(id, vendor.messageIdFormat), ...messageIdCandidates(id)]),
-    ];
+    const keys = messageIdKeys(id, vendor.messageIdFormat, vendor.receiptMessageIdFormat);
     for (let attempt = 1; ; attempt++) {
       try {
         await deps.sent.recordAccepted(vendor.id, mt.messageId, keys, accepted);

@@ -18,6 +18,7 @@ export function toVendorConfig(vendor: Vendor, password: string): VendorConfig {
     throughput: vendor.throughput,
     defaultAlphabet: vendor.defaultAlphabet,
     messageIdFormat: vendor.messageIdFormat,
+    receiptMessageIdFormat: vendor.receiptMessageIdFormat ?? vendor.messageIdFormat,
     bind: {
       vendorId: vendor.id,
       host: vendor.host,
