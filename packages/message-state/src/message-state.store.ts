@@ -163,6 +163,19 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 `;
 
+/** Options of `mergeAndClaim`. */
+export interface MergeAndClaimOptions {
+  /** registered_delivery & 3 + final status → decision; pass the same object every time (compiled once). */
+  readonly decisions: ReceiptDecisions;
+  /** Record fields a receipt needs before it can be decided. */
+  readonly contextFields: readonly string[];
+  /** Lease owner of this settle. */
+  readonly owner: string;
+  readonly leaseMs: number;
+}
+
+export type MergeAndClaimResult = MergeResult & { readonly claim: ReceiptClaim | undefined };
+
 /** How a vendor message id is keyed (see stateKeys.vendorMapping / vendorCandidate). */
 export interface VendorIdKeys {
   /** The id under the vendor's declared format. */
@@ -311,13 +324,8 @@ export class MessageStateStore {
   async mergeAndClaim(
     messageId: string,
     patch: MessageStatePatch,
-    options: {
-      readonly decisions: ReceiptDecisions;
-      readonly contextFields: readonly string[];
-      readonly owner: string;
-      readonly leaseMs: number;
-    },
-  ): Promise<MergeResult & { readonly claim: ReceiptClaim | undefined }> {
+    options: MergeAndClaimOptions,
+  ): Promise<MergeAndClaimResult> {
     const command = this.claimCommand(options.decisions, options.contextFields);
     const reply = await command(
       stateKeys.message(messageId),

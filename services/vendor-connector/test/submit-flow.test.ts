@@ -17,6 +17,18 @@ afterAll(async () => {
   await h?.close();
 });
 
+/** The running connector picks up a vendor added since it started, and binds it. */
+async function reloadAndBind(vendorId: string) {
+  const connector = h.connectors[0]!;
+  await connector.manager.reload('test');
+  await eventually(
+    () => (connector.manager.vendor(vendorId)?.snapshot().bound ?? 0) > 0,
+    10_000,
+    'bind',
+  );
+  return connector;
+}
+
 describe('submit flow against the simulator', () => {
   it('submits, maps hex-in-resp / decimal-in-receipt ids, and publishes result and receipt', async () => {
     const sim = await h.simulator({ messageIdFormat: 'hex', decimalInReceipt: true });
@@ -68,13 +80,7 @@ describe('submit flow against the simulator', () => {
       messageIdFormat: 'hex',
       receiptMessageIdFormat: 'decimal',
     });
-    const connector = h.connectors[0]!;
-    await connector.manager.reload('test');
-    await eventually(
-      () => (connector.manager.vendor(vendor.id)?.snapshot().bound ?? 0) > 0,
-      10_000,
-      'bind',
-    );
+    await reloadAndBind(vendor.id);
     const results = await h.collect(QUEUES.events);
     const receipts = await h.collect(QUEUES.receipts);
     const messages = Array.from({ length: 30 }, () => routed(vendor.id));
@@ -99,13 +105,7 @@ describe('submit flow against the simulator', () => {
   it('forwards MO to mo.messages with the bytes unchanged', async () => {
     const sim = await h.simulator();
     const vendor = await h.vendor(sim);
-    const connector = h.connectors[0]!;
-    await connector.manager.reload('test');
-    await eventually(
-      () => (connector.manager.vendor(vendor.id)?.snapshot().bound ?? 0) > 0,
-      10_000,
-      'bind',
-    );
+    await reloadAndBind(vendor.id);
     const mo = await h.collect(QUEUES.mo);
     const result = await sim.injectMo({
       source: '15559990001',

@@ -39,12 +39,7 @@ export class AckCoalescer {
 
   /** The delivery is done and may be acked (at the end of this turn). */
   ack(deliveryTag: number): void {
-    if (this.state.get(deliveryTag) !== 'working') return;
-    this.state.set(deliveryTag, 'acked');
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(this.flush);
-    }
+    this.finish(deliveryTag, 'acked');
   }
 
   /**
@@ -53,8 +48,12 @@ export class AckCoalescer {
    * over its tag is harmless, the broker no longer counts it as outstanding.
    */
   settledElsewhere(deliveryTag: number): void {
+    this.finish(deliveryTag, 'settled');
+  }
+
+  private finish(deliveryTag: number, state: 'acked' | 'settled'): void {
     if (this.state.get(deliveryTag) !== 'working') return;
-    this.state.set(deliveryTag, 'settled');
+    this.state.set(deliveryTag, state);
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(this.flush);

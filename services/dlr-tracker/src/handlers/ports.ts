@@ -10,7 +10,8 @@ import type {
   MessageStateRecord,
   MessageStatus,
   ReceiptClaim,
-  ReceiptDecisions,
+  MergeAndClaimOptions,
+  MergeAndClaimResult,
   VendorIdKeys,
   VendorLookup,
 } from '@smpp-gateway/message-state';
@@ -22,13 +23,8 @@ export interface StatePort {
   mergeAndClaim(
     messageId: string,
     patch: MessageStatePatch,
-    options: {
-      readonly decisions: ReceiptDecisions;
-      readonly contextFields: readonly string[];
-      readonly owner: string;
-      readonly leaseMs: number;
-    },
-  ): Promise<MergeResult & { readonly claim: ReceiptClaim | undefined }>;
+    options: MergeAndClaimOptions,
+  ): Promise<MergeAndClaimResult>;
   get(messageId: string): Promise<MessageStateRecord | undefined>;
   compareAndSet(
     messageId: string,
