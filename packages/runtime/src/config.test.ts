@@ -1,3 +1,5 @@
+import { DEFAULT_TOPOLOGY_OPTIONS } from '@smpp-gateway/contracts';
+import { topologyOptionsFrom } from './amqp/topology.js';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 import {
@@ -161,5 +163,33 @@ describe('loadConfigOrExit', () => {
       'router-worker: invalid configuration, refusing to start (4 problems):',
     );
     expect(written).toContain('  - METRICS_PORT: must be a number (got "x")');
+  });
+});
+
+describe('shared AMQP topology variables', () => {
+  const schema = z.object({ ...envGroups.amqp });
+  const env = { AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672' };
+
+  it('give every service the same queue arguments, defaults included', () => {
+    expect(topologyOptionsFrom(loadConfig(schema, env))).toEqual(DEFAULT_TOPOLOGY_OPTIONS);
+    const tuned = loadConfig(schema, {
+      ...env,
+      AMQP_QUEUE_TYPE: 'classic',
+      DELIVERY_TTL_MS: '3600000',
+      DEFER_DELAY_MS: '10000',
+    });
+    expect(topologyOptionsFrom(tuned)).toEqual({
+      ...DEFAULT_TOPOLOGY_OPTIONS,
+      queueType: 'classic',
+      deliveryTtlMs: 3_600_000,
+      deferDelayMs: 10_000,
+    });
+  });
+
+  it('refuse values RabbitMQ would not take as a TTL', () => {
+    expect(() => loadConfig(schema, { ...env, DEFER_DELAY_MS: '50' })).toThrow(/DEFER_DELAY_MS/);
+    expect(() => loadConfig(schema, { ...env, DELIVERY_TTL_MS: '3000000000' })).toThrow(
+      /DELIVERY_TTL_MS/,
+    );
   });
 });

@@ -1,3 +1,4 @@
+import { DEFAULT_TOPOLOGY_OPTIONS } from '@smpp-gateway/contracts';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { maskUrlCredentials } from './log-redaction.js';
@@ -202,6 +203,22 @@ export const commonEnv = {
   AMQP_CONFIRM_TIMEOUT_MS: envInt({ min: 100, max: 600_000, default: 10_000 }),
   /** Batches per key awaiting their confirm before new messages wait to join the next (see CoalescingPublisher). */
   AMQP_PUBLISH_WINDOW: envInt({ min: 0, max: 1_000, default: 1 }),
+  /**
+   * Queue arguments every service asserts (x-message-ttl of deliver.{id} and
+   * of mt.deferred.{p}): RabbitMQ refuses an assert whose arguments differ
+   * from the existing queue's, so every service must see the same value,
+   * which is why they are shared variables (one ConfigMap entry).
+   */
+  DELIVERY_TTL_MS: envInt({
+    min: 1_000,
+    max: 2_147_483_647,
+    default: DEFAULT_TOPOLOGY_OPTIONS.deliveryTtlMs,
+  }),
+  DEFER_DELAY_MS: envInt({
+    min: 100,
+    max: 3_600_000,
+    default: DEFAULT_TOPOLOGY_OPTIONS.deferDelayMs,
+  }),
 } as const;
 
 /** Groups of `commonEnv` in the shape services spread: `z.object({ ...envGroups.base, ...envGroups.amqp })`. */
@@ -228,6 +245,8 @@ export const envGroups = {
     AMQP_PREFETCH: commonEnv.AMQP_PREFETCH,
     AMQP_CONFIRM_TIMEOUT_MS: commonEnv.AMQP_CONFIRM_TIMEOUT_MS,
     AMQP_PUBLISH_WINDOW: commonEnv.AMQP_PUBLISH_WINDOW,
+    DELIVERY_TTL_MS: commonEnv.DELIVERY_TTL_MS,
+    DEFER_DELAY_MS: commonEnv.DEFER_DELAY_MS,
   },
 } as const;
 

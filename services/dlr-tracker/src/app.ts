@@ -1,10 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  DEFAULT_TOPOLOGY_OPTIONS,
-  QUEUES,
-  receiptRetryQueue,
-  type TopologyOptions,
-} from '@smpp-gateway/contracts';
+import { QUEUES, receiptRetryQueue, type TopologyOptions } from '@smpp-gateway/contracts';
 import { getCdrByVendorMessageId, upsertCdrs, type Database } from '@smpp-gateway/db';
 import { MessageAggregateStore, MessageStateStore } from '@smpp-gateway/message-state';
 import {
@@ -21,6 +16,7 @@ import {
   ShutdownManager,
   startOpsServer,
   staticTopology,
+  topologyOptionsFrom,
   topologySetup,
   type Logger,
 } from '@smpp-gateway/runtime';
@@ -53,11 +49,7 @@ export interface DlrTracker {
 }
 
 export function topologyOptions(config: DlrTrackerConfig): TopologyOptions {
-  return {
-    ...DEFAULT_TOPOLOGY_OPTIONS,
-    queueType: config.AMQP_QUEUE_TYPE,
-    deliveryTtlMs: config.DELIVERY_TTL_MS,
-  };
+  return topologyOptionsFrom(config);
 }
 
 /** Builds every adapter and handler and starts consuming; resolves once consuming. */

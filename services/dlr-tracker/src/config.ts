@@ -28,8 +28,6 @@ export const configSchema = z
     RECEIPT_MAX_AGE_MS: envInt({ min: 1_000, max: 24 * 3600_000, default: 60_000 }),
     /** Lease of the pod publishing a customer receipt; a dead holder blocks the receipt this long. */
     CUSTOMER_RECEIPT_LEASE_MS: envInt({ min: 1_000, max: 600_000, default: 15_000 }),
-    /** TTL of `deliver.{customerId}` queues; must match what edge-server asserts. */
-    DELIVERY_TTL_MS: envInt({ min: 1_000, default: 7 * 24 * 3600_000 }),
     /** Customer receipts of one customer and event-loop turn share one AMQP message and confirm, up to this many. */
     DELIVERY_PUBLISH_MAX_BATCH: envInt({ min: 1, max: 1_000, default: 10 }),
   })

@@ -5,7 +5,6 @@ import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import {
   controlQueue,
-  DEFAULT_TOPOLOGY_OPTIONS,
   type ContractInput,
   type ControlCommand,
   type TopologyOptions,
@@ -30,6 +29,7 @@ import {
   RedisDb,
   startOpsServer,
   staticTopology,
+  topologyOptionsFrom,
   topologySetup,
   type Consumer,
   type Logger,
@@ -106,11 +106,7 @@ export async function startEdgeServer(
   const messaging = amqpMetrics(registry);
   const readiness = new Readiness();
   const now = overrides.now ?? Date.now;
-  const topology: TopologyOptions = {
-    ...DEFAULT_TOPOLOGY_OPTIONS,
-    queueType: config.AMQP_QUEUE_TYPE,
-    deliveryTtlMs: config.DELIVERY_TTL_MS,
-  };
+  const topology: TopologyOptions = topologyOptionsFrom(config);
 
   // ---- stores and connections -------------------------------------------
   const db = createDatabase(config.DATABASE_URL, {

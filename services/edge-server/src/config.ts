@@ -55,8 +55,6 @@ export const EdgeConfigSchema = z
     MT_PUBLISH_MAX_BATCH: envInt({ min: 1, max: 1_000, default: 20 }),
     DELIVERY_PREFETCH: envInt({ min: 1, max: 65_535, default: 100 }),
     DELIVERY_RETRY_DELAY_MS: envInt({ min: 10, max: 600_000, default: 2_000 }),
-    /** Must equal the deliver.* queue TTL everywhere (queue arguments are part of its identity). */
-    DELIVERY_TTL_MS: envInt({ min: 1_000, max: 2_147_483_647, default: 7 * 24 * 60 * 60 * 1000 }),
     STATE_TTL_SECONDS: envInt({ min: 60, max: 90 * 86_400, default: 7 * 86_400 }),
   })
   .superRefine(distinctPorts(['SMPP_PORT', 'SMPP_TLS_PORT', 'METRICS_PORT']))

@@ -1,6 +1,11 @@
 // The router's environment: runtime's shared groups plus its own knobs.
-import { DEFAULT_TOPOLOGY_OPTIONS, type TopologyOptions } from '@smpp-gateway/contracts';
-import { envGroups, envInt, loadConfig as parseEnv } from '@smpp-gateway/runtime';
+import type { TopologyOptions } from '@smpp-gateway/contracts';
+import {
+  envGroups,
+  envInt,
+  loadConfig as parseEnv,
+  topologyOptionsFrom,
+} from '@smpp-gateway/runtime';
 import { z } from 'zod';
 
 export const SERVICE_NAME = 'router-worker';
@@ -14,14 +19,6 @@ export const configSchema = z.object({
   MO_PREFETCH: envInt({ min: 1, max: 65535, default: 1000 }),
   /** Wait before requeueing after a transient failure (broker, Redis, PostgreSQL). */
   AMQP_RETRY_DELAY_MS: envInt({ min: 0, max: 60_000, default: 1_000 }),
-  /** Must equal every other service's value: the queue arguments must match. */
-  DEFER_DELAY_MS: envInt({
-    min: 100,
-    max: 3_600_000,
-    default: DEFAULT_TOPOLOGY_OPTIONS.deferDelayMs,
-  }),
-  /** Must equal every other service's value: the queue arguments must match. */
-  DELIVERY_TTL_MS: envInt({ min: 1_000, default: DEFAULT_TOPOLOGY_OPTIONS.deliveryTtlMs }),
   /**
    * Most routed MTs per batch message to one vendor queue; 1 publishes each MT
    * on its own. × the connector's vendor-queue prefetch bounds the MTs one
@@ -50,10 +47,5 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
 }
 
 export function topologyOptions(config: RouterConfig): TopologyOptions {
-  return {
-    ...DEFAULT_TOPOLOGY_OPTIONS,
-    queueType: config.AMQP_QUEUE_TYPE,
-    deferDelayMs: config.DEFER_DELAY_MS,
-    deliveryTtlMs: config.DELIVERY_TTL_MS,
-  };
+  return topologyOptionsFrom(config);
 }

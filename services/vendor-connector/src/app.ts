@@ -1,11 +1,6 @@
 // Composition root of the vendor-connector: builds the adapters and the
 // vendor manager, starts everything, and hands back the three shutdown steps.
-import {
-  controlQueue,
-  DEFAULT_TOPOLOGY_OPTIONS,
-  EXCHANGE_SPECS,
-  type ControlCommand,
-} from '@smpp-gateway/contracts';
+import { controlQueue, EXCHANGE_SPECS, type ControlCommand } from '@smpp-gateway/contracts';
 import { resolveVendorSecretKey, type Database } from '@smpp-gateway/db';
 import {
   amqpMetrics,
@@ -20,6 +15,7 @@ import {
   RedisDb,
   startOpsServer,
   staticTopology,
+  topologyOptionsFrom,
   topologySetup,
   type Consumer,
   type Logger,
@@ -108,7 +104,7 @@ export async function startVendorConnector(
     name: `${SERVICE_NAME}-${config.INSTANCE_ID}`,
     logger,
   });
-  const topology = { ...DEFAULT_TOPOLOGY_OPTIONS, queueType: config.AMQP_QUEUE_TYPE };
+  const topology = topologyOptionsFrom(config);
   const controlSpec = controlQueue(SERVICE_NAME, config.INSTANCE_ID);
   void amqp.addSetup('topology', topologySetup(staticTopology(topology)));
   // Exclusive and auto-deleted: it is declared again on every reconnect.

@@ -1,6 +1,8 @@
 import {
+  DEFAULT_TOPOLOGY_OPTIONS,
   EXCHANGE_SPECS,
   staticQueues,
+  type QueueType,
   type ExchangeSpec,
   type QueueSpec,
   type TopologyOptions,
@@ -37,6 +39,24 @@ export async function assertTopology(channel: Channel, spec: TopologySpec): Prom
       await channel.bindQueue(queue.name, binding.exchange, binding.routingKey);
     }
   }
+}
+
+/**
+ * The topology options of a service, from the shared AMQP variables
+ * (envGroups.amqp): every service derives them the same way, so the queue
+ * arguments they assert agree.
+ */
+export function topologyOptionsFrom(config: {
+  readonly AMQP_QUEUE_TYPE: QueueType;
+  readonly DELIVERY_TTL_MS: number;
+  readonly DEFER_DELAY_MS: number;
+}): TopologyOptions {
+  return {
+    ...DEFAULT_TOPOLOGY_OPTIONS,
+    queueType: config.AMQP_QUEUE_TYPE,
+    deliveryTtlMs: config.DELIVERY_TTL_MS,
+    deferDelayMs: config.DEFER_DELAY_MS,
+  };
 }
 
 /** Every exchange and the queues that exist regardless of configured vendors and customers. */
