@@ -43,6 +43,7 @@ interface Container {
   readinessProbe?: Probe;
   securityContext?: Record<string, unknown>;
   volumeMounts?: { name: string; mountPath: string }[];
+  lifecycle?: { preStop?: { exec?: { command?: string[] }; sleep?: { seconds?: number } } };
 }
 interface PodSpec {
   containers: Container[];
@@ -243,6 +244,18 @@ describe('k8s manifests', () => {
       expect(image).toMatch(new RegExp(`/${name}:[\\w.-]+$`, 'u'));
       expect(image).not.toMatch(/:latest$/u);
     });
+  });
+
+  it('pauses edge pods before SIGTERM so the LoadBalancer stops sending binds first, within the grace period', () => {
+    const edge = deployment('edge-server');
+    const preStop = mainContainer(edge).lifecycle?.preStop;
+    const command = preStop?.exec?.command ?? [];
+    const seconds =
+      preStop?.sleep?.seconds ?? (command[0] === 'sleep' ? Number(command[1]) : Number.NaN);
+    expect(seconds).toBeGreaterThanOrEqual(3);
+    const grace = template(edge).spec.terminationGracePeriodSeconds ?? 30;
+    // preStop counts against the grace period: pause + drain deadline must fit.
+    expect(grace * 1000).toBeGreaterThan(seconds * 1000 + Number(config.SHUTDOWN_TIMEOUT_MS));
   });
 
   it('exposes SMPP 2775 and 2776 through a LoadBalancer onto the edge pods', () => {
