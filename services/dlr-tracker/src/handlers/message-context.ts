@@ -1,5 +1,5 @@
 import type { CustomerDelivery, ReceiptDelivery, SmppAddress } from '@smpp-gateway/contracts';
-import type { Cdr, CdrWrite } from '@smpp-gateway/db';
+import { DELIVERY_STATUSES, type Cdr, type CdrWrite } from '@smpp-gateway/db';
 import {
   isFinalStatus,
   isSuccessStatus,
@@ -60,16 +60,8 @@ export function receiptContext(record: MessageStateRecord): ReceiptContext | und
   return { customerId, registeredDelivery, source, destination, acceptedAt };
 }
 
-const DELIVERY_STATUSES = new Set<MessageStatus>([
-  'ENROUTE',
-  'DELIVRD',
-  'EXPIRED',
-  'DELETED',
-  'UNDELIV',
-  'ACCEPTD',
-  'UNKNOWN',
-  'REJECTD',
-]);
+/** Statuses that are a delivery state in the CDR (the receipt stats). */
+const DELIVERY_STATES = new Set<MessageStatus>(DELIVERY_STATUSES);
 
 type SubmitStatus = CdrWrite['submitStatus'];
 type DeliveryStatus = NonNullable<CdrWrite['deliveryStatus']>;
@@ -93,7 +85,7 @@ function date(iso: string | undefined): Date | null {
 export function cdrWriteFromRecord(record: MessageStateRecord): CdrWrite | undefined {
   const context = cdrContext(record);
   if (!context) return undefined;
-  const delivery = DELIVERY_STATUSES.has(record.status) ? (record.status as DeliveryStatus) : null;
+  const delivery = DELIVERY_STATES.has(record.status) ? (record.status as DeliveryStatus) : null;
   const failedReceipt = isFinalStatus(record.status) && !isSuccessStatus(record.status);
   const concat = record.concat && record.concat.total > 1 ? record.concat : undefined;
   return {

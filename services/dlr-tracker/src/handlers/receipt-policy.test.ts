@@ -1,3 +1,7 @@
+import { ReceiptStat } from '@smpp-gateway/contracts';
+import { DELIVERY_STATUSES } from '@smpp-gateway/db';
+import { MESSAGE_STATUSES } from '@smpp-gateway/message-state';
+import { RECEIPT_STATS } from '@smpp-gateway/smpp';
 import { describe, expect, it } from 'vitest';
 import {
   customerStat,
@@ -56,5 +60,17 @@ describe('receipt wording', () => {
     expect(failureErrorCode('no_route', undefined)).toBe('901');
     expect(failureErrorCode('tendlc_rejected', 0)).toBe('903');
     expect(failureErrorCode(undefined, undefined)).toBe('999');
+  });
+});
+
+describe('the SMPP receipt stat list', () => {
+  // Defined in three leaf packages that do not depend on each other (the
+  // contract schema, the CDR column's CHECK list, the SMPP codec); the tracker
+  // sits on all three, so it is where they are held equal.
+  it('is the same in contracts, the CDR schema, the SMPP codec and the message state', () => {
+    const stats = [...ReceiptStat.options].sort();
+    expect([...DELIVERY_STATUSES].sort()).toEqual(stats);
+    expect([...RECEIPT_STATS].sort()).toEqual(stats);
+    expect(MESSAGE_STATUSES.filter((s) => customerStat(s) === s).sort()).toEqual(stats);
   });
 });
