@@ -14,6 +14,7 @@ import {
 } from '@smpp-gateway/contracts';
 import {
   assertTopology,
+  CoalescingPublisher,
   PublishError,
   RetryableError,
   type AmqpConnection,
@@ -21,7 +22,6 @@ import {
   type PublishOptions,
 } from '@smpp-gateway/runtime';
 import type { DeliveryOutbox, MtOutbox } from '../handlers/ports.js';
-import { PublishBatcher } from './publish.batcher.js';
 
 /** Asserts each dynamic queue once per process; concurrent first publishes share one assertion. */
 export class DynamicQueues {
@@ -49,7 +49,7 @@ export class DynamicQueues {
 
 export class AmqpOutbox implements MtOutbox, DeliveryOutbox {
   /** Routed MTs, the hot path, go out in batches per vendor queue. */
-  private readonly routedBatcher: PublishBatcher<'MtRouted'>;
+  private readonly routedBatcher: CoalescingPublisher<'MtRouted'>;
 
   constructor(
     private readonly publisher: ContractPublisher,
@@ -57,7 +57,9 @@ export class AmqpOutbox implements MtOutbox, DeliveryOutbox {
     private readonly topology: TopologyOptions,
     options: { readonly routedBatchMax: number; readonly publishWindow: number },
   ) {
-    this.routedBatcher = new PublishBatcher(publisher, 'MtRouted', {
+    // No validation of its own: a batch that fails it is republished singly
+    // by the coalescer, so one bad MT never sinks its neighbours.
+    this.routedBatcher = new CoalescingPublisher(publisher, 'MtRouted', {
       maxBatch: options.routedBatchMax,
       window: options.publishWindow,
     });
@@ -66,7 +68,7 @@ export class AmqpOutbox implements MtOutbox, DeliveryOutbox {
   async routed(message: ContractInput<'MtRouted'>): Promise<void> {
     const spec = vendorQueue(message.vendorId, this.topology);
     await this.ensure(spec);
-    await this.guard(spec, () => this.routedBatcher.publish(spec.name, message));
+    await this.guard(spec, () => this.routedBatcher.publish(message, spec.name));
   }
 
   async failed(result: ContractInput<'MtSubmitResult'>): Promise<void> {

@@ -9,6 +9,7 @@ import {
 import {
   AmqpConnection,
   assertTopology,
+  CoalescingPublisher,
   ContractPublisher,
   ContractValidationError,
   PublishError,
@@ -17,7 +18,6 @@ import {
 } from '@smpp-gateway/runtime';
 import { createTestVhost, type TestVhost } from '@smpp-gateway/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PublishBatcher } from '../src/adapters/publish.batcher.js';
 import { mtSubmitted } from './support/harness.js';
 
 const topology = { ...DEFAULT_TOPOLOGY_OPTIONS, queueType: 'classic' as const };
@@ -34,7 +34,9 @@ const routed = (vendorId: string): ContractInput<'MtRouted'> => ({
   routedAt: new Date().toISOString(),
 });
 
-describe('PublishBatcher (real broker)', () => {
+// Routed MTs go to their vendor queue through runtime's CoalescingPublisher;
+// here against the real broker, with the router's contract and queues.
+describe('routed MT batches (real broker)', () => {
   let vhost: TestVhost;
   let amqp: AmqpConnection;
   let publisher: ContractPublisher;
@@ -60,9 +62,9 @@ describe('PublishBatcher (real broker)', () => {
   });
 
   it('coalesces publishes of one turn into batch messages of at most maxBatch, every item confirmed', async () => {
-    const batcher = new PublishBatcher(publisher, 'MtRouted', { maxBatch: 40, window: 1 });
+    const batcher = new CoalescingPublisher(publisher, 'MtRouted', { maxBatch: 40, window: 1 });
     const messages = Array.from({ length: 100 }, () => routed('vb'));
-    await Promise.all(messages.map((m) => batcher.publish(QUEUES.vendor('vb'), m)));
+    await Promise.all(messages.map((m) => batcher.publish(m, QUEUES.vendor('vb'))));
     const got = await amqp.withChannel(async (ch) => {
       const bodies: unknown[][] = [];
       for (;;) {
@@ -78,11 +80,11 @@ describe('PublishBatcher (real broker)', () => {
   });
 
   it('rejects an invalid message alone, and a batch nobody can receive as a whole', async () => {
-    const batcher = new PublishBatcher(publisher, 'MtRouted', { maxBatch: 40, window: 1 });
+    const batcher = new CoalescingPublisher(publisher, 'MtRouted', { maxBatch: 40, window: 1 });
     const bad = { ...routed('vb'), segments: 0 };
     const results = await Promise.allSettled([
-      batcher.publish(QUEUES.vendor('vb'), bad),
-      batcher.publish(QUEUES.vendor('vb'), routed('vb')),
+      batcher.publish(bad, QUEUES.vendor('vb')),
+      batcher.publish(routed('vb'), QUEUES.vendor('vb')),
     ]);
     expect(results[0]).toMatchObject({
       status: 'rejected',
@@ -91,7 +93,7 @@ describe('PublishBatcher (real broker)', () => {
     expect(results[1]).toMatchObject({ status: 'fulfilled' });
 
     const lost = await Promise.allSettled(
-      [routed('nobody'), routed('nobody')].map((m) => batcher.publish(QUEUES.vendor('nobody'), m)),
+      [routed('nobody'), routed('nobody')].map((m) => batcher.publish(m, QUEUES.vendor('nobody'))),
     );
     for (const r of lost)
       expect(r).toMatchObject({ status: 'rejected', reason: expect.any(PublishError) });
