@@ -98,6 +98,46 @@ describe('ContractPublisher → consume round trip (quorum queues, real broker)'
     await consumer.close();
   });
 
+  it('acks every handled message before a closed consumer lets go of its channel (nothing comes back)', async () => {
+    // Acks are coalesced per event-loop turn; closing right after the last
+    // handler must still put them on the wire first, or the broker would
+    // requeue the messages and a new consumer would see them again.
+    const total = 300;
+    const handled = new Set<string>();
+    const first = await consume(
+      connection,
+      'MtSubmitted',
+      QUEUES.mt(1),
+      (message) => {
+        handled.add(message.messageId);
+        return Promise.resolve();
+      },
+      { logger: silentLogger, prefetch: 500 },
+    );
+    const messages = Array.from({ length: total }, (_, i) => mtSubmitted(i, 1));
+    await publisher.publishBatch('MtSubmitted', messages.slice(0, 100));
+    await Promise.all(messages.slice(100).map((m) => publisher.publish('MtSubmitted', m)));
+    await waitFor(() => handled.size === total, 'all handled');
+    await first.close();
+    // Unacked messages return to "ready" when their channel closes.
+    const queue = await connection.withChannel((ch) => ch.checkQueue(QUEUES.mt(1)));
+    expect(queue.messageCount).toBe(0);
+    let redelivered = 0;
+    const second = await consume(
+      connection,
+      'MtSubmitted',
+      QUEUES.mt(1),
+      () => {
+        redelivered += 1;
+        return Promise.resolve();
+      },
+      { logger: silentLogger },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(redelivered).toBe(0);
+    await second.close();
+  });
+
   it('delivers a batch publish as individual messages, with their batch position', async () => {
     const received: { message: Contract<'MtSubmitted'>; ctx: MessageContext }[] = [];
     const consumer = await consume(
