@@ -33,6 +33,48 @@ describe('createRedis (real Redis)', () => {
     await handle.close();
   });
 
+  it('sends the commands of one tick in one socket write, on every connection it makes', async () => {
+    const handle = createRedis({
+      url: env.redis.url,
+      db: RedisDb.dlr,
+      keyPrefix: env.redis.keyPrefix,
+      name: 'cork',
+      logger: silentLogger,
+    });
+    const client = handle.client;
+    await client.ping();
+    // Counts what reaches the kernel: node calls _writev for a corked batch
+    // and _write for a lone chunk.
+    const spy = (socket: unknown) => {
+      const s = socket as {
+        _write: (...a: unknown[]) => void;
+        _writev: (...a: unknown[]) => void;
+      };
+      const counts = { writes: 0 };
+      const write = s._write.bind(s);
+      const writev = s._writev.bind(s);
+      s._write = (...a) => ((counts.writes += 1), write(...a));
+      s._writev = (...a) => ((counts.writes += 1), writev(...a));
+      return counts;
+    };
+    const burst = async () => {
+      const counts = spy((client as unknown as { stream: unknown }).stream);
+      const values = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => client.set(`cork:${i}`, String(i))),
+      );
+      expect(values.every((v) => v === 'OK')).toBe(true);
+      return counts.writes;
+    };
+    expect(await burst()).toBe(1);
+    expect(await client.get('cork:49')).toBe('49');
+
+    // A new socket after a reconnect is corked too.
+    client.disconnect(true);
+    await new Promise<void>((resolve) => client.once('ready', () => resolve()));
+    expect(await burst()).toBe(1);
+    await handle.close();
+  });
+
   it('keeps retrying an unreachable server without throwing, and is not ready meanwhile', async () => {
     let reconnects = 0;
     const handle = createRedis({
