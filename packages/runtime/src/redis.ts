@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import type { Logger } from './logger.js';
 import type { ReadinessCheck } from './readiness.js';
+import { corkPerTick } from './cork-per-tick.js';
 import { withTimeout } from './timeout.js';
 
 /** Logical databases (DESIGN.md §5). */
@@ -40,44 +41,6 @@ export interface RedisHandle {
   close(): Promise<void>;
 }
 
-type CorkableSocket = {
-  write: (...args: unknown[]) => boolean;
-  cork(): void;
-  uncork(): void;
-};
-const CORKED = Symbol('smppgw.corkPerTick');
-
-/**
- * ioredis writes every command to the socket at once: one syscall per
- * command, and on loopback TCP the sender also pays for delivering it (the
- * tracker spent 15–20 % of its CPU in those writes). The handlers of a
- * batch issue their commands in the same tick; corking the socket on the
- * first write of a tick and uncorking it on the next tick sends them as ONE
- * writev, and Redis reads them in one go. Nothing waits for a timer: the
- * uncork runs before any I/O of the next loop iteration. ioredis's own
- * auto-pipelining does this with per-command bookkeeping that cost more
- * than it saved here (docs/performance.md). Applied to each new socket.
- */
-function corkPerTick(client: Redis): void {
-  const socket = (client as unknown as { stream?: CorkableSocket & { [CORKED]?: true } }).stream;
-  if (!socket || socket[CORKED] || typeof socket.cork !== 'function') return;
-  socket[CORKED] = true;
-  const write = socket.write.bind(socket);
-  let corked = false;
-  const uncork = () => {
-    corked = false;
-    socket.uncork();
-  };
-  socket.write = (...args: unknown[]) => {
-    if (!corked) {
-      corked = true;
-      socket.cork();
-      process.nextTick(uncork);
-    }
-    return write(...args);
-  };
-}
-
 /**
  * An ioredis client that reconnects forever with capped exponential backoff
  * and logs (never throws) connection errors. Connects immediately but never
@@ -96,8 +59,11 @@ export function createRedis(options: RedisOptions): RedisHandle {
     retryStrategy: (times) => Math.min(maxDelay, 50 * 2 ** Math.min(times, 10)),
     connectTimeout: 5_000,
   });
-  // Every new connection's socket gets per-tick corking (see corkPerTick).
-  client.on('connect', () => corkPerTick(client));
+  // Every new connection's socket coalesces the commands of a tick into one
+  // write (cork-per-tick.ts): 15–20 % of the tracker's CPU went to one
+  // syscall per command. ioredis's own auto-pipelining does this with
+  // per-command bookkeeping that cost more than it saved here.
+  client.on('connect', () => corkPerTick((client as unknown as { stream?: unknown }).stream));
   let lastError: string | undefined;
   client.on('error', (err: Error) => {
     // ioredis emits the same error on every failed attempt; log changes, not repeats.

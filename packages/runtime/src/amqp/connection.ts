@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import amqp, { type Channel, type ChannelModel } from 'amqplib';
+import { corkPerTick } from '../cork-per-tick.js';
 import type { Logger } from '../logger.js';
 import type { ReadinessCheck } from '../readiness.js';
 import { backoffDelay } from '../timeout.js';
@@ -219,6 +220,9 @@ export class AmqpConnection extends EventEmitter<AmqpConnectionEvents> {
       this.emit('unblocked');
     });
     model.once('close', (err?: Error) => this.onClosed(model, err));
+    // Frames written in one tick (a batch's publishes, acks) leave in one
+    // write instead of one syscall each (cork-per-tick.ts).
+    corkPerTick((model as unknown as { connection?: { stream?: unknown } }).connection?.stream);
     this.model = model;
 
     // Index loop over the live array: a setup registered while these run is run too.
