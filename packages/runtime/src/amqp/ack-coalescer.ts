@@ -85,12 +85,15 @@ export class AckCoalescer {
       this.head += 1;
     }
     if (lastAcked !== undefined) this.send(lastAcked, true);
-    // 2. Finished deliveries behind a working one: singly, now.
+    // 2. Finished deliveries behind a working one: singly, now. They leave
+    // the map at once (a tag without state counts as settled when the head
+    // gets there), so a slow delivery at the head only holds its followers'
+    // numbers, not their entries.
     for (let i = this.head; i < this.order.length; i += 1) {
       const tag = this.order[i] as number;
       if (this.state.get(tag) === 'acked') {
         this.send(tag, false);
-        this.state.set(tag, 'settled');
+        this.state.delete(tag);
       }
     }
     // Compact now and then so the array does not grow without bound.
