@@ -109,9 +109,9 @@ export class CoalescingPublisher<N extends ContractName> {
     void this.send(batch).finally(() => {
       group.inFlight -= 1;
       if (group.pending.length > 0) {
-        // Whatever accumulated while this batch was out leaves now (or at the
-        // end of the current turn when the window is still full).
-        // With window 0 the turn that queued them has already scheduled them.
+        // Whatever accumulated while this batch was out leaves now; if other
+        // batches of the key still fill the window, the next confirm sends
+        // it. With window 0 the turn that queued them has scheduled them.
         if (group.pending.length >= this.options.maxBatch || group.inFlight < this.options.window) {
           this.dispatch(key, group);
         }
