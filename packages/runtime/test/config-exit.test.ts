@@ -14,7 +14,9 @@ function run(env: Record<string, string>): Promise<Run> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', fixture],
+      // The source condition, like vitest: workspace packages resolve to
+      // their TypeScript sources, never to a dist that may not be built yet.
+      ['--conditions=@smpp-gateway/source', '--import', 'tsx', fixture],
       // A clean environment: nothing from the developer's shell leaks in.
       { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 30_000 },
       (error, stdout, stderr) => {
