@@ -583,16 +583,7 @@ async function latencyRun(stack) {
   let failed = 0;
   const onReceipt = (pdu) => {
     const at = wallNow();
-    const parsed = smpp.receiptFromPdu({
-      esmClass: pdu.esmClass,
-      dataCoding: pdu.dataCoding,
-      shortMessage: pdu.command === 'deliver_sm' ? pdu.shortMessage : Buffer.alloc(0),
-      ...(pdu.tlvs.messagePayload !== undefined ? { messagePayload: pdu.tlvs.messagePayload } : {}),
-      ...(pdu.tlvs.receiptedMessageId !== undefined
-        ? { receiptedMessageId: pdu.tlvs.receiptedMessageId }
-        : {}),
-      ...(pdu.tlvs.messageState !== undefined ? { messageState: pdu.tlvs.messageState } : {}),
-    });
+    const parsed = smpp.receiptFromDeliverPdu(pdu);
     if (!parsed.ok) return {};
     const id = parsed.receipt.messageId;
     const seq = byId.get(id);

@@ -4,7 +4,7 @@
 import { EventEmitter } from 'node:events';
 import {
   connectSmpp,
-  receiptFromPdu,
+  receiptFromDeliverPdu,
   type BindType,
   type ConnectSmppOptions,
   type DeliveryReceipt,
@@ -65,19 +65,7 @@ export class CustomerClient {
   }
 
   private record(pdu: PduOf<'deliver_sm'> | PduOf<'data_sm'>): void {
-    const parsed = receiptFromPdu({
-      esmClass: pdu.esmClass,
-      dataCoding: pdu.dataCoding,
-      shortMessage: pdu.command === 'deliver_sm' ? pdu.shortMessage : Buffer.alloc(0),
-      ...(pdu.tlvs.messagePayload !== undefined ? { messagePayload: pdu.tlvs.messagePayload } : {}),
-      ...(pdu.tlvs.receiptedMessageId !== undefined
-        ? { receiptedMessageId: pdu.tlvs.receiptedMessageId }
-        : {}),
-      ...(pdu.tlvs.messageState !== undefined ? { messageState: pdu.tlvs.messageState } : {}),
-      ...(pdu.tlvs.networkErrorCode !== undefined
-        ? { networkErrorCode: pdu.tlvs.networkErrorCode }
-        : {}),
-    });
+    const parsed = receiptFromDeliverPdu(pdu);
     this.inbound.push({
       receivedAt: Date.now(),
       pdu,

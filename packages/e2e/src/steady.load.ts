@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import {
   connectSmpp,
   DataCoding,
-  receiptFromPdu,
+  receiptFromDeliverPdu,
   SmppConnectionClosedError,
   SmppStatus,
   SmppTimeoutError,
@@ -165,15 +165,7 @@ export class SteadyLoad {
   }
 
   private onDeliver(pdu: PduOf<'deliver_sm'> | PduOf<'data_sm'>): Record<string, never> {
-    const parsed = receiptFromPdu({
-      esmClass: pdu.esmClass,
-      dataCoding: pdu.dataCoding,
-      shortMessage: pdu.command === 'deliver_sm' ? pdu.shortMessage : Buffer.alloc(0),
-      ...(pdu.tlvs.receiptedMessageId !== undefined
-        ? { receiptedMessageId: pdu.tlvs.receiptedMessageId }
-        : {}),
-      ...(pdu.tlvs.messageState !== undefined ? { messageState: pdu.tlvs.messageState } : {}),
-    });
+    const parsed = receiptFromDeliverPdu(pdu);
     if (parsed.ok) {
       this.receiptPdus += 1;
       const id = parsed.receipt.messageId.toLowerCase();

@@ -7,7 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import {
   connectSmpp,
-  receiptFromPdu,
+  receiptFromDeliverPdu,
   SmppConnectionClosedError,
   SmppGenericNackError,
   SmppStatus,
@@ -148,16 +148,7 @@ export async function runLoad(input: LoadOptions, hooks: RunLoadHooks = {}): Pro
 
   const onDeliver = (pdu: PduOf<'deliver_sm'> | PduOf<'data_sm'>): void => {
     const receivedAt = performance.now();
-    const parsed = receiptFromPdu({
-      esmClass: pdu.esmClass,
-      dataCoding: pdu.dataCoding,
-      shortMessage: pdu.command === 'deliver_sm' ? pdu.shortMessage : Buffer.alloc(0),
-      ...(pdu.tlvs.messagePayload !== undefined ? { messagePayload: pdu.tlvs.messagePayload } : {}),
-      ...(pdu.tlvs.receiptedMessageId !== undefined
-        ? { receiptedMessageId: pdu.tlvs.receiptedMessageId }
-        : {}),
-      ...(pdu.tlvs.messageState !== undefined ? { messageState: pdu.tlvs.messageState } : {}),
-    });
+    const parsed = receiptFromDeliverPdu(pdu);
     if (parsed.ok) {
       const receipt = parsed.receipt;
       matcher.receipt(

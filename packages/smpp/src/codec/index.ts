@@ -102,6 +102,7 @@ export {
   EsmClassMessageType,
   parseNetworkErrorCode,
   receiptFromPdu,
+  receiptFromDeliverPdu,
   receiptKindOf,
 } from './receipt-pdu.parser.js';
 export type {
@@ -113,6 +114,7 @@ export type {
   ReceiptFromPduResult,
   ReceiptKind,
   ReceiptPduFields,
+  DeliverPduLike,
 } from './receipt-pdu.parser.js';
 
 export {

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { parseNetworkErrorCode, receiptFromPdu, receiptKindOf } from './receipt-pdu.parser.js';
+import {
+  parseNetworkErrorCode,
+  receiptFromDeliverPdu,
+  receiptFromPdu,
+  receiptKindOf,
+} from './receipt-pdu.parser.js';
 import type { ReceiptPduFields } from './receipt-pdu.parser.js';
 
 const TEXT =
@@ -179,5 +184,32 @@ describe('parseNetworkErrorCode', () => {
     ['090001', { networkType: 9, networkTypeName: 'reserved', errorCode: 1 }],
   ])('%s', (hex, expected) => {
     expect(parseNetworkErrorCode(Buffer.from(hex, 'hex'))).toEqual(expected);
+  });
+});
+
+describe('receiptFromDeliverPdu', () => {
+  it('reads a deliver_sm with the text in short_message, TLVs first', () => {
+    const result = receiptFromDeliverPdu({
+      esmClass: 0x04,
+      dataCoding: 0,
+      shortMessage: ascii(TEXT),
+      tlvs: { receiptedMessageId: 'ABC123', messageState: 2 },
+    });
+    expect(result.ok && result.receipt.messageId).toBe('ABC123');
+  });
+
+  it('reads a data_sm (no short_message) from message_payload, with the network error', () => {
+    const result = receiptFromDeliverPdu({
+      esmClass: 0x04,
+      dataCoding: 0,
+      tlvs: {
+        messagePayload: ascii(TEXT.replace('DELIVRD', 'UNDELIV')),
+        networkErrorCode: { networkType: 3, errorCode: 1 },
+      },
+    });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.receipt).toMatchObject({ messageId: '1234567890', stat: 'UNDELIV' });
+    expect(result.receipt.networkError).toMatchObject({ networkType: 3, errorCode: 1 });
   });
 });

@@ -170,6 +170,44 @@ function receiptText(fields: ReceiptPduFields, options: ReceiptFromPduOptions): 
 }
 
 /**
+ * What a receipt is read from in a decoded deliver_sm / data_sm (the session
+ * layer's PDU satisfies it; data_sm has no short_message).
+ */
+export interface DeliverPduLike {
+  readonly esmClass: number;
+  readonly dataCoding: number;
+  readonly shortMessage?: Uint8Array;
+  readonly tlvs: {
+    readonly messagePayload?: Uint8Array;
+    readonly receiptedMessageId?: string;
+    readonly messageState?: number;
+    readonly networkErrorCode?: NetworkErrorCodeFields;
+  };
+}
+
+/** `receiptFromPdu` over a decoded deliver_sm / data_sm, every receipt TLV included. */
+export function receiptFromDeliverPdu(
+  pdu: DeliverPduLike,
+  options: ReceiptFromPduOptions = {},
+): ReceiptFromPduResult {
+  const { messagePayload, receiptedMessageId, messageState, networkErrorCode } = pdu.tlvs;
+  return receiptFromPdu(
+    {
+      esmClass: pdu.esmClass,
+      dataCoding: pdu.dataCoding,
+      shortMessage: pdu.shortMessage ?? EMPTY,
+      ...(messagePayload !== undefined ? { messagePayload } : {}),
+      ...(receiptedMessageId !== undefined ? { receiptedMessageId } : {}),
+      ...(messageState !== undefined ? { messageState } : {}),
+      ...(networkErrorCode !== undefined ? { networkErrorCode } : {}),
+    },
+    options,
+  );
+}
+
+const EMPTY = new Uint8Array(0);
+
+/**
  * Decides whether a deliver_sm / data_sm is a receipt (esm_class) and, if so,
  * builds one receipt from TLVs and text. Never throws on peer data.
  */

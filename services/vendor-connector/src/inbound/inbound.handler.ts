@@ -9,7 +9,7 @@ import {
   concatInfoFromSar,
   normalizeMessageId,
   parseUdh,
-  receiptFromPdu,
+  receiptFromDeliverPdu,
   receiptKindOf,
   type MessageIdFormat,
   type PduOf,
@@ -108,21 +108,7 @@ export function createInboundHandler(deps: InboundHandlerDeps) {
   const now = deps.now ?? (() => new Date());
 
   async function onReceipt(pdu: InboundPdu, vendor: InboundVendor): Promise<number> {
-    const shortMessage = pdu.command === 'deliver_sm' ? pdu.shortMessage : Buffer.alloc(0);
-    const parsed = receiptFromPdu(
-      {
-        esmClass: pdu.esmClass,
-        dataCoding: pdu.dataCoding,
-        shortMessage,
-        ...(pdu.tlvs.messagePayload ? { messagePayload: pdu.tlvs.messagePayload } : {}),
-        ...(pdu.tlvs.receiptedMessageId !== undefined
-          ? { receiptedMessageId: pdu.tlvs.receiptedMessageId }
-          : {}),
-        ...(pdu.tlvs.messageState !== undefined ? { messageState: pdu.tlvs.messageState } : {}),
-        ...(pdu.tlvs.networkErrorCode ? { networkErrorCode: pdu.tlvs.networkErrorCode } : {}),
-      },
-      { defaultAlphabet: vendor.defaultAlphabet },
-    );
+    const parsed = receiptFromDeliverPdu(pdu, { defaultAlphabet: vendor.defaultAlphabet });
     if (!parsed.ok) {
       deps.observer.unusable(vendor.id);
       deps.logger.warn('receipt without a message id refused', {
