@@ -19,13 +19,14 @@ import {
   assertTopology,
   ContractPublisher,
   silentLogger,
+  topologyOptionsFrom,
 } from '@smpp-gateway/runtime';
 import { messageIdCandidates } from '@smpp-gateway/smpp';
 import { createTestEnv } from '@smpp-gateway/testkit';
 import amqplib from 'amqplib';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
-import { startDlrTracker, topologyOptions } from '../src/app.js';
+import { startDlrTracker } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 
 const total = Number(process.argv[2] ?? 20_000);
@@ -56,7 +57,7 @@ const connection = await amqplib.connect(env.amqp.url);
 const channel = await connection.createChannel();
 await assertTopology(channel, {
   exchanges: [],
-  queues: [deliveryQueue(customerId, topologyOptions(config))],
+  queues: [deliveryQueue(customerId, topologyOptionsFrom(config))],
 });
 
 const receivedAt = new Map<string, number>();

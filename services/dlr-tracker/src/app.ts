@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { QUEUES, receiptRetryQueue, type TopologyOptions } from '@smpp-gateway/contracts';
+import { QUEUES, receiptRetryQueue } from '@smpp-gateway/contracts';
 import { getCdrByVendorMessageId, upsertCdrs, type Database } from '@smpp-gateway/db';
 import { MessageAggregateStore, MessageStateStore } from '@smpp-gateway/message-state';
 import {
@@ -48,10 +48,6 @@ export interface DlrTracker {
   stop(): Promise<void>;
 }
 
-export function topologyOptions(config: DlrTrackerConfig): TopologyOptions {
-  return topologyOptionsFrom(config);
-}
-
 /** Builds every adapter and handler and starts consuming; resolves once consuming. */
 export async function startDlrTracker(
   config: DlrTrackerConfig,
@@ -68,7 +64,7 @@ export async function startDlrTracker(
     timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     exit: overrides.exit ?? (() => undefined),
   });
-  const topology = topologyOptions(config);
+  const topology = topologyOptionsFrom(config);
 
   const pg = createKysely<Database>({
     url: config.DATABASE_URL,

@@ -17,13 +17,14 @@ import {
   assertTopology,
   ContractPublisher,
   silentLogger,
+  topologyOptionsFrom,
 } from '@smpp-gateway/runtime';
 import { messageIdCandidates } from '@smpp-gateway/smpp';
 import { createTestEnv, type TestEnv } from '@smpp-gateway/testkit';
 import amqplib from 'amqplib';
 import { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
-import { startDlrTracker, topologyOptions, type DlrTracker } from '../src/app.js';
+import { startDlrTracker, type DlrTracker } from '../src/app.js';
 import { loadConfig, type DlrTrackerConfig } from '../src/config.js';
 
 export interface Harness {
@@ -84,7 +85,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
       const received: CustomerDelivery[] = [];
       await assertTopology(channel, {
         exchanges: [],
-        queues: [deliveryQueue(customerId, topologyOptions(config))],
+        queues: [deliveryQueue(customerId, topologyOptionsFrom(config))],
       });
       await channel.consume(
         `deliver.${customerId}`,

@@ -25,6 +25,7 @@ import {
   type Consumer,
   type Logger,
   type ShutdownResult,
+  topologyOptionsFrom,
 } from '@smpp-gateway/runtime';
 import type { Registry } from 'prom-client';
 import { AmqpOutbox, DynamicQueues } from './adapters/amqp.outbox.js';
@@ -33,7 +34,7 @@ import { startQueueDepthPoller } from './adapters/queue-depth.poller.js';
 import { loadRoutingSnapshot } from './adapters/routing-config.loader.js';
 import { RedisTenDlcLimiter } from './adapters/tendlc.limiter.js';
 import { SnapshotStore } from './cache/snapshot.store.js';
-import { SERVICE_NAME, topologyOptions, type RouterConfig } from './config.js';
+import { SERVICE_NAME, type RouterConfig } from './config.js';
 import { createControlHandler } from './handlers/control.handler.js';
 import { createMoHandler } from './handlers/mo.handler.js';
 import { createMtHandler } from './handlers/mt.handler.js';
@@ -81,7 +82,7 @@ export async function startRouterWorker(
     exit: overrides.exit ?? (() => undefined),
   });
   if (overrides.listenForSignals) shutdown.listen();
-  const topology = topologyOptions(config);
+  const topology = topologyOptionsFrom(config);
   const aborted = new AbortController();
 
   const pg = createKysely<Database>({

@@ -1,6 +1,6 @@
-import { ConfigError } from '@smpp-gateway/runtime';
+import { ConfigError, topologyOptionsFrom } from '@smpp-gateway/runtime';
 import { describe, expect, it } from 'vitest';
-import { loadConfig, topologyOptions } from './config.js';
+import { loadConfig } from './config.js';
 
 const required = {
   DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/gw',
@@ -20,7 +20,7 @@ describe('loadConfig', () => {
       TENDLC_NEGATIVE_CACHE_TTL_SECONDS: 30,
       AMQP_QUEUE_TYPE: 'quorum',
     });
-    expect(topologyOptions(config)).toMatchObject({ queueType: 'quorum', deferDelayMs: 5_000 });
+    expect(topologyOptionsFrom(config)).toMatchObject({ queueType: 'quorum', deferDelayMs: 5_000 });
   });
 
   it('reports every problem at once', () => {

@@ -1,11 +1,5 @@
 // The router's environment: runtime's shared groups plus its own knobs.
-import type { TopologyOptions } from '@smpp-gateway/contracts';
-import {
-  envGroups,
-  envInt,
-  loadConfig as parseEnv,
-  topologyOptionsFrom,
-} from '@smpp-gateway/runtime';
+import { envGroups, envInt, loadConfig as parseEnv } from '@smpp-gateway/runtime';
 import { z } from 'zod';
 
 export const SERVICE_NAME = 'router-worker';
@@ -44,8 +38,4 @@ export type RouterConfig = z.output<typeof configSchema>;
 /** Pure: tests pass a plain object. Throws ConfigError listing every problem. */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): RouterConfig {
   return parseEnv(configSchema, env);
-}
-
-export function topologyOptions(config: RouterConfig): TopologyOptions {
-  return topologyOptionsFrom(config);
 }
