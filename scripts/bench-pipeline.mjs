@@ -80,6 +80,23 @@ const skip = new Set(
     .map((s) => s.trim())
     .filter(Boolean),
 );
+/** A GSM7 submit_sm from the bench customer's number, asking for a receipt. */
+function submitWithReceipt(session, destination, text) {
+  return session.request({
+    command: 'submit_sm',
+    sourceAddrTon: 1,
+    sourceAddrNpi: 1,
+    sourceAddr: '15550001234',
+    destAddrTon: 1,
+    destAddrNpi: 1,
+    destinationAddr: destination,
+    esmClass: 0,
+    registeredDelivery: 1,
+    dataCoding: 0,
+    shortMessage: Buffer.from(text, 'ascii'),
+  });
+}
+
 const serviceNodeArgs = args['service-node-arg'].some((a) => a.startsWith('--max-old-space-size'))
   ? args['service-node-arg']
   : ['--max-old-space-size=160', ...args['service-node-arg']];
@@ -622,20 +639,7 @@ async function latencyRun(stack) {
         const text = `pipeline bench ${String(mySeq).padStart(8, '0')}`;
         const entry = { sentAt: wallNow(), respAt: NaN, id: undefined };
         sent.set(mySeq, entry);
-        const request = session
-          .request({
-            command: 'submit_sm',
-            sourceAddrTon: 1,
-            sourceAddrNpi: 1,
-            sourceAddr: '15550001234',
-            destAddrTon: 1,
-            destAddrNpi: 1,
-            destinationAddr: `1777${String(mySeq).padStart(7, '0')}`,
-            esmClass: 0,
-            registeredDelivery: 1,
-            dataCoding: 0,
-            shortMessage: Buffer.from(text, 'ascii'),
-          })
+        const request = submitWithReceipt(session, `1777${String(mySeq).padStart(7, '0')}`, text)
           .then(
             (response) => {
               entry.respAt = wallNow();
@@ -807,24 +811,10 @@ async function scaleRun(stack) {
   const timers = sessions.map((session, index) => {
     const send = () => {
       sentCount += 1;
-      session
-        .request({
-          command: 'submit_sm',
-          sourceAddrTon: 1,
-          sourceAddrNpi: 1,
-          sourceAddr: '15550001234',
-          destAddrTon: 1,
-          destAddrNpi: 1,
-          destinationAddr: `1888${String(index).padStart(7, '0')}`,
-          esmClass: 0,
-          registeredDelivery: 1,
-          dataCoding: 0,
-          shortMessage: Buffer.from(`scale ${index}`, 'ascii'),
-        })
-        .then(
-          (r) => (r.commandStatus === 0 ? (ok += 1) : (errors += 1)),
-          () => (errors += 1),
-        );
+      submitWithReceipt(session, `1888${String(index).padStart(7, '0')}`, `scale ${index}`).then(
+        (r) => (r.commandStatus === 0 ? (ok += 1) : (errors += 1)),
+        () => (errors += 1),
+      );
     };
     // Spread the sessions' sends evenly over the interval.
     const first = setTimeout(send, (index / count) * settings.scaleIntervalS * 1000);
