@@ -1,12 +1,5 @@
 import { QUEUES, type MtRouted } from '@smpp-gateway/contracts';
-import {
-  createCampaign,
-  createNumber,
-  createRate,
-  createRoutingRule,
-  type Customer,
-  type Vendor,
-} from '@smpp-gateway/db';
+import { createCampaign, createNumber, type Customer, type Vendor } from '@smpp-gateway/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RouterWorker } from '../src/app.js';
 import {
@@ -14,6 +7,7 @@ import {
   addVendor,
   counterValue,
   createHarness,
+  routeEverythingTo,
   mtSubmitted,
   waitFor,
   type Harness,
@@ -31,19 +25,7 @@ describe('Redis unreachable', () => {
     h = await createHarness();
     customer = await addCustomer(h.db);
     vendor = await addVendor(h.db, 'only');
-    await createRoutingRule(h.db, { name: 'all', vendorId: vendor.id });
-    await createRate(h.db, {
-      kind: 'vendor',
-      vendorId: vendor.id,
-      pricePerSegmentMicros: 1000,
-      currency: 'USD',
-    });
-    await createRate(h.db, {
-      kind: 'customer',
-      pricePlan: 'standard',
-      pricePerSegmentMicros: 2000,
-      currency: 'USD',
-    });
+    await routeEverythingTo(h.db, vendor, 'all');
     const campaign = await createCampaign(h.db, {
       campaignId: 'COUT',
       brandId: 'BOUT',

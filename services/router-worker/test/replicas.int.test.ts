@@ -1,5 +1,5 @@
 import { QUEUES, type MtRouted } from '@smpp-gateway/contracts';
-import { createRate, createRoutingRule, type Customer, type Vendor } from '@smpp-gateway/db';
+import type { Customer, Vendor } from '@smpp-gateway/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RouterWorker } from '../src/app.js';
 import {
@@ -8,6 +8,7 @@ import {
   controlCommand,
   counterValue,
   createHarness,
+  routeEverythingTo,
   mtSubmitted,
   waitFor,
   type Harness,
@@ -23,19 +24,7 @@ describe('two router replicas on the same queues', () => {
     h = await createHarness();
     customer = await addCustomer(h.db);
     vendor = await addVendor(h.db, 'solo');
-    await createRoutingRule(h.db, { name: 'everything', vendorId: vendor.id });
-    await createRate(h.db, {
-      kind: 'vendor',
-      vendorId: vendor.id,
-      pricePerSegmentMicros: 1000,
-      currency: 'USD',
-    });
-    await createRate(h.db, {
-      kind: 'customer',
-      pricePlan: 'standard',
-      pricePerSegmentMicros: 2000,
-      currency: 'USD',
-    });
+    await routeEverythingTo(h.db, vendor, 'everything');
     // Small prefetch so the broker has to spread deliveries over both.
     routers = [
       await h.startRouter({ AMQP_PREFETCH: '20' }),

@@ -13,6 +13,8 @@ import {
 import {
   createCustomer,
   createDatabase,
+  createRate,
+  createRoutingRule,
   createVendor,
   DEV_VENDOR_SECRET_KEY,
   migrateToLatest,
@@ -177,6 +179,30 @@ export async function createHarness(): Promise<Harness> {
 }
 
 export const vendorSecretKey = parseSecretKey(DEV_VENDOR_SECRET_KEY);
+
+/**
+ * One rule sending every destination to `vendor`, with a vendor cost (1 000
+ * µUSD per segment) and a customer price on the 'standard' plan (2 000).
+ */
+export async function routeEverythingTo(
+  db: Kysely<Database>,
+  vendor: { readonly id: string },
+  ruleName: string,
+) {
+  await createRoutingRule(db, { name: ruleName, vendorId: vendor.id });
+  await createRate(db, {
+    kind: 'vendor',
+    vendorId: vendor.id,
+    pricePerSegmentMicros: 1000,
+    currency: 'USD',
+  });
+  await createRate(db, {
+    kind: 'customer',
+    pricePlan: 'standard',
+    pricePerSegmentMicros: 2000,
+    currency: 'USD',
+  });
+}
 
 let vendorCount = 0;
 export async function addVendor(db: Kysely<Database>, name: string, priority = 100) {
