@@ -3,6 +3,7 @@ import { QUEUES, receiptRetryQueue } from '@smpp-gateway/contracts';
 import { getCdrByVendorMessageId, upsertCdrs, type Database } from '@smpp-gateway/db';
 import { MessageAggregateStore, MessageStateStore } from '@smpp-gateway/message-state';
 import {
+  coalescingFrom,
   AmqpConnection,
   amqpMetrics,
   consume,
@@ -129,10 +130,12 @@ export async function startDlrTracker(
   });
   const settler = new CustomerReceiptSettler({
     state,
-    deliveries: new CustomerDeliveryPublisher(amqp, publisher, topology, {
-      maxBatch: config.DELIVERY_PUBLISH_MAX_BATCH,
-      window: config.AMQP_PUBLISH_WINDOW,
-    }),
+    deliveries: new CustomerDeliveryPublisher(
+      amqp,
+      publisher,
+      topology,
+      coalescingFrom(config, config.DELIVERY_PUBLISH_MAX_BATCH),
+    ),
     clock: systemClock,
     metrics,
     logger,

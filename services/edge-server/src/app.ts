@@ -18,6 +18,7 @@ import {
 } from '@smpp-gateway/db';
 import { lookupMessage, MessageStateStore } from '@smpp-gateway/message-state';
 import {
+  coalescingFrom,
   AmqpConnection,
   amqpMetrics,
   consume,
@@ -235,8 +236,7 @@ export async function startEdgeServer(
 
   const mtPublisher = new MtBatchPublisher({
     publisher,
-    maxBatch: config.MT_PUBLISH_MAX_BATCH,
-    window: config.AMQP_PUBLISH_WINDOW,
+    coalescing: coalescingFrom(config, config.MT_PUBLISH_MAX_BATCH),
     onFailure: (error, count) =>
       log.warn('MtSubmitted not confirmed', { messages: count, err: errorText(error) }),
   });

@@ -9,6 +9,7 @@ import {
 } from '@smpp-gateway/contracts';
 import type { Database } from '@smpp-gateway/db';
 import {
+  coalescingFrom,
   amqpMetrics,
   AmqpConnection,
   consume,
@@ -213,10 +214,12 @@ export async function startRouterWorker(
       appId: SERVICE_NAME,
     });
     readiness.register(publisher.readiness());
-    amqpOutbox = new AmqpOutbox(publisher, new DynamicQueues(amqp), topology, {
-      routedBatchMax: config.ROUTER_PUBLISH_BATCH_MAX,
-      publishWindow: config.AMQP_PUBLISH_WINDOW,
-    });
+    amqpOutbox = new AmqpOutbox(
+      publisher,
+      new DynamicQueues(amqp),
+      topology,
+      coalescingFrom(config, config.ROUTER_PUBLISH_BATCH_MAX),
+    );
 
     const mtHandler = createMtHandler({
       snapshots,

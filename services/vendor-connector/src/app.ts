@@ -3,6 +3,7 @@
 import { controlQueue, EXCHANGE_SPECS, type ControlCommand } from '@smpp-gateway/contracts';
 import { resolveVendorSecretKey, type Database } from '@smpp-gateway/db';
 import {
+  coalescingFrom,
   amqpMetrics,
   AmqpConnection,
   consume,
@@ -129,10 +130,10 @@ export async function startVendorConnector(
     confirmTimeoutMs: config.AMQP_CONFIRM_TIMEOUT_MS,
     appId: SERVICE_NAME,
   });
-  const publisher = new ContractOutcomePublisher(contractPublisher, {
-    maxBatch: config.RESULT_PUBLISH_MAX_BATCH,
-    window: config.AMQP_PUBLISH_WINDOW,
-  });
+  const publisher = new ContractOutcomePublisher(
+    contractPublisher,
+    coalescingFrom(config, config.RESULT_PUBLISH_MAX_BATCH),
+  );
   const leases = new RedisBindLeaseStore(stateRedis.client, config.BIND_LEASE_TTL_MS);
   const accepted = new Map<string, number>();
 

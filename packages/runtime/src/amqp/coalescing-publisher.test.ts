@@ -1,5 +1,5 @@
 import type { ContractInput } from '@smpp-gateway/contracts';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CoalescingPublisher } from './coalescing-publisher.js';
 import { ContractValidationError, PublishError } from './errors.js';
 import type { ContractPublisher } from './publisher.js';
@@ -190,5 +190,99 @@ describe('CoalescingPublisher', () => {
     expect(
       () => new CoalescingPublisher(publisher, 'ControlCommand', { maxBatch: 5, window: -1 }),
     ).toThrow(/window/);
+    expect(
+      () =>
+        new CoalescingPublisher(publisher, 'ControlCommand', {
+          maxBatch: 5,
+          window: 1,
+          lingerMs: -1,
+        }),
+    ).toThrow(/lingerMs/);
+  });
+});
+
+// Lingering is about time: the clock (setTimeout and performance.now) is
+// faked, the event-loop turns (setImmediate) are real.
+describe('CoalescingPublisher with lingerMs', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+  const lingering = (maxBatch = 100, window = 1) => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const { publisher, calls } = fakePublisher();
+    const coalescing = new CoalescingPublisher(publisher, 'ControlCommand', {
+      maxBatch,
+      window,
+      lingerMs: 20,
+      lingerGapMs: 2,
+    });
+    return { coalescing, calls };
+  };
+
+  it('sends at once when the key was quiet, and lingers only while messages keep coming', async () => {
+    const { coalescing, calls } = lingering();
+    const first = coalescing.publish(item(1));
+    await turn();
+    // Nothing sent for this key within lingerMs: no reason to wait.
+    expect(calls.map(ids)).toEqual([['m1']]);
+    calls[0]!.confirm();
+    await first;
+    // Right behind it: waits for the gap, not the whole linger.
+    vi.advanceTimersByTime(3);
+    const second = coalescing.publish(item(2));
+    await turn();
+    vi.advanceTimersByTime(1);
+    expect(calls).toHaveLength(1);
+    vi.advanceTimersByTime(1);
+    expect(calls.map(ids)).toEqual([['m1'], ['m2']]);
+    calls[1]!.confirm();
+    await second;
+  });
+
+  it('turns a steady stream into batches lingerMs apart', async () => {
+    const { coalescing, calls } = lingering();
+    const done: Promise<void>[] = [];
+    // One message per millisecond: the gap never opens.
+    for (let n = 0; n < 45; n += 1) {
+      done.push(coalescing.publish(item(n)));
+      await turn();
+      // Confirms come back quickly; the window is never what holds them.
+      for (const c of calls) c.confirm();
+      vi.advanceTimersByTime(1);
+    }
+    await turn();
+    // The first leaves at once (quiet key), then one batch per 20 ms (the
+    // batch due at 20 ms leaves before that millisecond's message arrives).
+    expect(calls.map((c) => c.items.length).slice(0, 3)).toEqual([1, 19, 20]);
+    vi.advanceTimersByTime(20);
+    expect(calls.flatMap((c) => c.items)).toHaveLength(45);
+    for (const c of calls) c.confirm();
+    await Promise.all(done);
+  });
+
+  it('never holds a full batch', async () => {
+    const { coalescing, calls } = lingering(3);
+    const done = [1, 2, 3].map((n) => coalescing.publish(item(n)));
+    expect(calls.map(ids)).toEqual([['m1', 'm2', 'm3']]);
+    calls[0]!.confirm();
+    await Promise.all(done);
+  });
+
+  it('keeps to the window: a due batch waits for the confirm of the one in flight', async () => {
+    const { coalescing, calls } = lingering();
+    const first = coalescing.publish(item(1));
+    await turn();
+    expect(calls).toHaveLength(1);
+    const second = coalescing.publish(item(2));
+    await turn();
+    vi.advanceTimersByTime(40);
+    expect(calls).toHaveLength(1);
+    calls[0]!.confirm();
+    await first;
+    await turn();
+    // Waited longer than lingerMs already: leaves with the confirm, no new wait.
+    expect(calls.map(ids)).toEqual([['m1'], ['m2']]);
+    calls[1]!.confirm();
+    await second;
   });
 });

@@ -6,17 +6,20 @@
 // waits for the confirm of the message that carries it, so an OK answer is
 // never given for an unconfirmed MT.
 import type { ContractInput } from '@smpp-gateway/contracts';
-import { CoalescingPublisher, PublishError, type ContractPublisher } from '@smpp-gateway/runtime';
+import {
+  CoalescingPublisher,
+  PublishError,
+  type CoalescingOptions,
+  type ContractPublisher,
+} from '@smpp-gateway/runtime';
 import type { PublishOutcome } from '../handlers/submit.handler.js';
 
 type MtInput = ContractInput<'MtSubmitted'>;
 
 export interface MtBatchPublisherOptions {
   readonly publisher: ContractPublisher;
-  /** Largest batch in one AMQP message. */
-  readonly maxBatch?: number;
-  /** Batches per priority awaiting their confirm before submits wait for the next (0 = none). */
-  readonly window?: number;
+  /** Batch size, confirm window and lingering, per priority (default: at most 100 per batch, window 1, no lingering). */
+  readonly coalescing?: CoalescingOptions;
   /** Called at most once a second while publishes fail, with how many failed since the last call. */
   readonly onFailure?: (error: unknown, count: number) => void;
 }
@@ -31,10 +34,11 @@ export class MtBatchPublisher {
   private lastReportAt = 0;
 
   constructor(private readonly options: MtBatchPublisherOptions) {
-    this.coalescing = new CoalescingPublisher(options.publisher, 'MtSubmitted', {
-      maxBatch: options.maxBatch ?? 100,
-      window: options.window ?? 1,
-    });
+    this.coalescing = new CoalescingPublisher(
+      options.publisher,
+      'MtSubmitted',
+      options.coalescing ?? { maxBatch: 100, window: 1 },
+    );
   }
 
   publish(message: MtInput): Promise<PublishOutcome> {

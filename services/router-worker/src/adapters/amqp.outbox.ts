@@ -18,6 +18,7 @@ import {
   PublishError,
   RetryableError,
   type AmqpConnection,
+  type CoalescingOptions,
   type ContractPublisher,
   type PublishOptions,
 } from '@smpp-gateway/runtime';
@@ -55,14 +56,11 @@ export class AmqpOutbox implements MtOutbox, DeliveryOutbox {
     private readonly publisher: ContractPublisher,
     private readonly queues: DynamicQueues,
     private readonly topology: TopologyOptions,
-    options: { readonly routedBatchMax: number; readonly publishWindow: number },
+    coalescing: CoalescingOptions,
   ) {
     // No validation of its own: a batch that fails it is republished singly
     // by the coalescer, so one bad MT never sinks its neighbours.
-    this.routedBatcher = new CoalescingPublisher(publisher, 'MtRouted', {
-      maxBatch: options.routedBatchMax,
-      window: options.publishWindow,
-    });
+    this.routedBatcher = new CoalescingPublisher(publisher, 'MtRouted', coalescing);
   }
 
   async routed(message: ContractInput<'MtRouted'>): Promise<void> {
