@@ -8,7 +8,7 @@
 //
 //   node scripts/bench-pipeline.mjs [--duration 30] [--rates 5000] [--latency-rate 1000]
 //                                   [--scale-sessions 1000] [--skip sustained,latency,scale]
-//                                   [--service-env NAME=value ...] [--service-node-arg=--cpu-prof ...]
+//                                   [--service-env [service:]NAME=value ...] [--service-node-arg=--cpu-prof ...]
 //
 // Runs, in order:
 //   warm-up     a few seconds at a low rate (JIT, queue leaders, caches), not reported;
@@ -118,13 +118,12 @@ const settings = {
   scaleEnquireLinkS: num('scale-enquire-link'),
   skip: [...skip],
   serviceNodeArgs,
-  serviceEnv: Object.fromEntries(
-    args['service-env'].map((pair) => {
-      const at = pair.indexOf('=');
-      if (at <= 0) throw new Error(`--service-env wants NAME=value, got ${pair}`);
-      return [pair.slice(0, at), pair.slice(at + 1)];
-    }),
-  ),
+  // NAME=value for every service, or service:NAME=value for one of them.
+  serviceEnv: args['service-env'].map((pair) => {
+    const match = /^(?:([a-z-]+):)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(pair);
+    if (!match) throw new Error(`--service-env wants [service:]NAME=value, got ${pair}`);
+    return { service: match[1], name: match[2], value: match[3] };
+  }),
 };
 if (settings.rates.some((r) => !Number.isFinite(r) || r < 0))
   throw new Error('--rates: numbers >= 0');
@@ -467,7 +466,11 @@ function serviceEnv(name, env, secretHex) {
     METRICS_PORT: '0',
     METRICS_HOST: '127.0.0.1',
     VENDOR_SECRET_KEY: secretHex,
-    ...settings.serviceEnv,
+    ...Object.fromEntries(
+      settings.serviceEnv
+        .filter((e) => e.service === undefined || e.service === name)
+        .map((e) => [e.name, e.value]),
+    ),
   };
   if (name === 'edge-server') return { ...shared, SMPP_HOST: '127.0.0.1', SMPP_PORT: '0' };
   if (name === 'admin-api') return { ...shared, ADMIN_HOST: '127.0.0.1', ADMIN_PORT: '0' };
@@ -622,6 +625,7 @@ async function latencyRun(stack) {
     handlers: { deliver_sm: onReceipt, data_sm: onReceipt },
   });
   const sinceId = await lastRecordId(stack.sim);
+  const lagBefore = await histogramSnapshot(stack.children, 'amqp_consume_lag_seconds');
   const cpuBefore = cpuSnapshot(stack.pidGroups());
   let seq = 0;
   const pending = new Set();
@@ -673,6 +677,10 @@ async function latencyRun(stack) {
   while (receiptAt.size < accepted && Date.now() < deadline) await sleep(100);
   const cpuAfter = cpuSnapshot(stack.pidGroups());
   const timings = await serviceTimings(stack.children);
+  const hopLag = histogramQuantiles(
+    lagBefore,
+    await histogramSnapshot(stack.children, 'amqp_consume_lag_seconds'),
+  );
   await session.waitForIdle(5_000);
   await session.close();
 
@@ -726,6 +734,8 @@ async function latencyRun(stack) {
     cpuPercent: mapValues(cpuBetween(cpuBefore, cpuAfter), (v) => round(v, 0)),
     cpuMicrosPerMessage: cpuPerMessage(cpuBefore, cpuAfter, accepted),
     loadAverage: loadavg().map((v) => round(v, 2)),
+    // Publish → consumer per hop during this run (AMQP messages, batches count once).
+    hopLagMs: hopLag,
     // Cumulative since the services started (warm-up and earlier runs included).
     serviceTimings: timings,
   };
@@ -759,6 +769,63 @@ async function serviceTimings(children) {
         means[key] = { meanMs: round(((sums.get(key) ?? 0) / count) * 1000, 2), count };
     }
     out[child.name] = means;
+  }
+  return out;
+}
+
+/** Cumulative buckets of one histogram per service and label set: `service contract` → [[le, count]]. */
+async function histogramSnapshot(children, metric) {
+  const out = new Map();
+  for (const child of children) {
+    if (child.name === 'simulator' || child.ports.ops === undefined || child.exited) continue;
+    let text;
+    try {
+      text = await (await fetch(`http://127.0.0.1:${child.ports.ops}/metrics`)).text();
+    } catch {
+      continue;
+    }
+    const pattern = new RegExp(`^${metric}_bucket\\{(.*)\\} ([\\d.e+-]+)$`);
+    for (const line of text.split('\n')) {
+      const match = pattern.exec(line);
+      if (!match) continue;
+      const labels = Object.fromEntries(
+        [...match[1].matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]),
+      );
+      const key = `${child.name} ${labels.contract ?? ''}`.trim();
+      const buckets = out.get(key) ?? [];
+      buckets.push([labels.le === '+Inf' ? Infinity : Number(labels.le), Number(match[2])]);
+      out.set(key, buckets);
+    }
+  }
+  return out;
+}
+
+/** p50/p95 in ms of what a histogram gained between two snapshots (linear within a bucket). */
+function histogramQuantiles(before, after) {
+  const out = {};
+  for (const [key, buckets] of after) {
+    const prior = new Map(before.get(key) ?? []);
+    const gained = buckets
+      .map(([le, count]) => [le, count - (prior.get(le) ?? 0)])
+      .sort((a, b) => a[0] - b[0]);
+    const total = gained.at(-1)?.[1] ?? 0;
+    if (total <= 0) continue;
+    const quantile = (q) => {
+      const rank = q * total;
+      let lower = 0;
+      let below = 0;
+      for (const [le, count] of gained) {
+        if (count >= rank) {
+          if (!Number.isFinite(le)) return lower * 1000;
+          const share = count === below ? 0 : (rank - below) / (count - below);
+          return (lower + (le - lower) * share) * 1000;
+        }
+        lower = le;
+        below = count;
+      }
+      return lower * 1000;
+    };
+    out[key] = { count: total, p50: round(quantile(0.5), 1), p95: round(quantile(0.95), 1) };
   }
   return out;
 }
@@ -1079,6 +1146,19 @@ if (results.latency) {
       max: s.max,
     })),
   );
+  if (Object.keys(l.hopLagMs ?? {}).length > 0) {
+    console.log(
+      'per hop, publish → consumer (ms, per AMQP message, from amqp_consume_lag_seconds)',
+    );
+    table(
+      Object.entries(l.hopLagMs).map(([hop, s]) => ({
+        consumer: hop,
+        messages: s.count,
+        p50: s.p50,
+        p95: s.p95,
+      })),
+    );
+  }
   console.log(`counts ${JSON.stringify(l.counts)}`);
   console.log(`CPU % ${JSON.stringify(l.cpuPercent)}`);
   console.log(`CPU µs/message ${JSON.stringify(l.cpuMicrosPerMessage)}`);

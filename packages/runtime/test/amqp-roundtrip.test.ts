@@ -87,6 +87,14 @@ describe('ContractPublisher → consume round trip (quorum queues, real broker)'
       (v) => v.labels.outcome === 'confirmed' && v.labels.contract === 'MtSubmitted',
     )?.value;
     expect(confirmedCount).toBeGreaterThanOrEqual(total);
+    // Every delivery reported its lag from the publisher's x-published-at.
+    const lag = await registry.getSingleMetric('amqp_consume_lag_seconds')?.get();
+    const lagCount = lag?.values.find(
+      (v) =>
+        (v as { metricName?: string }).metricName === 'amqp_consume_lag_seconds_count' &&
+        v.labels.contract === 'MtSubmitted',
+    )?.value;
+    expect(lagCount).toBe(total);
 
     const publishSeconds = (confirmedAt - started) / 1000;
     const consumeSeconds = (consumedAt - firstConsumedAt) / 1000;

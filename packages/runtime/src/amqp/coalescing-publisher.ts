@@ -107,7 +107,10 @@ export class CoalescingPublisher<N extends ContractName> {
     }
     this.lingerMs = options.lingerMs ?? 0;
     this.lingerGapMs = options.lingerGapMs ?? 2;
-    for (const [field, value] of [['lingerMs', this.lingerMs], ['lingerGapMs', this.lingerGapMs]] as const) {
+    for (const [field, value] of [
+      ['lingerMs', this.lingerMs],
+      ['lingerGapMs', this.lingerGapMs],
+    ] as const) {
       if (!Number.isFinite(value) || value < 0) {
         throw new RangeError(`${field} must be a non-negative number, got ${value}`);
       }

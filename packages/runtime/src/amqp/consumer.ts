@@ -212,6 +212,13 @@ class ContractConsumer<N extends ContractName> implements Consumer {
     const headers = (msg.properties.headers ?? {}) as Record<string, unknown>;
     const decoded = decodeBody(msg.content, headers, this.name);
     const metrics = this.options.metrics;
+    const publishedAt = headers[HEADERS.publishedAt];
+    if (metrics && typeof publishedAt === 'number') {
+      metrics.consumeLag.observe(
+        { contract: this.name },
+        Math.max(0, Date.now() - publishedAt) / 1000,
+      );
+    }
 
     if (decoded.kind === 'invalid') {
       metrics?.consumed.inc({ contract: this.name });

@@ -23,6 +23,7 @@ export interface AmqpMetrics {
   readonly published: Counter<'contract'>;
   readonly publishOutcomes: Counter<'contract' | 'outcome'>;
   readonly confirmSeconds: Histogram<'contract'>;
+  readonly consumeLag: Histogram<'contract'>;
   readonly consumed: Counter<'contract'>;
   readonly consumeOutcomes: Counter<'contract' | 'outcome'>;
 }
@@ -52,6 +53,15 @@ export function amqpMetrics(registry: Registry): AmqpMetrics {
       help: 'Time from publish to broker confirm',
       labelNames: ['contract'],
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    consumeLag: new Histogram({
+      name: 'amqp_consume_lag_seconds',
+      help: 'Time from publish to the consumer receiving it (one observation per AMQP message, batches included; publisher and consumer clocks)',
+      labelNames: ['contract'],
+      buckets: [
+        0.001, 0.0025, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.25, 1, 5, 30, 300,
+      ],
       registers,
     }),
     consumed: new Counter({

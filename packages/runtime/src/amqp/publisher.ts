@@ -204,6 +204,10 @@ export class ContractPublisher {
     try {
       await tracker.publish(exchange, routingKey, body, {
         ...extra,
+        headers: {
+          ...(extra.headers as Record<string, unknown> | undefined),
+          [HEADERS.publishedAt]: Date.now(),
+        },
         persistent: true,
         contentType: JSON_CONTENT_TYPE,
         type: name,

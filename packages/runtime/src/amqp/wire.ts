@@ -16,6 +16,8 @@ export const HEADERS = {
   batchIndex: 'x-batch-index',
   /** Times a batch remainder was republished after a retryable failure. */
   retries: 'x-retries',
+  /** Wall-clock ms when the publisher sent it: the consumer's lag metric. */
+  publishedAt: 'x-published-at',
 } as const;
 
 export const JSON_CONTENT_TYPE = 'application/json';
