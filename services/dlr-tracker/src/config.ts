@@ -12,12 +12,15 @@ export const configSchema = z
     /**
      * Unacked receipt deliveries per pod. Handlers wait for their CDR batch, so
      * this must exceed CDR_BATCH_MAX_ROWS. A delivery holds up to the
-     * connector's RESULT_PUBLISH_MAX_BATCH receipts: 400 × 10 bounds what a
-     * backlog can push into one pod's memory.
+     * connector's RESULT_PUBLISH_MAX_BATCH receipts: 120 × 10 bounds what a
+     * backlog can push into one pod's memory, about half a second of work
+     * at full speed. More only holds a backlog in the heap, where under the
+     * heap cap it costs GC time (400 and 300-row batches: +5 % CPU per
+     * message and +50 MB RSS under a backlog; docs/performance.md).
      */
-    RECEIPTS_PREFETCH: envInt({ min: 1, max: 65535, default: 400 }),
-    EVENTS_PREFETCH: envInt({ min: 1, max: 65535, default: 400 }),
-    CDR_BATCH_MAX_ROWS: envInt({ min: 1, max: 2000, default: 300 }),
+    RECEIPTS_PREFETCH: envInt({ min: 1, max: 65535, default: 120 }),
+    EVENTS_PREFETCH: envInt({ min: 1, max: 65535, default: 120 }),
+    CDR_BATCH_MAX_ROWS: envInt({ min: 1, max: 2000, default: 100 }),
     /** Every handler waits for its batch: this is added to every ack (prefetch must cover rate × it). */
     CDR_FLUSH_INTERVAL_MS: envInt({ min: 1, max: 60_000, default: 10 }),
     /** How long a receipt without a mapping is retried in-process (delivery unacked) before it is deferred. */

@@ -51,12 +51,13 @@ export const configSchema = z
     /**
      * Upper bound of a vendor queue's prefetch (binds × window × 2 otherwise).
      * It counts AMQP messages, each up to the router's ROUTER_PUBLISH_BATCH_MAX
-     * MTs: 200 × 20 = 4 000 MTs, about a second of work at full speed, which
-     * keeps the windows full. More only holds a backlog in the heap, where
-     * under the 160 MB heap cap it costs GC time (1 000 cost +20 % CPU per
-     * message under a backlog; docs/performance.md).
+     * MTs. It must cover the vendor's rate × its submit_sm_resp time (5 000/s
+     * × 200 ms = 1 000 MTs in flight): 100 × 10–20 = 1 000–2 000 MTs. More
+     * only holds a backlog in the heap, where under the 160 MB heap cap it
+     * costs GC time (1 000 cost +20 % CPU per message under a backlog; 200
+     * +5 % and +35 MB RSS against 50; docs/performance.md).
      */
-    VENDOR_PREFETCH_MAX: envInt({ min: 1, max: 65_535, default: 200 }),
+    VENDOR_PREFETCH_MAX: envInt({ min: 1, max: 65_535, default: 100 }),
     /**
      * Submit results / receipts of one event-loop turn share one AMQP message
      * and confirm, up to this many (1 = one publish per message).
