@@ -228,12 +228,32 @@ describe('upsertCdrs', () => {
     expect(await getCdr(db, 'dup-2')).toBeDefined();
   });
 
-  it('splits batches beyond the bind-parameter budget into several statements', async () => {
+  it('splits batches beyond 2000 rows into several statements', async () => {
     const writes = prefixed('huge', 4500).map((id) => accepted(id));
     const counted = countingInserts();
     expect(await upsertCdrs(db.withPlugin(counted), writes)).toBe(4500);
     expect(counted.inserts).toBe(3);
     expect(await getCdr(db, 'huge-4499')).toBeDefined();
+  });
+
+  it('carries text the array encoding could trip on unchanged, and nulls as nulls', async () => {
+    // A batch travels as one array per column: quotes, backslashes, commas,
+    // braces and the word NULL must come back as written.
+    const awkward = ['"quoted", {braced}', 'back\\slash', 'NULL', "it's", 'émoji 🚀'];
+    const writes = awkward.map((text, i) =>
+      accepted(`awkward-${i}`, {
+        vendorMessageId: text,
+        error: text,
+        failureReason: i === 0 ? null : text,
+      }),
+    );
+    expect(await upsertCdrs(db, writes)).toBe(awkward.length);
+    for (const [i, text] of awkward.entries()) {
+      const row = await getCdr(db, `awkward-${i}`);
+      expect(row?.vendorMessageId).toBe(text);
+      expect(row?.error).toBe(text);
+      expect(row?.failureReason).toBe(i === 0 ? null : text);
+    }
   });
 
   it('works inside a caller transaction and rolls back with it', async () => {
