@@ -239,10 +239,25 @@ export interface MergeResult {
   readonly record: MessageStateRecord;
 }
 
-function withoutEmpty(patch: Record<string, unknown>): Record<string, unknown> {
-  // cjson turns null into a userdata that is awkward to compare; absence is the
-  // only "no value" the record knows.
-  return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined && v !== null));
+/**
+ * `patch` without undefined/null fields, plus the record's own fields: cjson
+ * turns null into a userdata that is awkward to compare, so absence is the
+ * only "no value" the record knows. One loop and one object: this runs for
+ * every state write on the tracker's and the edge's hot paths.
+ */
+function recordPatch(
+  patch: Record<string, unknown>,
+  messageId: string,
+  updatedAt: string,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key in patch) {
+    const value = patch[key];
+    if (value !== undefined && value !== null) out[key] = value;
+  }
+  out.messageId = messageId;
+  out.updatedAt = updatedAt;
+  return out;
 }
 
 export interface MessageStateStoreOptions {
@@ -290,7 +305,7 @@ export class MessageStateStore {
    * creates the record, never overwrites one a faster tracker already wrote.
    */
   async recordAccepted(messageId: string, patch: MessageStatePatch): Promise<boolean> {
-    const record = { ...withoutEmpty(patch), messageId, updatedAt: this.now().toISOString() };
+    const record = recordPatch(patch, messageId, this.now().toISOString());
     const result = await this.redis.set(
       stateKeys.message(messageId),
       JSON.stringify(record),
@@ -343,11 +358,7 @@ export class MessageStateStore {
   }
 
   private patchJson(messageId: string, patch: MessageStatePatch): string {
-    return JSON.stringify({
-      ...withoutEmpty(patch),
-      messageId,
-      updatedAt: this.now().toISOString(),
-    });
+    return JSON.stringify(recordPatch(patch, messageId, this.now().toISOString()));
   }
 
   private claimCommand(
