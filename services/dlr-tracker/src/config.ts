@@ -12,7 +12,7 @@ export const configSchema = z
     /**
      * Unacked receipt deliveries per pod. Handlers wait for their CDR batch, so
      * this must exceed CDR_BATCH_MAX_ROWS. A delivery holds up to the
-     * connector's RESULT_PUBLISH_MAX_BATCH receipts: 120 × 10 bounds what a
+     * connector's RESULT_PUBLISH_MAX_BATCH receipts: 120 × 20 bounds what a
      * backlog can push into one pod's memory, about half a second of work
      * at full speed. More only holds a backlog in the heap, where under the
      * heap cap it costs GC time (400 and 300-row batches: +5 % CPU per
@@ -38,7 +38,7 @@ export const configSchema = z
     /** Lease of the pod publishing a customer receipt; a dead holder blocks the receipt this long. */
     CUSTOMER_RECEIPT_LEASE_MS: envInt({ min: 1_000, max: 600_000, default: 15_000 }),
     /** Customer receipts of one customer and event-loop turn share one AMQP message and confirm, up to this many. */
-    DELIVERY_PUBLISH_MAX_BATCH: envInt({ min: 1, max: 1_000, default: 10 }),
+    DELIVERY_PUBLISH_MAX_BATCH: envInt({ min: 1, max: 1_000, default: 20 }),
   })
   .superRefine((config, ctx) => {
     if (config.RECEIPT_MAX_AGE_MS <= config.RECEIPT_HOLD_MS) {

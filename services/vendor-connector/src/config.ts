@@ -59,10 +59,13 @@ export const configSchema = z
      */
     VENDOR_PREFETCH_MAX: envInt({ min: 1, max: 65_535, default: 100 }),
     /**
-     * Submit results / receipts of one event-loop turn share one AMQP message
-     * and confirm, up to this many (1 = one publish per message).
+     * Submit results / receipts that leave together (one event-loop turn, the
+     * confirm window, lingering) share one AMQP message and confirm, up to
+     * this many (1 = one publish per message). 20 like the MT hops: with 10,
+     * at 1 000 msg/s these hops sent twice the AMQP messages of the others
+     * (broker −15 %, receipt → customer p95 41 → 29 ms with 20; 40 no better).
      */
-    RESULT_PUBLISH_MAX_BATCH: envInt({ min: 1, max: 1_000, default: 10 }),
+    RESULT_PUBLISH_MAX_BATCH: envInt({ min: 1, max: 1_000, default: 20 }),
   })
   .superRefine((c, ctx) => {
     if (c.THROTTLE_PAUSE_MAX_MS < c.THROTTLE_PAUSE_MS) {
