@@ -741,20 +741,28 @@ async function latencyRun(stack) {
   };
 }
 
+/** The `/metrics` text of every running service (the simulator has none; a failed scrape is skipped). */
+async function scrapeServices(children) {
+  const out = [];
+  for (const child of children) {
+    if (child.name === 'simulator' || child.ports.ops === undefined || child.exited) continue;
+    try {
+      const text = await (await fetch(`http://127.0.0.1:${child.ports.ops}/metrics`)).text();
+      out.push({ child, text });
+    } catch {
+      // not answering (shutting down): leave it out of this snapshot
+    }
+  }
+  return out;
+}
+
 /**
  * Mean of every `*_seconds` histogram each service exports (AMQP confirm
  * times, CDR flushes, receipt → customer…), in ms: where the time goes.
  */
 async function serviceTimings(children) {
   const out = {};
-  for (const child of children) {
-    if (child.name === 'simulator' || child.ports.ops === undefined || child.exited) continue;
-    let text;
-    try {
-      text = await (await fetch(`http://127.0.0.1:${child.ports.ops}/metrics`)).text();
-    } catch {
-      continue;
-    }
+  for (const { child, text } of await scrapeServices(children)) {
     const sums = new Map();
     const counts = new Map();
     for (const line of text.split('\n')) {
@@ -776,14 +784,7 @@ async function serviceTimings(children) {
 /** Cumulative buckets of one histogram per service and label set: `service contract` → [[le, count]]. */
 async function histogramSnapshot(children, metric) {
   const out = new Map();
-  for (const child of children) {
-    if (child.name === 'simulator' || child.ports.ops === undefined || child.exited) continue;
-    let text;
-    try {
-      text = await (await fetch(`http://127.0.0.1:${child.ports.ops}/metrics`)).text();
-    } catch {
-      continue;
-    }
+  for (const { child, text } of await scrapeServices(children)) {
     const pattern = new RegExp(`^${metric}_bucket\\{(.*)\\} ([\\d.e+-]+)$`);
     for (const line of text.split('\n')) {
       const match = pattern.exec(line);
