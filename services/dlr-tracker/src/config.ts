@@ -13,7 +13,7 @@ export const configSchema = z
      * Unacked receipt deliveries per pod. Handlers wait for their CDR batch, so
      * this must exceed CDR_BATCH_MAX_ROWS. A delivery holds up to the
      * connector's RESULT_PUBLISH_MAX_BATCH receipts: 120 × 20 bounds what a
-     * backlog can push into one pod's memory, about half a second of work
+     * backlog can push into one pod's memory, about a second of work
      * at full speed. More only holds a backlog in the heap, where under the
      * heap cap it costs GC time (400 and 300-row batches: +5 % CPU per
      * message and +50 MB RSS under a backlog; docs/performance.md).
