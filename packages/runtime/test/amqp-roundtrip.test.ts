@@ -21,6 +21,7 @@ import {
   type MessageContext,
 } from '../src/index.js';
 import { mtRouted, mtSubmitted, waitFor } from './support/messages.js';
+import { countSocketWrites } from './support/socket-writes.js';
 
 const topologyOptions = { ...DEFAULT_TOPOLOGY_OPTIONS, queueType: 'quorum' as const };
 
@@ -147,32 +148,21 @@ describe('ContractPublisher → consume round trip (quorum queues, real broker)'
   });
 
   it('writes the frames of one tick to the socket in one write', async () => {
-    const socket = (
-      connection as unknown as {
-        model: {
-          connection: {
-            stream: { _write: (...a: unknown[]) => void; _writev: (...a: unknown[]) => void };
-          };
-        };
-      }
-    ).model.connection.stream;
-    let writes = 0;
-    const write = socket._write.bind(socket);
-    const writev = socket._writev.bind(socket);
-    socket._write = (...a) => ((writes += 1), write(...a));
-    socket._writev = (...a) => ((writes += 1), writev(...a));
+    const counts = countSocketWrites(
+      (connection as unknown as { model: { connection: { stream: unknown } } }).model.connection
+        .stream,
+    );
     try {
       // 50 publishes in one tick: 150 frames (method, header, body each).
       await Promise.all(
         Array.from({ length: 50 }, (_, i) => publisher.publish('MtSubmitted', mtSubmitted(i, 2))),
       );
     } finally {
-      socket._write = write;
-      socket._writev = writev;
+      counts.restore();
       await connection.withChannel((ch) => ch.purgeQueue(QUEUES.mt(2)));
     }
     // amqplib's muxer hands frames over in a few passes; uncorked this was 50+.
-    expect(writes).toBeLessThanOrEqual(5);
+    expect(counts.writes).toBeLessThanOrEqual(5);
   });
 
   it('delivers a batch publish as individual messages, with their batch position', async () => {

@@ -2,6 +2,7 @@ import { createTestEnv, type TestEnv } from '@smpp-gateway/testkit';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedis, RedisDb, silentLogger } from '../src/index.js';
+import { countSocketWrites } from './support/socket-writes.js';
 
 describe('createRedis (real Redis)', () => {
   let env: TestEnv;
@@ -43,25 +44,12 @@ describe('createRedis (real Redis)', () => {
     });
     const client = handle.client;
     await client.ping();
-    // Counts what reaches the kernel: node calls _writev for a corked batch
-    // and _write for a lone chunk.
-    const spy = (socket: unknown) => {
-      const s = socket as {
-        _write: (...a: unknown[]) => void;
-        _writev: (...a: unknown[]) => void;
-      };
-      const counts = { writes: 0 };
-      const write = s._write.bind(s);
-      const writev = s._writev.bind(s);
-      s._write = (...a) => ((counts.writes += 1), write(...a));
-      s._writev = (...a) => ((counts.writes += 1), writev(...a));
-      return counts;
-    };
     const burst = async () => {
-      const counts = spy((client as unknown as { stream: unknown }).stream);
+      const counts = countSocketWrites((client as unknown as { stream: unknown }).stream);
       const values = await Promise.all(
         Array.from({ length: 50 }, (_, i) => client.set(`cork:${i}`, String(i))),
       );
+      counts.restore();
       expect(values.every((v) => v === 'OK')).toBe(true);
       return counts.writes;
     };
