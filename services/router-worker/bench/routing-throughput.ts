@@ -20,8 +20,6 @@ import {
   createCustomer,
   createDatabase,
   createNumber,
-  createRate,
-  createRoutingRule,
   createVendor,
   DEV_VENDOR_SECRET_KEY,
   migrateToLatest,
@@ -37,6 +35,7 @@ import {
 import { createTestEnv } from '@smpp-gateway/testkit';
 import { startRouterWorker } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
+import { routeEverythingTo } from '../test/support/harness.js';
 
 const args = process.argv.slice(2);
 const total = Number(args.find((a) => /^\d+$/.test(a)) ?? 20_000);
@@ -71,19 +70,7 @@ try {
     },
     parseSecretKey(DEV_VENDOR_SECRET_KEY),
   );
-  await createRoutingRule(db, { name: 'bench', vendorId: vendor.id });
-  await createRate(db, {
-    kind: 'vendor',
-    vendorId: vendor.id,
-    pricePerSegmentMicros: 1000,
-    currency: 'USD',
-  });
-  await createRate(db, {
-    kind: 'customer',
-    pricePlan: 'standard',
-    pricePerSegmentMicros: 2000,
-    currency: 'USD',
-  });
+  await routeEverythingTo(db, vendor, 'bench');
   const source = tendlc ? '15125550100' : '447700900001';
   if (tendlc) {
     const campaign = await createCampaign(db, {
