@@ -59,14 +59,13 @@ export function cameFromDeferral(
  * Keys the vendor-connector may have stored the submit mapping under: the
  * exact key (the connector normalised the receipt id with the vendor's
  * declared receipt format), then the other readings of the id, which only
- * 'auto' vendors have mappings for.
+ * 'auto' vendors have mappings for (the store skips a reading equal to the
+ * exact key).
  */
 export function receiptLookupKeys(receipt: VendorReceipt): VendorIdKeys {
   return {
     exact: receipt.vendorMessageKey,
-    candidates: messageIdCandidates(receipt.vendorMessageId).filter(
-      (key) => key !== receipt.vendorMessageKey,
-    ),
+    candidates: messageIdCandidates(receipt.vendorMessageId),
   };
 }
 
