@@ -56,14 +56,19 @@ function accepted(messageId: string, overrides: Partial<CdrWrite> = {}): CdrWrit
 }
 
 /** Counts INSERT statements compiled through the instance it is attached to. */
-function countingInserts(): KyselyPlugin & { inserts: number } {
+/**
+ * Counts the statements run through a Kysely instance: upsertCdrs executes
+ * its precompiled text, so kysely hands each result (one per statement,
+ * not per transaction command) to the plugin's transformResult.
+ */
+function countingStatements(): KyselyPlugin & { statements: number } {
   return {
-    inserts: 0,
+    statements: 0,
     transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
-      if (args.node.kind === 'InsertQueryNode') this.inserts += 1;
       return args.node;
     },
     transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+      this.statements += 1;
       return Promise.resolve(args.result);
     },
   };
@@ -86,9 +91,9 @@ describe('upsertCdrs', () => {
         segments: (i % 3) + 1,
       }),
     );
-    const counted = countingInserts();
+    const counted = countingStatements();
     expect(await upsertCdrs(db.withPlugin(counted), writes)).toBe(500);
-    expect(counted.inserts).toBe(1);
+    expect(counted.statements).toBe(1);
     const { count } = await db
       .selectFrom('messaging.cdrs')
       .select((eb) => eb.fn.countAll<string>().as('count'))
@@ -230,9 +235,9 @@ describe('upsertCdrs', () => {
 
   it('splits batches beyond 2000 rows into several statements', async () => {
     const writes = prefixed('huge', 4500).map((id) => accepted(id));
-    const counted = countingInserts();
+    const counted = countingStatements();
     expect(await upsertCdrs(db.withPlugin(counted), writes)).toBe(4500);
-    expect(counted.inserts).toBe(3);
+    expect(counted.statements).toBe(3);
     expect(await getCdr(db, 'huge-4499')).toBeDefined();
   });
 

@@ -8,7 +8,7 @@ import {
 import { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MessageStateStore, lookupMessage, stateKeys } from '../src/index.js';
+import { MessageStateStore, lookupMessage, stateKeys, trustedRecord } from '../src/index.js';
 
 let redisEnv: TestRedis;
 let dbEnv: TestDatabase;
@@ -66,6 +66,34 @@ describe('MessageStateStore', () => {
     await store.merge(id, { status: 'submitted', vendorId: 'v9' });
     expect(await store.recordAccepted(id, { status: 'accepted', customerId })).toBe(false);
     expect((await store.get(id))?.status).toBe('submitted');
+  });
+
+  it('refuses to hand back a stored record it cannot trust, with the reason', async () => {
+    // The merge paths check what callers decide on instead of parsing the
+    // whole record (see trustedRecord): a foreign or corrupt value must
+    // still fail loudly, never become a wrong receipt decision.
+    expect(() => trustedRecord({ messageId: 'm', status: 'LOST' })).toThrow(
+      'malformed message state record: unknown status "LOST"',
+    );
+    expect(() => trustedRecord({ status: 'submitted' })).toThrow(/no messageId/);
+    expect(() => trustedRecord([])).toThrow(/no messageId/);
+    expect(() => trustedRecord(null)).toThrow(/not an object/);
+    expect(() =>
+      trustedRecord({ messageId: 'm', status: 'submitted', registeredDelivery: '1' }),
+    ).toThrow(/registeredDelivery is not an integer/);
+    expect(trustedRecord({ messageId: 'm', status: 'routed' })).toEqual({
+      messageId: 'm',
+      status: 'routed',
+    });
+    // Through Redis: a final record keeps its fields under a late ENROUTE,
+    // so the corrupt one comes back from the script and is refused.
+    await redis.set(
+      stateKeys.message('m-bad-receipt'),
+      JSON.stringify({ messageId: 'm-bad-receipt', status: 'DELIVRD', customerReceipt: 'maybe' }),
+    );
+    await expect(store.merge('m-bad-receipt', { status: 'ENROUTE' })).rejects.toThrow(
+      'malformed message state record: unknown customerReceipt "maybe"',
+    );
   });
 
   it('records carry the TTL', async () => {
