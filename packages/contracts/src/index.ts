@@ -3,5 +3,6 @@
 export * from './common.schema.js';
 export * from './messages/index.js';
 export * from './catalog.js';
+export * from './fast-parse.js';
 export * from './topology.js';
 export * from './smpp-status.js';

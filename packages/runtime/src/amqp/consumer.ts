@@ -1,4 +1,9 @@
-import { catalog, EXCHANGES, type Contract, type ContractName } from '@smpp-gateway/contracts';
+import {
+  EXCHANGES,
+  safeParseContract,
+  type Contract,
+  type ContractName,
+} from '@smpp-gateway/contracts';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import type { Logger } from '../logger.js';
 import type { ReadinessCheck } from '../readiness.js';
@@ -289,7 +294,7 @@ class ContractConsumer<N extends ContractName> implements Consumer {
   }
 
   private async handleItem(raw: unknown, ctx: MessageContext): Promise<ItemOutcome> {
-    const parsed = catalog[this.name].schema.safeParse(raw);
+    const parsed = safeParseContract(this.name, raw);
     if (!parsed.success) {
       return {
         kind: 'dead',
@@ -297,7 +302,7 @@ class ContractConsumer<N extends ContractName> implements Consumer {
       };
     }
     try {
-      await this.handler(parsed.data as Contract<N>, ctx);
+      await this.handler(parsed.data, ctx);
       return { kind: 'ok' };
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   catalog,
+  safeParseContract,
   type Contract,
   type ContractInput,
   type ContractName,
@@ -44,7 +45,8 @@ interface Prepared {
 
 /**
  * Publishes catalog contracts on a confirm channel. Every message is parsed
- * by its schema first (nothing invalid leaves the process), routed by the
+ * by its schema first (`safeParseContract`: nothing invalid leaves the
+ * process), routed by the
  * catalog, sent persistent and `mandatory`, and the returned promise settles
  * only with the broker's verdict: resolved = the broker has it (routed to at
  * least one queue and, for durable queues, on disk); rejected = treat as not
@@ -102,7 +104,11 @@ export class ContractPublisher {
     };
   }
 
-  /** Validates, publishes and resolves on the broker's confirm. Returns the parsed message (defaults applied). */
+  /**
+   * Validates, publishes and resolves on the broker's confirm. Returns the
+   * parsed message (defaults applied): the caller's own object when it needed
+   * no default (safeParseContract's fast path), so treat it as read-only.
+   */
   async publish<N extends ContractName>(
     name: N,
     message: ContractInput<N>,
@@ -168,7 +174,7 @@ export class ContractPublisher {
 
   private prepare<N extends ContractName>(name: N, message: ContractInput<N>): Prepared {
     const entry = catalog[name];
-    const parsed = entry.schema.safeParse(message);
+    const parsed = safeParseContract(name, message);
     if (!parsed.success) {
       this.options.metrics?.publishOutcomes.inc({ contract: name, outcome: 'invalid' });
       throw new ContractValidationError(name, describeIssues(parsed.error));
