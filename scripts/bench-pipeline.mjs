@@ -58,8 +58,8 @@ const { values: args } = parseArgs({
     'service-env': { type: 'string', multiple: true, default: [] },
     /**
      * Extra node flags for the services, e.g. --service-node-arg=--cpu-prof (not
-     * allowed in NODE_OPTIONS). The deployments' heap cap (--max-old-space-size=160,
-     * docs/deploy.md) is added unless one is given here.
+     * allowed in NODE_OPTIONS). The deployments' heap flags (--max-old-space-size=160
+     * and --max-semi-space-size=32, docs/deploy.md) are added, each unless given here.
      */
     'service-node-arg': { type: 'string', multiple: true, default: [] },
     help: { type: 'boolean', short: 'h', default: false },
@@ -97,9 +97,13 @@ function submitWithReceipt(session, destination, text) {
   });
 }
 
-const serviceNodeArgs = args['service-node-arg'].some((a) => a.startsWith('--max-old-space-size'))
-  ? args['service-node-arg']
-  : ['--max-old-space-size=160', ...args['service-node-arg']];
+const DEPLOYED_NODE_ARGS = ['--max-old-space-size=160', '--max-semi-space-size=32'];
+const serviceNodeArgs = [
+  ...DEPLOYED_NODE_ARGS.filter(
+    (flag) => !args['service-node-arg'].some((a) => a.startsWith(flag.split('=')[0])),
+  ),
+  ...args['service-node-arg'],
+];
 const settings = {
   durationS: num('duration'),
   rates: args.rates.split(',').map((r) => Number(r.trim())),

@@ -25,9 +25,9 @@ const shared = {
   REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
   AMQP_URL: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
   AMQP_QUEUE_TYPE: process.env.AMQP_QUEUE_TYPE ?? 'quorum',
-  // The V8 heap cap the images and manifests set (docs/deploy.md); a
+  // The V8 heap flags the images and manifests set (docs/deploy.md); a
   // NODE_OPTIONS of the user's own is passed through unchanged.
-  NODE_OPTIONS: process.env.NODE_OPTIONS ?? '--max-old-space-size=160',
+  NODE_OPTIONS: process.env.NODE_OPTIONS ?? '--max-old-space-size=160 --max-semi-space-size=32',
 };
 
 const runDir = join(root, '.run');
