@@ -38,12 +38,31 @@ const processes = [
   {
     name: 'simulator',
     script: 'packages/smsc-simulator/dist/cli.js',
-    argv: ['--port', '2777', '--control-port', '2778', '--account', 'gateway:gw-pass:8', '--status-interval', '30'],
+    argv: [
+      '--port',
+      '2777',
+      '--control-port',
+      '2778',
+      '--account',
+      'gateway:gw-pass:8',
+      '--status-interval',
+      '30',
+    ],
     env: {},
     colour: 90,
   },
-  { name: 'dlr-tracker', script: 'services/dlr-tracker/dist/main.js', env: { METRICS_PORT: '9094' }, colour: 35 },
-  { name: 'router-worker', script: 'services/router-worker/dist/main.js', env: { METRICS_PORT: '9092' }, colour: 33 },
+  {
+    name: 'dlr-tracker',
+    script: 'services/dlr-tracker/dist/main.js',
+    env: { METRICS_PORT: '9094' },
+    colour: 35,
+  },
+  {
+    name: 'router-worker',
+    script: 'services/router-worker/dist/main.js',
+    env: { METRICS_PORT: '9092' },
+    colour: 33,
+  },
   {
     name: 'vendor-connector',
     script: 'services/vendor-connector/dist/main.js',
@@ -53,10 +72,20 @@ const processes = [
   {
     name: 'edge-server',
     script: 'services/edge-server/dist/main.js',
-    env: { METRICS_PORT: '9091', SMPP_PORT: '2775', SMPP_TLS_PORT: '2776', TLS_CERT_DIR: join(runDir, 'tls') },
+    env: {
+      METRICS_PORT: '9091',
+      SMPP_PORT: '2775',
+      SMPP_TLS_PORT: '2776',
+      TLS_CERT_DIR: join(runDir, 'tls'),
+    },
     colour: 32,
   },
-  { name: 'admin-api', script: 'services/admin-api/dist/main.js', env: { ADMIN_PORT: '8080', METRICS_PORT: '8080' }, colour: 36 },
+  {
+    name: 'admin-api',
+    script: 'services/admin-api/dist/main.js',
+    env: { ADMIN_PORT: '8080', METRICS_PORT: '8080' },
+    colour: 36,
+  },
 ];
 
 const only = args.only ? new Set(args.only.split(',')) : undefined;
@@ -93,7 +122,9 @@ function start(proc, attempt = 0) {
   });
   children.set(proc.name, child);
   for (const stream of [child.stdout, child.stderr]) {
-    createInterface({ input: stream }).on('line', (line) => console.log(`${prefix(proc)} ${pretty(line)}`));
+    createInterface({ input: stream }).on('line', (line) =>
+      console.log(`${prefix(proc)} ${pretty(line)}`),
+    );
   }
   child.on('exit', (code, signal) => {
     children.delete(proc.name);
@@ -109,7 +140,9 @@ function stopAll(signal) {
   stopping = true;
   console.log(`\n${signal}: stopping ${children.size} processes (graceful, 35 s deadline)`);
   // Services first, the simulator (the "carrier") last, so connectors can unbind.
-  const ordered = [...children.entries()].sort(([a], [b]) => Number(a === 'simulator') - Number(b === 'simulator'));
+  const ordered = [...children.entries()].sort(
+    ([a], [b]) => Number(a === 'simulator') - Number(b === 'simulator'),
+  );
   for (const [name, child] of ordered) {
     if (name !== 'simulator') child.kill('SIGTERM');
   }
