@@ -91,13 +91,12 @@ RUN apt-get update \
 ENV NODE_ENV=production
 # V8 grows its heap lazily: under a backlog vendor-connector peaked near
 # 600 MB RSS and dlr-tracker near 390 MB uncapped, while with a 160 MB old
-# space every service stays under the 256 MB RSS target. A 32 MB semi-space
-# (young generation) costs ~30 MB of that and saves about a tenth of the
-# busiest services' CPU: fewer scavenges (docs/performance.md). Keep both well
-# under the container memory limit. An operator's NODE_OPTIONS (compose
-# environment, the k8s ConfigMap) replaces this value entirely, so it must
-# carry the flags too (docs/deploy.md).
-ENV NODE_OPTIONS="--max-old-space-size=160 --max-semi-space-size=32"
+# space every service stays under the 256 MB RSS target (docs/performance.md).
+# Keep it well under the container memory limit. An operator's NODE_OPTIONS
+# (compose environment, the k8s ConfigMap) replaces this value entirely, so it
+# must carry the flag too (docs/deploy.md). The three message-pipeline
+# services add a larger young generation in their own stages below.
+ENV NODE_OPTIONS="--max-old-space-size=160"
 WORKDIR /app
 # Code and dependencies stay owned by root: the service (uid 1000) can read
 # but not modify them, which pairs with a read-only root filesystem.
@@ -113,14 +112,29 @@ EXPOSE 2775 2776 9090
 CMD ["node", "dist/main.js"]
 
 FROM runtime AS cmd-router-worker
+# A 32 MB semi-space (young generation): each scavenge copies the messages in
+# flight whatever its size, so fewer, larger ones cost about a tenth less CPU
+# here under load, for ~30 MB more RSS (docs/deploy.md). Not on edge-server:
+# a bind storm after a backlog took it to 243 MB with it, 150 without.
+ENV NODE_OPTIONS="--max-old-space-size=160 --max-semi-space-size=32"
 EXPOSE 9090
 CMD ["node", "dist/main.js"]
 
 FROM runtime AS cmd-vendor-connector
+# A 32 MB semi-space (young generation): each scavenge copies the messages in
+# flight whatever its size, so fewer, larger ones cost about a tenth less CPU
+# here under load, for ~30 MB more RSS (docs/deploy.md). Not on edge-server:
+# a bind storm after a backlog took it to 243 MB with it, 150 without.
+ENV NODE_OPTIONS="--max-old-space-size=160 --max-semi-space-size=32"
 EXPOSE 9090
 CMD ["node", "dist/main.js"]
 
 FROM runtime AS cmd-dlr-tracker
+# A 32 MB semi-space (young generation): each scavenge copies the messages in
+# flight whatever its size, so fewer, larger ones cost about a tenth less CPU
+# here under load, for ~30 MB more RSS (docs/deploy.md). Not on edge-server:
+# a bind storm after a backlog took it to 243 MB with it, 150 without.
+ENV NODE_OPTIONS="--max-old-space-size=160 --max-semi-space-size=32"
 EXPOSE 9090
 CMD ["node", "dist/main.js"]
 

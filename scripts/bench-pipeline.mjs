@@ -58,8 +58,9 @@ const { values: args } = parseArgs({
     'service-env': { type: 'string', multiple: true, default: [] },
     /**
      * Extra node flags for the services, e.g. --service-node-arg=--cpu-prof (not
-     * allowed in NODE_OPTIONS). The deployments' heap flags (--max-old-space-size=160
-     * and --max-semi-space-size=32, docs/deploy.md) are added, each unless given here.
+     * allowed in NODE_OPTIONS). The deployments' heap flags (--max-old-space-size=160,
+     * and --max-semi-space-size=32 for router-worker, vendor-connector and
+     * dlr-tracker; docs/deploy.md) are added, each unless given here.
      */
     'service-node-arg': { type: 'string', multiple: true, default: [] },
     help: { type: 'boolean', short: 'h', default: false },
@@ -97,13 +98,19 @@ function submitWithReceipt(session, destination, text) {
   });
 }
 
-const DEPLOYED_NODE_ARGS = ['--max-old-space-size=160', '--max-semi-space-size=32'];
-const serviceNodeArgs = [
-  ...DEPLOYED_NODE_ARGS.filter(
-    (flag) => !args['service-node-arg'].some((a) => a.startsWith(flag.split('=')[0])),
-  ),
-  ...args['service-node-arg'],
-];
+/** The heap flags each service's image sets (Dockerfile): the cap, plus a larger young generation in the pipeline. */
+const PIPELINE_SERVICES = new Set(['router-worker', 'vendor-connector', 'dlr-tracker']);
+function serviceNodeArgs(name) {
+  const deployed = [
+    '--max-old-space-size=160',
+    ...(PIPELINE_SERVICES.has(name) ? ['--max-semi-space-size=32'] : []),
+  ];
+  const extra = args['service-node-arg'];
+  return [
+    ...deployed.filter((flag) => !extra.some((a) => a.startsWith(flag.split('=')[0]))),
+    ...extra,
+  ];
+}
 const settings = {
   durationS: num('duration'),
   rates: args.rates.split(',').map((r) => Number(r.trim())),
@@ -121,7 +128,6 @@ const settings = {
   scaleIntervalS: num('scale-interval'),
   scaleEnquireLinkS: num('scale-enquire-link'),
   skip: [...skip],
-  serviceNodeArgs,
   // NAME=value for every service, or service:NAME=value for one of them.
   serviceEnv: args['service-env'].map((pair) => {
     const match = /^(?:([a-z-]+):)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(pair);
@@ -139,6 +145,10 @@ const SERVICES = [
   { name: 'dlr-tracker', script: 'services/dlr-tracker/dist/main.js' },
   { name: 'admin-api', script: 'services/admin-api/dist/main.js' },
 ];
+/** Recorded with the results: the node flags each service ran with. */
+settings.serviceNodeArgs = Object.fromEntries(
+  SERVICES.map((s) => [s.name, serviceNodeArgs(s.name)]),
+);
 const needed = [
   ...SERVICES.map((s) => s.script),
   'packages/smsc-simulator/dist/cli.js',
@@ -994,7 +1004,7 @@ try {
         service.script,
         [],
         serviceEnv(service.name, env, secretHex),
-        serviceNodeArgs,
+        serviceNodeArgs(service.name),
       ),
     );
   }
