@@ -208,7 +208,7 @@ export const commonEnv = {
    * (0 = off; see CoalescingPublisher). Trades a few ms per hop at moderate
    * rates for far fewer AMQP messages, i.e. broker and consumer CPU.
    */
-  AMQP_PUBLISH_LINGER_MS: envInt({ min: 0, max: 1_000, default: 20 }),
+  AMQP_PUBLISH_LINGER_MS: envInt({ min: 0, max: 1_000, default: 12 }),
   /** A lull this long ends lingering early (a lone submitter pays at most this). */
   AMQP_PUBLISH_LINGER_GAP_MS: envInt({ min: 1, max: 1_000, default: 2 }),
   /**
