@@ -266,7 +266,9 @@ function timestampParam(value: unknown): unknown {
  * The statement's text, compiled once: it does not depend on the rows (one
  * array parameter per column, in INSERT_COLUMNS order), and building and
  * compiling kysely's tree for every batch was the tracker's largest cost in
- * kysely. Only the parameters change from batch to batch.
+ * kysely. Only the parameters change from batch to batch. Compiled without
+ * plugins, so the text does not depend on which instance asked first; the
+ * precompiled query bypasses query-transforming plugins anyway.
  */
 let upsertText: string | undefined;
 
@@ -274,6 +276,7 @@ function upsertSql(db: Kysely<Database>): string {
   if (upsertText !== undefined) return upsertText;
   const arrays = INSERT_COLUMNS.map(([, type]) => sql`${[]}::${sql.raw(type)}[]`);
   const compiled = db
+    .withoutPlugins()
     .insertInto(TABLE)
     .columns(INSERT_COLUMNS.map(([column]) => column))
     .expression(sql`SELECT * FROM unnest(${sql.join(arrays)})`)
