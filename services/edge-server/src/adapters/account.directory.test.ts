@@ -57,6 +57,32 @@ describe('AccountDirectory', () => {
     expect(calls.lookups).toBe(2);
   });
 
+  it('runs one verification for concurrent binds with the same credentials', async () => {
+    const rows = [customer()];
+    const { src, calls } = source(rows);
+    const directory = new AccountDirectory({ source: src, ttlMs: 60_000 });
+    const account = (await directory.find('acme'))!;
+    // Four binds at once on a cold cache: one argon2 run, not four.
+    const results = await Promise.all([
+      directory.checkPassword(account, '1'),
+      directory.checkPassword(account, '1'),
+      directory.checkPassword(account, '1'),
+      directory.checkPassword(account, '1'),
+    ]);
+    expect(results).toEqual([true, true, true, true]);
+    expect(calls.verifies).toBe(1);
+    // Different passwords are never shared, and a wrong one is not cached.
+    const mixed = await Promise.all([
+      directory.checkPassword(account, 'wrong'),
+      directory.checkPassword(account, 'wrong'),
+      directory.checkPassword(account, '1'),
+    ]);
+    expect(mixed).toEqual([false, false, true]);
+    expect(calls.verifies).toBe(2);
+    expect(await directory.checkPassword(account, 'wrong')).toBe(false);
+    expect(calls.verifies).toBe(3);
+  });
+
   it('forgets a customer on invalidation and sees the new password hash', async () => {
     const rows = [customer()];
     const { src, calls } = source(rows);
