@@ -94,8 +94,8 @@ ENV NODE_ENV=production
 # space every service stays under the 256 MB RSS target (docs/performance.md).
 # Keep it well under the container memory limit. An operator's NODE_OPTIONS
 # (compose environment, the k8s ConfigMap) replaces this value entirely, so it
-# must carry the flag too (docs/deploy.md). The three message-pipeline
-# services add a larger young generation in their own stages below.
+# must carry the flag too (docs/deploy.md). vendor-connector and dlr-tracker
+# add a larger young generation in their own stages below.
 ENV NODE_OPTIONS="--max-old-space-size=160"
 WORKDIR /app
 # Code and dependencies stay owned by root: the service (uid 1000) can read
@@ -112,19 +112,15 @@ EXPOSE 2775 2776 9090
 CMD ["node", "dist/main.js"]
 
 FROM runtime AS cmd-router-worker
-# A 32 MB semi-space (young generation): each scavenge copies the messages in
-# flight whatever its size, so fewer, larger ones cost about a tenth less CPU
-# here under load, for ~30 MB more RSS (docs/deploy.md). Not on edge-server:
-# a bind storm after a backlog took it to 243 MB with it, 150 without.
-ENV NODE_OPTIONS="--max-old-space-size=160 --max-semi-space-size=32"
 EXPOSE 9090
 CMD ["node", "dist/main.js"]
 
 FROM runtime AS cmd-vendor-connector
 # A 32 MB semi-space (young generation): each scavenge copies the messages in
 # flight whatever its size, so fewer, larger ones cost about a tenth less CPU
-# here under load, for ~30 MB more RSS (docs/deploy.md). Not on edge-server:
-# a bind storm after a backlog took it to 243 MB with it, 150 without.
+# here under load, for ~30 MB more RSS (docs/deploy.md). Not on the other
+# services: they gain less and need the memory (router-worker's backlog
+# reached 222 MB with it, edge-server's sessions 243 MB).
 ENV NODE_OPTIONS="--max-old-space-size=160 --max-semi-space-size=32"
 EXPOSE 9090
 CMD ["node", "dist/main.js"]
@@ -132,8 +128,9 @@ CMD ["node", "dist/main.js"]
 FROM runtime AS cmd-dlr-tracker
 # A 32 MB semi-space (young generation): each scavenge copies the messages in
 # flight whatever its size, so fewer, larger ones cost about a tenth less CPU
-# here under load, for ~30 MB more RSS (docs/deploy.md). Not on edge-server:
-# a bind storm after a backlog took it to 243 MB with it, 150 without.
+# here under load, for ~30 MB more RSS (docs/deploy.md). Not on the other
+# services: they gain less and need the memory (router-worker's backlog
+# reached 222 MB with it, edge-server's sessions 243 MB).
 ENV NODE_OPTIONS="--max-old-space-size=160 --max-semi-space-size=32"
 EXPOSE 9090
 CMD ["node", "dist/main.js"]

@@ -59,8 +59,8 @@ const { values: args } = parseArgs({
     /**
      * Extra node flags for the services, e.g. --service-node-arg=--cpu-prof (not
      * allowed in NODE_OPTIONS). The deployments' heap flags (--max-old-space-size=160,
-     * and --max-semi-space-size=32 for router-worker, vendor-connector and
-     * dlr-tracker; docs/deploy.md) are added, each unless given here.
+     * and --max-semi-space-size=32 for vendor-connector and dlr-tracker;
+     * docs/deploy.md) are added, each unless given here.
      */
     'service-node-arg': { type: 'string', multiple: true, default: [] },
     help: { type: 'boolean', short: 'h', default: false },
@@ -99,7 +99,7 @@ function submitWithReceipt(session, destination, text) {
 }
 
 /** The heap flags each service's image sets (Dockerfile): the cap, plus a larger young generation in the pipeline. */
-const PIPELINE_SERVICES = new Set(['router-worker', 'vendor-connector', 'dlr-tracker']);
+const PIPELINE_SERVICES = new Set(['vendor-connector', 'dlr-tracker']);
 function serviceNodeArgs(name) {
   const deployed = [
     '--max-old-space-size=160',

@@ -30,7 +30,7 @@ const shared = {
   NODE_OPTIONS: process.env.NODE_OPTIONS ?? '--max-old-space-size=160',
 };
 
-/** What the images of the three message-pipeline services add: a 32 MB semi-space. */
+/** What the images of vendor-connector and dlr-tracker add: a 32 MB semi-space. */
 const pipelineHeap =
   process.env.NODE_OPTIONS === undefined
     ? { NODE_OPTIONS: '--max-old-space-size=160 --max-semi-space-size=32' }
@@ -66,7 +66,7 @@ const processes = [
   {
     name: 'router-worker',
     script: 'services/router-worker/dist/main.js',
-    env: { METRICS_PORT: '9092', ...pipelineHeap },
+    env: { METRICS_PORT: '9092' },
     colour: 33,
   },
   {
