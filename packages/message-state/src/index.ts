@@ -6,3 +6,4 @@ export * from './state-keys.js';
 export * from './message-state.store.js';
 export * from './message-lookup.js';
 export * from './message-aggregate.store.js';
+export * from './refused-submits.store.js';

@@ -22,6 +22,13 @@ export const stateKeys = {
    */
   receiptLease: (messageId: string) => `dlr:rlease:${messageId}`,
   /**
+   * Sorted set of message ids edge-server answered with ESME_RSYSERR after
+   * their batch may have reached the broker (score: when, epoch ms); the
+   * router drops such MTs instead of delivering what the customer was told
+   * failed.
+   */
+  refusedSubmits: () => 'dlr:refused',
+  /**
    * Aggregate of a multipart message, keyed by what the parts share: the
    * customer, both addresses, the concatenation reference and the part count.
    */

@@ -8,7 +8,14 @@ import {
 import { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MessageStateStore, lookupMessage, stateKeys, trustedRecord } from '../src/index.js';
+import {
+  MessageStateStore,
+  REFUSED_RETENTION_MS,
+  RefusedSubmitsStore,
+  lookupMessage,
+  stateKeys,
+  trustedRecord,
+} from '../src/index.js';
 
 let redisEnv: TestRedis;
 let dbEnv: TestDatabase;
@@ -227,6 +234,28 @@ describe('MessageStateStore', () => {
     expect(await redis.ttl('marker:m-ttl')).toBeLessThanOrEqual(60);
     expect(await redis.ttl(stateKeys.vendorMapping('v3', 'aa'))).toBeGreaterThan(6 * 24 * 3600);
     expect(await redis.ttl(stateKeys.vendorCandidate('v3', '170'))).toBeGreaterThan(6 * 24 * 3600);
+  });
+});
+
+describe('RefusedSubmitsStore', () => {
+  it('keeps refused ids with their time for an hour and reads them back from a point in time', async () => {
+    let now = 1_000_000;
+    const refused = new RefusedSubmitsStore({ redis, now: () => now });
+    await refused.record(['r-1', 'r-2']);
+    now += 5_000;
+    await refused.record(['r-3']);
+    expect(await refused.since(0)).toEqual([
+      { messageId: 'r-1', atMs: 1_000_000 },
+      { messageId: 'r-2', atMs: 1_000_000 },
+      { messageId: 'r-3', atMs: 1_005_000 },
+    ]);
+    expect((await refused.since(1_000_001)).map((r) => r.messageId)).toEqual(['r-3']);
+    // An hour later the first two are gone, the key keeps a TTL.
+    now += REFUSED_RETENTION_MS - 4_000;
+    await refused.record(['r-4']);
+    expect((await refused.since(0)).map((r) => r.messageId)).toEqual(['r-3', 'r-4']);
+    expect(await redis.pttl(stateKeys.refusedSubmits())).toBeGreaterThan(0);
+    await refused.record([]);
   });
 });
 

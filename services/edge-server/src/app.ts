@@ -16,7 +16,7 @@ import {
   verifyPassword,
   type Customer,
 } from '@smpp-gateway/db';
-import { lookupMessage, MessageStateStore } from '@smpp-gateway/message-state';
+import { lookupMessage, MessageStateStore, RefusedSubmitsStore } from '@smpp-gateway/message-state';
 import {
   coalescingFrom,
   AmqpConnection,
@@ -167,6 +167,7 @@ export async function startEdgeServer(
     redis: stateRedis.client,
     ttlSeconds: config.STATE_TTL_SECONDS,
   });
+  const refusedSubmits = new RefusedSubmitsStore({ redis: stateRedis.client });
   const onRedisFallback = (operation: string, error: unknown): void => {
     metrics.redisFallbacks.inc({ operation });
     log.warn('redis unavailable, using local state', { operation, err: errorText(error) });
@@ -269,6 +270,18 @@ export async function startEdgeServer(
             err: errorText(error),
           });
         });
+    },
+    recordRefused: (messageId: string) => {
+      refusedSubmits.record([messageId]).catch((error: unknown) => {
+        metrics.redisFallbacks.inc({ operation: 'record_refused' });
+        log.warn(
+          'recording a refused submit failed: if its MT reached the broker it will be delivered',
+          {
+            message_id: messageId,
+            err: errorText(error),
+          },
+        );
+      });
     },
     nextMessageId,
     now: () => new Date(now()),

@@ -8,6 +8,7 @@ import {
   staticQueues,
 } from '@smpp-gateway/contracts';
 import type { Database } from '@smpp-gateway/db';
+import { RefusedSubmitsStore } from '@smpp-gateway/message-state';
 import {
   coalescingFrom,
   amqpMetrics,
@@ -32,6 +33,7 @@ import type { Registry } from 'prom-client';
 import { AmqpOutbox, DynamicQueues } from './adapters/amqp.outbox.js';
 import { CampaignCache } from './adapters/campaign.cache.js';
 import { startQueueDepthPoller } from './adapters/queue-depth.poller.js';
+import { RefusedSubmitsWatcher } from './adapters/refused-submits.watcher.js';
 import { loadRoutingSnapshot } from './adapters/routing-config.loader.js';
 import { RedisTenDlcLimiter } from './adapters/tendlc.limiter.js';
 import { SnapshotStore } from './cache/snapshot.store.js';
@@ -99,6 +101,22 @@ export async function startRouterWorker(
     ...redisOptions,
     db: RedisDb.tendlc,
     name: 'tendlc-campaigns',
+  });
+  // Submits edge-server refused although their MT may have reached the broker:
+  // read every 200 ms, dropped if they turn up (RefusedSubmitsWatcher). Not a
+  // readiness check: without Redis the router routes as before.
+  const refusedRedis = createRedis({ ...redisOptions, db: RedisDb.dlr, name: 'refused-submits' });
+  let refusedErrorLoggedAt = -Infinity;
+  const refusedSubmits = new RefusedSubmitsWatcher({
+    source: new RefusedSubmitsStore({ redis: refusedRedis.client }),
+    pollMs: 200,
+    onError: (error) => {
+      if (performance.now() - refusedErrorLoggedAt < 10_000) return;
+      refusedErrorLoggedAt = performance.now();
+      logger.warn('cannot read the refused submits; MTs are routed without that check', {
+        err: error instanceof Error ? error.message : String(error),
+      });
+    },
   });
   const amqp = new AmqpConnection({
     url: config.AMQP_URL,
@@ -179,7 +197,8 @@ export async function startRouterWorker(
     .register('close', 'publisher', () => publisher?.close())
     .register('close', 'amqp', () => amqp.close())
     .register('close', 'redis', async () => {
-      await Promise.all([rateRedis.close(), campaignRedis.close()]);
+      refusedSubmits.stop();
+      await Promise.all([rateRedis.close(), campaignRedis.close(), refusedRedis.close()]);
     })
     .register('close', 'postgres', () => pg.destroy());
 
@@ -230,7 +249,10 @@ export async function startRouterWorker(
       logger: logger.child({ component: 'mt' }),
       clock,
       transientRetryMaxAgeMs: config.ROUTER_TRANSIENT_RETRY_MAX_AGE_MS,
+      refused: refusedSubmits,
     });
+    // Known refusals before the first MT (a router restarted with the broker).
+    await refusedSubmits.start();
     const consumeOptions = {
       logger,
       metrics: amqpMetricSet,

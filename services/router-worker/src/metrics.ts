@@ -11,6 +11,7 @@ export interface RouterMetrics {
   readonly rejections: Counter<'reason'>;
   readonly routed: Counter<'vendor_id'>;
   readonly deferred: Counter<'cap'>;
+  readonly refusedDropped: Counter;
   readonly mo: Counter<'outcome'>;
   readonly moPartsHeld: Gauge;
   readonly reloads: Counter<'outcome'>;
@@ -49,6 +50,11 @@ export function createRouterMetrics(registry: Registry): RouterMetrics {
       name: 'router_deferred_total',
       help: 'MTs deferred: over a 10DLC cap (campaign_tpm, brand_daily) or 10DLC state unavailable (unavailable)',
       labelNames: ['cap'],
+      registers,
+    }),
+    refusedDropped: new Counter({
+      name: 'router_refused_dropped_total',
+      help: 'MTs dropped because edge-server had answered their submit with ESME_RSYSERR (the confirm never came, the broker kept the MT)',
       registers,
     }),
     mo: new Counter({

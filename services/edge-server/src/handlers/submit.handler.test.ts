@@ -42,10 +42,12 @@ function ports(outcome: PublishOutcome = 'confirmed', allowed = true) {
   const published: ContractInput<'MtSubmitted'>[] = [];
   const accepted: AcceptedState[] = [];
   const acquired: number[] = [];
+  const refused: string[] = [];
   return {
     published,
     accepted,
     acquired,
+    refused,
     ports: {
       acquire: (_c: string, _t: number, segments: number) => {
         acquired.push(segments);
@@ -56,6 +58,7 @@ function ports(outcome: PublishOutcome = 'confirmed', allowed = true) {
         return Promise.resolve(outcome);
       },
       recordAccepted: (s: AcceptedState) => void accepted.push(s),
+      recordRefused: (id: string) => void refused.push(id),
       nextMessageId: () => '0190a4c1-2b3c-7d5e-8f60-123456789abc',
       now: () => new Date('2025-01-02T03:04:05.000Z'),
     },
@@ -99,6 +102,9 @@ describe('handleSubmit', () => {
     expect(result.commandStatus).toBe(status);
     expect(result.messageId).toBeUndefined();
     expect(p.accepted).toHaveLength(0);
+    // Only an unconfirmed publish may have reached the broker: its id is
+    // recorded so the router drops the MT; unavailable means nothing was sent.
+    expect(p.refused).toEqual(outcome === 'failed' ? ['0190a4c1-2b3c-7d5e-8f60-123456789abc'] : []);
   });
 
   it('throttles in segments before publishing', async () => {

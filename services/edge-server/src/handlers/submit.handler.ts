@@ -40,6 +40,12 @@ export interface SubmitPorts {
   publish(message: ContractInput<'MtSubmitted'>): Promise<PublishOutcome>;
   /** Fire-and-forget: the state record is a cache, its failure must not fail the submit. */
   recordAccepted(state: AcceptedState): void;
+  /**
+   * Fire-and-forget: a submit answered ESME_RSYSERR whose MT may still be in
+   * the broker's queue (the confirm never came); the router drops it if it
+   * turns up, so what the customer was told failed is not delivered too.
+   */
+  recordRefused(messageId: string): void;
   nextMessageId(): string;
   now(): Date;
 }
@@ -127,6 +133,7 @@ export async function handleSubmit(
         reason: 'broker unavailable',
       };
     case 'failed':
+      ports.recordRefused(messageId);
       return {
         commandStatus: SmppStatus.ESME_RSYSERR,
         label: 'system_error',

@@ -94,24 +94,27 @@ function setup(
     campaigns?: Map<string, Campaign>;
     limiter?: FakeLimiter;
     transientRetryMaxAgeMs?: number;
+    refused?: ReadonlySet<string>;
   } = {},
 ) {
   const snapshots = new FakeSnapshots(baseSnapshot());
   const outbox = new MemoryOutbox();
   const limiter = options.limiter ?? new FakeLimiter();
+  const metrics = testMetrics();
   const handler = createMtHandler({
     snapshots,
     campaigns: new FakeCampaigns(options.campaigns ?? new Map([['15125550001', campaign]])),
     limiter,
     outbox,
-    metrics: testMetrics(),
+    metrics,
     logger: silentLogger,
     clock: () => now,
     ...(options.transientRetryMaxAgeMs !== undefined
       ? { transientRetryMaxAgeMs: options.transientRetryMaxAgeMs }
       : {}),
+    ...(options.refused !== undefined ? { refused: options.refused } : {}),
   });
-  return { handler, snapshots, outbox, limiter };
+  return { handler, snapshots, outbox, limiter, metrics };
 }
 
 describe('MT handler', () => {
@@ -133,6 +136,18 @@ describe('MT handler', () => {
       }),
     ]);
     expect(limiter.calls).toEqual([{ campaignId: 'camp', segments: 2 }]);
+  });
+
+  it('drops an MT whose submit edge-server refused: nothing routed, no result, no cap used', async () => {
+    const { handler, outbox, limiter, metrics } = setup({ refused: new Set(['m-1']) });
+    expect(await handler(mt())).toBe('dropped');
+    expect(outbox.routedMessages).toEqual([]);
+    expect(outbox.failedResults).toEqual([]);
+    expect(outbox.deferredMessages).toEqual([]);
+    expect(limiter.calls).toEqual([]);
+    expect((await metrics.refusedDropped.get()).values[0]?.value).toBe(1);
+    // Any other id is routed as usual.
+    expect(await handler(mt({ messageId: 'm-2' }))).toBe('routed');
   });
 
   it('a failover hand-back skips tried vendors and is not counted against the caps again', async () => {

@@ -27,9 +27,12 @@ export interface MtHandlerDeps {
   readonly clock: () => Date;
   /** See ROUTER_TRANSIENT_RETRY_MAX_AGE_MS; 0 disables transient retries. */
   readonly transientRetryMaxAgeMs?: number;
+  /** Submits edge-server refused although their MT may have reached the broker. */
+  readonly refused?: { has(messageId: string): boolean };
 }
 
-export type MtOutcome = 'routed' | 'deferred' | 'failed';
+/** `dropped`: the customer was answered ESME_RSYSERR for it; nothing is sent, no receipt. */
+export type MtOutcome = 'routed' | 'deferred' | 'failed' | 'dropped';
 
 const UNROUTED = 'unrouted';
 
@@ -128,6 +131,14 @@ export function createMtHandler(
   }
 
   return async (msg, delivery) => {
+    if (deps.refused?.has(msg.messageId)) {
+      metrics.refusedDropped.inc();
+      logger.warn('dropping an MT whose submit was refused (its confirm never reached the edge)', {
+        message_id: msg.messageId,
+        customer_id: msg.customerId,
+      });
+      return 'dropped';
+    }
     const started = performance.now();
     let snapshot = deps.snapshots.current();
     let customer = snapshot.customer(msg.customerId);
