@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import type { Simulator } from '@smpp-gateway/smsc-simulator';
-import { SERVICE_NAMES, type ServiceName } from './service.process.js';
+import { SERVICE_NAMES, type ServiceName, type ServiceProcess } from './service.process.js';
 import { startGateway, type GatewayStack, type QueueType } from './stack.js';
 import { SteadyLoad, type SentMessage } from './steady.load.js';
 
@@ -95,6 +95,12 @@ export interface FaultRunReport {
     readonly unknownOutcomeAtCarrier: number;
     /** Refused at the edge yet sent to the carrier: must be 0. */
     readonly refusedAtCarrier: number;
+    /**
+     * Refused submits whose MT the broker had kept and the router dropped
+     * (`router_refused_dropped_total`, summed over the router replicas at the
+     * end; a replica's count restarts with it).
+     */
+    readonly refusedDroppedByRouter: number;
     /** Records the tap could not read because the ring overflowed between polls. */
     readonly recordsMissed: number;
   };
@@ -390,8 +396,13 @@ export async function runFaults(options: FaultRunOptions = {}): Promise<FaultRun
     tap.stop();
     clearInterval(progress);
     clearInterval(supervisor);
+    const refusedDroppedByRouter = await sumMetric(
+      stack.replicas('router-worker'),
+      'router_refused_dropped_total',
+    );
 
     report = buildReport({
+      refusedDroppedByRouter,
       startedAt,
       settings,
       durationS: elapsedS(),
@@ -440,7 +451,25 @@ export async function runFaults(options: FaultRunOptions = {}): Promise<FaultRun
   }
 }
 
+/** A counter's value summed over the replicas that answer their /metrics (0 for the others). */
+async function sumMetric(processes: readonly ServiceProcess[], name: string): Promise<number> {
+  let sum = 0;
+  for (const replica of processes) {
+    const ops = replica.ports?.ops;
+    if (ops === undefined || !replica.running) continue;
+    try {
+      const text = await (await fetch(`http://127.0.0.1:${ops}/metrics`)).text();
+      const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+      sum += Number(line?.slice(name.length + 1) ?? 0);
+    } catch {
+      // A replica that cannot answer contributes nothing.
+    }
+  }
+  return sum;
+}
+
 function buildReport(input: {
+  refusedDroppedByRouter: number;
   startedAt: string;
   settings: Required<Omit<FaultRunOptions, 'log'>>;
   durationS: number;
@@ -551,6 +580,7 @@ function buildReport(input: {
       duplicateRate,
       unknownOutcomeAtCarrier: unknownAtCarrier,
       refusedAtCarrier,
+      refusedDroppedByRouter: input.refusedDroppedByRouter,
       recordsMissed: tap.missed,
     },
     receipts: {
@@ -602,7 +632,7 @@ export function formatFaultReport(report: FaultRunReport): string {
       `missing ${report.carrier.acceptedMissing} (failed by the gateway with a receipt ${report.carrier.acceptedFailedByGateway}, ` +
       `SILENTLY LOST ${report.carrier.acceptedSilentlyLost}); duplicates ${report.carrier.duplicates} ` +
       `(${pct(report.carrier.duplicates, report.carrier.distinctMessages)} of ${report.carrier.distinctMessages}); ` +
-      `no-answer submits that arrived ${report.carrier.unknownOutcomeAtCarrier}; refused yet sent ${report.carrier.refusedAtCarrier}`,
+      `no-answer submits that arrived ${report.carrier.unknownOutcomeAtCarrier}; refused yet sent ${report.carrier.refusedAtCarrier} (refused, kept by the broker and dropped by the router: ${report.carrier.refusedDroppedByRouter})`,
     `receipts    accepted messages with a receipt ${report.receipts.acceptedWithReceipt}/${report.submits.accepted}, ` +
       `MISSING ${report.receipts.acceptedMissingReceipt}; duplicates ${report.receipts.duplicates}; ` +
       `for no-answer submits ${report.receipts.forOtherIds}; stats ${JSON.stringify(report.receipts.byStat)}`,

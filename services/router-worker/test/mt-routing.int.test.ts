@@ -13,6 +13,8 @@ import {
   type RoutingRule,
   type Vendor,
 } from '@smpp-gateway/db';
+import { RefusedSubmitsStore } from '@smpp-gateway/message-state';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RouterWorker } from '../src/app.js';
 import {
@@ -135,6 +137,30 @@ describe('MT routing against real PostgreSQL, Redis and RabbitMQ', () => {
       shortMessage: mt.shortMessage,
     });
     await counterReaches(router, 'router_routed_total', { vendor_id: vendors[0]!.id }, 1);
+  });
+
+  it('drops an MT that edge-server recorded as refused: nothing to the vendor, no submit result', async () => {
+    // What an edge does when a batch's confirm never came back although the
+    // broker kept it: it answers ESME_RSYSERR and records the id.
+    const refused = mtSubmitted({ customerId: customer.id });
+    const redis = new Redis(h.env.redis.url, { keyPrefix: h.env.redis.keyPrefix, db: 0 });
+    try {
+      await new RefusedSubmitsStore({ redis }).record([refused.messageId]);
+    } finally {
+      redis.disconnect();
+    }
+    // The router reads the set every 200 ms.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await h.publish('MtSubmitted', refused);
+    await counterReaches(router, 'router_refused_dropped_total', {}, 1);
+    // The next MT is routed as usual, and nothing of the refused one appears.
+    const next = mtSubmitted({ customerId: customer.id });
+    await h.publish('MtSubmitted', next);
+    const routed = (await h.take(QUEUES.vendor(vendors[0]!.id))).body as MtRouted;
+    expect(routed.messageId).toBe(next.messageId);
+    expect(await h.depth(QUEUES.vendor(vendors[0]!.id))).toBe(0);
+    const events = (await h.drainQueue(QUEUES.events, 300)) as MtSubmitResult[];
+    expect(events.map((e) => e.messageId)).not.toContain(refused.messageId);
   });
 
   it('fails over across three vendors, then reports vendors_exhausted with the attempts', async () => {
