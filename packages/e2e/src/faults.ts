@@ -459,8 +459,11 @@ async function sumMetric(processes: readonly ServiceProcess[], name: string): Pr
     if (ops === undefined || !replica.running) continue;
     try {
       const text = await (await fetch(`http://127.0.0.1:${ops}/metrics`)).text();
-      const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-      sum += Number(line?.slice(name.length + 1) ?? 0);
+      // `name{service="…"} 12` (every series carries the service label) or `name 12`.
+      const line = text
+        .split('\n')
+        .find((l) => l.startsWith(name) && (l[name.length] === '{' || l[name.length] === ' '));
+      if (line !== undefined) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
     } catch {
       // A replica that cannot answer contributes nothing.
     }
