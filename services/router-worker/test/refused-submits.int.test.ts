@@ -55,6 +55,17 @@ describe('RefusedSubmitsWatcher', () => {
     }
   });
 
+  it('does not hold the start when the set cannot be read in time', async () => {
+    const watcher = new RefusedSubmitsWatcher({
+      source: { since: () => new Promise(() => undefined) },
+      pollMs: 60_000,
+    });
+    // A start that waited for the read would never resolve: the test would time out.
+    await watcher.start(50);
+    expect(watcher.size).toBe(0);
+    watcher.stop();
+  });
+
   it('keeps its list and reports the error when Redis cannot be read', async () => {
     const errors: unknown[] = [];
     let fail = false;

@@ -44,11 +44,22 @@ export class RefusedSubmitsWatcher {
     this.cursor = this.now() - this.retentionMs;
   }
 
-  /** Reads the set now, then every pollMs. Resolves after the first read (or its failure). */
-  async start(): Promise<void> {
-    await this.poll();
+  /**
+   * Reads the set now, then every pollMs. Resolves after the first read, its
+   * failure, or `firstReadTimeoutMs`: a Redis that does not answer must not
+   * hold the router's start (the next polls keep trying).
+   */
+  async start(firstReadTimeoutMs = 2_000): Promise<void> {
     this.timer = setInterval(() => void this.poll(), this.options.pollMs);
     this.timer.unref();
+    let timeout: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.poll(),
+      new Promise<void>((resolve) => {
+        timeout = setTimeout(resolve, firstReadTimeoutMs);
+      }),
+    ]);
+    clearTimeout(timeout);
   }
 
   stop(): void {
