@@ -133,31 +133,31 @@ function noChecks(schema: ZodInternals, path: string): void {
     unsupported(path, `a check on a ${schema._zod.def.type}`);
 }
 
-function compileString(schema: ZodInternals, path: string): Node {
+/**
+ * A string or a number: its type, then its checks in zod's order. A format
+ * schema (`z.iso.datetime()`, `z.int()`) is itself its first check.
+ */
+function compileScalar<T>(
+  schema: ZodInternals,
+  path: string,
+  isType: (value: unknown) => value is T,
+  formatCheck: 'string_format' | 'number_format',
+  checkOf: (check: Readonly<Record<string, unknown>>, path: string) => (value: T) => boolean,
+): Node {
   const def = schema._zod.def;
-  const tests: StringTest[] = [];
-  // A format schema (z.iso.datetime()) is itself its first check.
-  if (def.format !== undefined) tests.push(stringCheck({ check: 'string_format', ...def }, path));
-  for (const check of checkDefs(schema)) tests.push(stringCheck(check, path));
+  const tests = checkDefs(schema).map((check) => checkOf(check, path));
+  if (def.format !== undefined) tests.unshift(checkOf({ check: formatCheck, ...def }, path));
   return (value) => {
-    if (typeof value !== 'string') return DEFER;
+    if (!isType(value)) return DEFER;
     for (const test of tests) if (!test(value)) return DEFER;
     return value;
   };
 }
 
-function compileNumber(schema: ZodInternals, path: string): Node {
-  const def = schema._zod.def;
-  const tests: NumberTest[] = [];
-  if (def.format !== undefined) tests.push(numberCheck({ check: 'number_format', ...def }, path));
-  for (const check of checkDefs(schema)) tests.push(numberCheck(check, path));
-  return (value) => {
-    // zod's number refuses NaN and ±Infinity.
-    if (typeof value !== 'number' || !Number.isFinite(value)) return DEFER;
-    for (const test of tests) if (!test(value)) return DEFER;
-    return value;
-  };
-}
+const isString = (value: unknown): value is string => typeof value === 'string';
+/** zod's number refuses NaN and ±Infinity. */
+const isFiniteNumber = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isFinite(value);
 
 function compileObject(schema: ZodInternals, path: string): Node {
   const def = schema._zod.def;
@@ -235,9 +235,9 @@ function compile(schema: ZodInternals, path: string): Node {
   if (def.coerce) unsupported(path, 'coercion');
   switch (def.type) {
     case 'string':
-      return compileString(schema, path);
+      return compileScalar(schema, path, isString, 'string_format', stringCheck);
     case 'number':
-      return compileNumber(schema, path);
+      return compileScalar(schema, path, isFiniteNumber, 'number_format', numberCheck);
     case 'boolean':
       noChecks(schema, path);
       return (value) => (typeof value === 'boolean' ? value : DEFER);
