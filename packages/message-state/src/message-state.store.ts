@@ -7,7 +7,7 @@ import {
   type MessageStatePatch,
   type MessageStatus,
 } from './message-state.schema.js';
-import { AMBIGUOUS_MAPPING, STATE_TTL_SECONDS, stateKeys } from './state-keys.js';
+import { AMBIGUOUS_MAPPING, RECEIPT_SENT, STATE_TTL_SECONDS, stateKeys } from './state-keys.js';
 
 /** A Lua string literal for an identifier-like value (statuses, field names). */
 function luaName(value: string): string {
@@ -35,7 +35,9 @@ const RANKS_LUA = `{${MESSAGE_STATUSES.map((s) => `[${luaName(s)}]=${STATUS_RANK
  *   ('pending' or 'not_requested'; no entry = undecided, e.g. not final).
  *   The table comes from the caller's policy; the script only looks it up;
  * - claim: a 'pending' record's receipt lease (KEYS[2]) is taken for owner
- *   ARGV[3] for ARGV[4] ms unless another owner holds it.
+ *   ARGV[3] for ARGV[4] ms unless another owner holds it. A lease key that
+ *   says RECEIPT_SENT means the receipt went out: the record is stored as
+ *   'sent' from now on and nothing is claimed.
  * ARGV: patch JSON, TTL seconds[, owner, lease ms]. Returns {applied (1 =
  * status advanced), record JSON, previous status, claim ('' | 'claimed' |
  * 'held')}.
@@ -79,10 +81,15 @@ end
 if record['customerReceipt'] == 'pending' then
   if redis.call('SET', KEYS[2], ARGV[3], 'NX', 'PX', tonumber(ARGV[4])) then
     claim = 'claimed'
-  elseif redis.call('GET', KEYS[2]) == ARGV[3] then
-    claim = 'claimed'
   else
-    claim = 'held'
+    local holder = redis.call('GET', KEYS[2])
+    if holder == ARGV[3] then
+      claim = 'claimed'
+    elseif holder == ${luaName(RECEIPT_SENT)} then
+      record['customerReceipt'] = ${luaName(RECEIPT_SENT)}
+    else
+      claim = 'held'
+    end
   end
 end
 `
@@ -125,8 +132,8 @@ return 1
 /**
  * Takes the customer-receipt lease when the record's receipt is 'pending' and
  * no other holder's lease is live. Returns 'claimed', 'held' (someone else is
- * publishing it right now) or 'not_pending' (sent, not requested, undecided,
- * or no record).
+ * publishing it right now) or 'not_pending' (sent — in the record or by the
+ * lease key's RECEIPT_SENT —, not requested, undecided, or no record).
  */
 const CLAIM_RECEIPT_SCRIPT = `
 local current = redis.call('GET', KEYS[1])
@@ -134,7 +141,9 @@ if not current then return 'not_pending' end
 local record = cjson.decode(current)
 if record['customerReceipt'] ~= 'pending' then return 'not_pending' end
 if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', tonumber(ARGV[2])) then return 'claimed' end
-if redis.call('GET', KEYS[2]) == ARGV[1] then return 'claimed' end
+local holder = redis.call('GET', KEYS[2])
+if holder == ARGV[1] then return 'claimed' end
+if holder == ${luaName(RECEIPT_SENT)} then return 'not_pending' end
 return 'held'
 `;
 
@@ -300,6 +309,11 @@ export function trustedRecord(value: unknown): MessageStateRecord {
 
 const CUSTOMER_RECEIPT_STATES: ReadonlySet<string> = new Set(CustomerReceiptState.options);
 
+/** A lease owner named like the sent marker would read as "sent" to everyone else. */
+function assertOwner(owner: string): void {
+  if (owner === RECEIPT_SENT) throw new Error(`'${RECEIPT_SENT}' cannot be a receipt lease owner`);
+}
+
 function mergeResult([applied, json, previous]: MergeReply): MergeResult {
   return {
     advanced: applied === 1,
@@ -375,6 +389,7 @@ export class MessageStateStore {
     options: MergeAndClaimOptions,
   ): Promise<MergeAndClaimResult> {
     const command = this.claimCommand(options.decisions, options.contextFields);
+    assertOwner(options.owner);
     const reply = await command(
       stateKeys.message(messageId),
       stateKeys.receiptLease(messageId),
@@ -425,7 +440,9 @@ export class MessageStateStore {
 
   /**
    * Compare-and-set of one string field; `expected` undefined means "only if
-   * absent". Used for the customer receipt's pending → sent step.
+   * absent". Used to decide a customer receipt (absent → pending or
+   * not_requested) off the hot path; pending → sent is
+   * `markCustomerReceiptSent`.
    */
   async compareAndSet(
     messageId: string,
@@ -455,6 +472,7 @@ export class MessageStateStore {
     owner: string,
     leaseMs: number,
   ): Promise<ReceiptClaim> {
+    assertOwner(owner);
     const result = await this.redis.smppgwClaimReceipt(
       stateKeys.message(messageId),
       stateKeys.receiptLease(messageId),
@@ -465,16 +483,37 @@ export class MessageStateStore {
     throw new Error(`unexpected receipt claim result '${result}'`);
   }
 
+  /**
+   * Records that the customer receipt of a 'pending' message was published
+   * and confirmed: the lease key becomes RECEIPT_SENT for the record's
+   * lifetime. A plain SET — the merge and claim scripts, `get` and
+   * `claimCustomerReceipt` read it — instead of a script rewriting the JSON
+   * record, on every receipt. Only the lease holder calls it; a holder whose
+   * lease ran out meanwhile overwrites a newer holder's lease, which then
+   * finds the receipt sent (the one duplicate the lease cannot prevent is
+   * the one already in flight).
+   */
+  async markCustomerReceiptSent(messageId: string): Promise<void> {
+    await this.redis.set(stateKeys.receiptLease(messageId), RECEIPT_SENT, 'EX', this.ttl);
+  }
+
   /** Gives the lease back early (the publish failed), so a retry need not wait it out. */
   async releaseCustomerReceipt(messageId: string, owner: string): Promise<void> {
     await this.redis.smppgwReleaseReceipt(stateKeys.receiptLease(messageId), owner);
   }
 
+  /** The record, with the receipt's RECEIPT_SENT marker folded in. */
   async get(messageId: string): Promise<MessageStateRecord | undefined> {
-    const json = await this.redis.get(stateKeys.message(messageId));
-    if (json === null) return undefined;
+    const [json, receipt] = await this.redis.mget(
+      stateKeys.message(messageId),
+      stateKeys.receiptLease(messageId),
+    );
+    if (json === null || json === undefined) return undefined;
     const parsed = MessageStateRecord.safeParse(JSON.parse(json));
-    return parsed.success ? parsed.data : undefined;
+    if (!parsed.success) return undefined;
+    return receipt === RECEIPT_SENT && parsed.data.customerReceipt === 'pending'
+      ? { ...parsed.data, customerReceipt: 'sent' }
+      : parsed.data;
   }
 
   /**

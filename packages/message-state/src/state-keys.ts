@@ -17,8 +17,12 @@ export const stateKeys = {
   vendorCandidate: (vendorId: string, candidateKey: string) =>
     `dlr:vmapc:${vendorId}:${candidateKey}`,
   /**
-   * Short-lived lease of the tracker pod publishing a message's customer
-   * receipt, so concurrent duplicates cannot publish it twice.
+   * Progress of a message's customer receipt once it is 'pending': a
+   * short-lived lease (value: the owner publishing it, so concurrent
+   * duplicates cannot publish it twice), then RECEIPT_SENT for as long as
+   * the record lives. Marking the receipt sent is one plain SET here instead
+   * of a script that rewrites the JSON record; readers of the record fold
+   * the marker in (MessageStateStore).
    */
   receiptLease: (messageId: string) => `dlr:rlease:${messageId}`,
   /**
@@ -40,6 +44,9 @@ export const stateKeys = {
     total: number,
   ) => `dlr:agg:${customerId}:${source}:${destination}:${reference}:${total}`,
 } as const;
+
+/** Value of a receiptLease key once the customer receipt is published and confirmed. */
+export const RECEIPT_SENT = 'sent';
 
 /** Value of a candidate key that two messages' ids can be read as: matches neither. */
 export const AMBIGUOUS_MAPPING = '?';

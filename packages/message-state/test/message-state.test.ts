@@ -137,11 +137,25 @@ describe('MessageStateStore', () => {
       expect((await store.mergeAndClaim(id, { status: 'DELIVRD' }, opts('a'))).claim).toBe(
         'claimed',
       );
-      // Once sent, nobody claims it again.
-      expect(await store.compareAndSet(id, 'customerReceipt', 'pending', 'sent')).toBe(true);
-      expect(
-        (await store.mergeAndClaim(id, { status: 'DELIVRD' }, opts('b'))).claim,
-      ).toBeUndefined();
+      // Once the holder marked it sent, nobody claims it again, and the
+      // next merge stores the record as sent.
+      await store.markCustomerReceiptSent(id);
+      expect(await redis.ttl(stateKeys.receiptLease(id))).toBeGreaterThan(6 * 24 * 3600);
+      const after = await store.mergeAndClaim(id, { status: 'DELIVRD' }, opts('b'));
+      expect(after.claim).toBeUndefined();
+      expect(after.record.customerReceipt).toBe('sent');
+      expect(JSON.parse((await redis.get(stateKeys.message(id))) ?? '{}')).toMatchObject({
+        customerReceipt: 'sent',
+      });
+    });
+
+    it('a lease owner cannot be named like the sent marker', async () => {
+      await expect(
+        store.mergeAndClaim('m-owner', { status: 'DELIVRD' }, opts('sent')),
+      ).rejects.toThrow(/cannot be a receipt lease owner/);
+      await expect(store.claimCustomerReceipt('m-owner', 'sent', 5_000)).rejects.toThrow(
+        /cannot be a receipt lease owner/,
+      );
     });
 
     it('leaves the receipt undecided without the context fields, and decides not_requested by the table', async () => {
@@ -168,6 +182,22 @@ describe('MessageStateStore', () => {
       expect(created).toMatchObject({ advanced: true, claim: 'claimed' });
       expect((await store.get('m-fresh'))?.customerReceipt).toBe('pending');
     });
+  });
+
+  it('markCustomerReceiptSent: the record reads as sent and the receipt cannot be claimed again', async () => {
+    const id = 'm-sent-marker';
+    await store.merge(id, { status: 'DELIVRD', customerReceipt: 'pending' });
+    expect(await store.claimCustomerReceipt(id, 'a', 5_000)).toBe('claimed');
+    await store.markCustomerReceiptSent(id);
+    // The JSON record itself still says pending: get folds the marker in.
+    expect(JSON.parse((await redis.get(stateKeys.message(id))) ?? '{}').customerReceipt).toBe(
+      'pending',
+    );
+    expect((await store.get(id))?.customerReceipt).toBe('sent');
+    expect(await store.claimCustomerReceipt(id, 'b', 5_000)).toBe('not_pending');
+    // The lease's former holder releasing late does not undo it.
+    await store.releaseCustomerReceipt(id, 'a');
+    expect((await store.get(id))?.customerReceipt).toBe('sent');
   });
 
   it('compareAndSet moves the customer receipt pending → sent exactly once', async () => {

@@ -49,7 +49,8 @@ export interface CustomerReceiptSettlerDeps {
  *    record's own final status, so two racing writers agree;
  * 2. claim: only the holder of the short lease publishes (duplicate receipts
  *    handled concurrently, on this pod or another, cannot both publish);
- * 3. publish, wait for the broker's confirm, then pending → sent.
+ * 3. publish, wait for the broker's confirm, then pending → sent (one SET
+ *    of the lease key; the state store folds it into the record).
  *
  * On the hot path steps 1 and 2 happen inside the merge of the status
  * (`mergeAndClaim`, one Redis script, same rules); the loop in `settle` is
@@ -192,7 +193,7 @@ export class CustomerReceiptSettler {
       await state.releaseCustomerReceipt(record.messageId, owner).catch(() => undefined);
       throw err;
     }
-    await state.compareAndSet(record.messageId, 'customerReceipt', 'pending', 'sent');
+    await state.markCustomerReceiptSent(record.messageId);
     metrics.customerReceipts.inc({ stat: delivery.delivery.stat });
     if (receivedAt !== undefined) {
       metrics.customerReceiptSeconds.observe(Math.max(0, clock.now() - receivedAt) / 1000);

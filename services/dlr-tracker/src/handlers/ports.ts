@@ -33,6 +33,8 @@ export interface StatePort {
     value: string,
   ): Promise<boolean>;
   claimCustomerReceipt(messageId: string, owner: string, leaseMs: number): Promise<ReceiptClaim>;
+  /** pending → sent, after the receipt's publish was confirmed (by the lease holder). */
+  markCustomerReceiptSent(messageId: string): Promise<void>;
   releaseCustomerReceipt(messageId: string, owner: string): Promise<void>;
   lookupVendorId(vendorId: string, keys: VendorIdKeys): Promise<VendorLookup>;
 }
