@@ -36,6 +36,9 @@ const SEED_SERIES = [
   'process_resident_memory_bytes',
 ];
 
+// Messages the gateway drops on purpose: an operator must see them happen.
+const DROP_SERIES = ['router_refused_dropped_total'];
+
 let dashboard: Dashboard;
 let registered: Map<string, MetricType>;
 
@@ -98,5 +101,12 @@ describe('Grafana dashboard', () => {
       dashboardExpressions(dashboard).flatMap(({ expr }) => metricNamesInExpr(expr)),
     );
     expect(SEED_SERIES.filter((s) => !queried.has(s))).toEqual([]);
+  });
+
+  it('shows the messages the gateway drops on purpose', () => {
+    const queried = new Set(
+      dashboardExpressions(dashboard).flatMap(({ expr }) => metricNamesInExpr(expr)),
+    );
+    expect(DROP_SERIES.filter((s) => !queried.has(s))).toEqual([]);
   });
 });
