@@ -98,13 +98,12 @@ function submitWithReceipt(session, destination, text) {
   });
 }
 
-/** The heap flags each service's image sets (Dockerfile): the cap, plus a larger young generation in the pipeline. */
-const PIPELINE_SERVICES = new Set(['vendor-connector', 'dlr-tracker']);
+/** The heap flags each service's image sets (scripts/service-heap.json, checked against the Dockerfile). */
+const SERVICE_HEAP = JSON.parse(
+  readFileSync(join(root, 'scripts', 'service-heap.json'), 'utf8'),
+).nodeOptions;
 function serviceNodeArgs(name) {
-  const deployed = [
-    '--max-old-space-size=160',
-    ...(PIPELINE_SERVICES.has(name) ? ['--max-semi-space-size=32'] : []),
-  ];
+  const deployed = SERVICE_HEAP[name].split(' ');
   const extra = args['service-node-arg'];
   return [
     ...deployed.filter((flag) => !extra.some((a) => a.startsWith(flag.split('=')[0]))),

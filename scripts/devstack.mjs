@@ -7,7 +7,7 @@
 //
 //   node scripts/devstack.mjs [--json] [--only edge-server,router-worker]
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -30,11 +30,12 @@ const shared = {
   NODE_OPTIONS: process.env.NODE_OPTIONS ?? '--max-old-space-size=160',
 };
 
-/** What the images of vendor-connector and dlr-tracker add: a 32 MB semi-space. */
-const pipelineHeap =
-  process.env.NODE_OPTIONS === undefined
-    ? { NODE_OPTIONS: '--max-old-space-size=160 --max-semi-space-size=32' }
-    : {};
+/** Each service's heap flags, as its image sets them (unless the user set NODE_OPTIONS). */
+const { nodeOptions: serviceHeap } = JSON.parse(
+  readFileSync(join(root, 'scripts', 'service-heap.json'), 'utf8'),
+);
+const heapOf = (name) =>
+  process.env.NODE_OPTIONS === undefined ? { NODE_OPTIONS: serviceHeap[name] } : {};
 
 const runDir = join(root, '.run');
 mkdirSync(runDir, { recursive: true });
@@ -60,25 +61,26 @@ const processes = [
   {
     name: 'dlr-tracker',
     script: 'services/dlr-tracker/dist/main.js',
-    env: { METRICS_PORT: '9094', ...pipelineHeap },
+    env: { METRICS_PORT: '9094', ...heapOf('dlr-tracker') },
     colour: 35,
   },
   {
     name: 'router-worker',
     script: 'services/router-worker/dist/main.js',
-    env: { METRICS_PORT: '9092' },
+    env: { METRICS_PORT: '9092', ...heapOf('router-worker') },
     colour: 33,
   },
   {
     name: 'vendor-connector',
     script: 'services/vendor-connector/dist/main.js',
-    env: { METRICS_PORT: '9093', ...pipelineHeap },
+    env: { METRICS_PORT: '9093', ...heapOf('vendor-connector') },
     colour: 34,
   },
   {
     name: 'edge-server',
     script: 'services/edge-server/dist/main.js',
     env: {
+      ...heapOf('edge-server'),
       METRICS_PORT: '9091',
       SMPP_PORT: '2775',
       SMPP_TLS_PORT: '2776',
@@ -89,7 +91,7 @@ const processes = [
   {
     name: 'admin-api',
     script: 'services/admin-api/dist/main.js',
-    env: { ADMIN_PORT: '8080', METRICS_PORT: '8080' },
+    env: { ADMIN_PORT: '8080', METRICS_PORT: '8080', ...heapOf('admin-api') },
     colour: 36,
   },
 ];

@@ -5,7 +5,7 @@
 // limit must leave room above it: the checks resolve NODE_OPTIONS the way
 // Docker, compose and the kubelet would (ENV along the stage chain,
 // environment over env_file over the image, env over envFrom).
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -39,8 +39,16 @@ const MAX_HEAP_CAP_MIB = 192;
 const MAX_SEMI_SPACE_MIB = 32;
 /** V8's own maximum semi-space on 64-bit when no flag sets it. */
 const DEFAULT_SEMI_SPACE_MIB = 16;
-/** The services whose images (and Deployments) set the 32 MiB semi-space. */
-const LARGE_YOUNG_GENERATION = new Set(['vendor-connector', 'dlr-tracker']);
+/**
+ * Each gateway service's heap flags, from the one file that `pnpm start`
+ * (scripts/devstack.mjs) and the benchmark (scripts/bench-pipeline.mjs) also
+ * read: the images, compose and the Deployments must run what they measured.
+ */
+const SERVICE_HEAP = (
+  JSON.parse(readFileSync(join(WORKSPACE_ROOT, 'scripts', 'service-heap.json'), 'utf8')) as {
+    nodeOptions: Record<string, string>;
+  }
+).nodeOptions;
 /** Room a container needs above the V8 heap (old space and young generation): code, buffers, native memory. */
 const LIMIT_HEADROOM_MIB = 64;
 
@@ -174,15 +182,25 @@ const expectCap = (nodeOptions: string | undefined, where: string): number => {
   return cap! + 3 * semi;
 };
 
-/** vendor-connector and dlr-tracker run with the 32 MiB semi-space; the others with V8's default. */
-const expectSemiSpace = (
+/**
+ * A gateway service runs with the heap cap and semi-space of
+ * scripts/service-heap.json (vendor-connector and dlr-tracker: 32 MiB); the
+ * other images with V8's default semi-space.
+ */
+const expectServiceHeap = (
   service: string,
   nodeOptions: string | null | undefined,
   where: string,
 ) => {
+  const deployed = SERVICE_HEAP[service];
   expect(semiSpaceMiB(nodeOptions ?? undefined), `${where}: --max-semi-space-size`).toBe(
-    LARGE_YOUNG_GENERATION.has(service) ? MAX_SEMI_SPACE_MIB : undefined,
+    deployed === undefined ? undefined : semiSpaceMiB(deployed),
   );
+  if (deployed !== undefined) {
+    expect(heapCapMiB(nodeOptions ?? undefined), `${where}: --max-old-space-size`).toBe(
+      heapCapMiB(deployed),
+    );
+  }
 };
 
 /** A Kubernetes memory quantity (`256Mi`, `2Gi`, `512M`, `1e9`, bytes) in MiB. */
@@ -277,7 +295,7 @@ describe('V8 heap cap', () => {
       'SERVICE=%s: the image starts with that cap (and its semi-space)',
       (service) => {
         expectCap(imageNodeOptions(service), `image ${service}`);
-        expectSemiSpace(service, imageNodeOptions(service), `image ${service}`);
+        expectServiceHeap(service, imageNodeOptions(service), `image ${service}`);
       },
     );
   });
@@ -295,7 +313,7 @@ describe('V8 heap cap', () => {
             `${where}: NODE_OPTIONS resolvable from the manifests`,
           ).not.toBeNull();
           const heap = expectCap(nodeOptions ?? undefined, where);
-          expectSemiSpace(name, nodeOptions, where);
+          expectServiceHeap(name, nodeOptions, where);
           const limit = quantityMiB(c.resources?.limits?.memory);
           expect(limit, `${where}: memory limit ${c.resources?.limits?.memory}`).toBeDefined();
           expect(limit!, `${where}: memory limit (MiB)`).toBeGreaterThanOrEqual(256);
@@ -340,6 +358,16 @@ describe('V8 heap cap', () => {
         const env = composeEnvironment(s);
         if ('NODE_OPTIONS' in env) nodeOptions = withDefaults(env.NODE_OPTIONS ?? '');
         expectCap(nodeOptions, `compose ${name}`);
+        expectServiceHeap(s.build?.args?.SERVICE ?? name, nodeOptions, `compose ${name}`);
+      }
+    });
+  });
+
+  describe('scripts/service-heap.json', () => {
+    it('names every gateway service, each within the bounds above', () => {
+      expect(Object.keys(SERVICE_HEAP).sort()).toEqual([...GATEWAY_SERVICES].sort());
+      for (const [service, nodeOptions] of Object.entries(SERVICE_HEAP)) {
+        expectCap(nodeOptions, `service-heap.json ${service}`);
       }
     });
   });
