@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `pnpm --filter @smpp-gateway/e2e faults [--rate 300] [--replicas 2] [--queue-type quorum]
-//  [--services edge-server,router-worker,...] [--settle-ms 8000] [--include-broker] [--out file]`
+//  [--services edge-server,router-worker,...] [--settle-ms 8000] [--include-broker]
+//  [--failover [--failover-ms 15000]] [--out file]`
 // Runs the fault scenario against a fresh gateway built from the services' dist,
 // prints the counts and writes them as JSON. Exits 1 when an accepted message
 // was lost (or duplicates exceed the target), 2 on a usage error.
@@ -13,7 +14,11 @@ import { SERVICE_NAMES, type ServiceName } from './service.process.js';
 const USAGE = `usage: faults [--rate N] [--replicas N] [--queue-type quorum|classic]
               [--services ${SERVICE_NAMES.join(',')}] [--warmup-ms N] [--down-ms N]
               [--settle-ms N] [--vendor-refuse-ms N] [--drain-timeout-ms N]
-              [--include-broker] [--out results.json]
+              [--include-broker] [--failover] [--failover-ms N] [--out results.json]
+
+--failover puts a second vendor (the backup) on the route after the carrier;
+the vendor phase then drops the carrier for --failover-ms (default 15000) and
+reports how its traffic moved to the backup and back.
 
 Needs the services built (pnpm build) and the local PostgreSQL, Redis and RabbitMQ.
 ${BROKER_WARNING}`;
@@ -44,6 +49,8 @@ try {
       'vendor-refuse-ms': { type: 'string' },
       'drain-timeout-ms': { type: 'string' },
       'include-broker': { type: 'boolean', default: false },
+      failover: { type: 'boolean', default: false },
+      'failover-ms': { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
@@ -71,6 +78,8 @@ const runOptions: FaultRunOptions = {
   queueType,
   services: services as ServiceName[],
   includeBroker: args['include-broker'],
+  failover: args.failover,
+  failoverMs: positive('failover-ms', args['failover-ms'], 15_000),
   warmupMs: positive('warmup-ms', args['warmup-ms'], 5_000),
   downMs: positive('down-ms', args['down-ms'], 2_000),
   settleMs: positive('settle-ms', args['settle-ms'], 8_000),

@@ -29,6 +29,15 @@ export interface FaultRunOptions {
   /** Services killed in turn (replica 0). Default all five. */
   readonly services?: readonly ServiceName[];
   readonly includeBroker?: boolean;
+  /**
+   * A second vendor ("backup") on the route, after the carrier: the vendor
+   * phase becomes a failover under load (the carrier drops every connection
+   * and refuses binds for `failoverMs`; its traffic must move to the backup
+   * and come back). Default false.
+   */
+  readonly failover?: boolean;
+  /** How long the carrier stays away in the failover phase. Default 15 s (BIND_WAIT_MS is 5 s). */
+  readonly failoverMs?: number;
   /** Traffic before the first fault. Default 5 s. */
   readonly warmupMs?: number;
   /** A killed replica stays down this long before its restart. Default 2 s. */
@@ -103,6 +112,19 @@ export interface FaultRunReport {
     readonly refusedDroppedByRouter: number;
     /** Records the tap could not read because the ring overflowed between polls. */
     readonly recordsMissed: number;
+    /** Distinct messages per carrier ("carrier", and "backup" in a failover run). */
+    readonly byCarrier: Readonly<Record<string, number>>;
+  };
+  /** Only in a failover run: how the backup took the carrier's traffic. */
+  readonly failover?: {
+    /** Distinct messages that reached the backup (a message at both carriers counts as a duplicate). */
+    readonly atBackup: number;
+    /** From the carrier's drop to the first message seen at the backup (records are read every 200 ms). */
+    readonly firstAtBackupAfterMs: number | undefined;
+    /** From the carrier's drop to the last message seen at the backup. */
+    readonly lastAtBackupAfterMs: number | undefined;
+    /** From the drop until the carrier was bound again (its refusal lasts `failoverMs`). */
+    readonly carrierBackAfterMs: number | undefined;
   };
   readonly receipts: {
     readonly acceptedWithReceipt: number;
@@ -137,33 +159,58 @@ const DUPLICATE_TARGET = 0.001;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Reads the carrier's submit_sm records as they arrive (the ring is bounded) and counts per message. */
+/**
+ * Reads the carriers' submit_sm records as they arrive (each ring is
+ * bounded) and counts per message, over every carrier and per carrier.
+ */
 class CarrierTap {
+  /** Copies of each message over all carriers: more than one is a duplicate. */
   readonly copies = new Map<number, number>();
+  /** Per carrier: the messages seen there and when each carrier's first and last new one was seen. */
+  readonly carriers: Map<
+    string,
+    { seen: Set<number>; firstAt: number | undefined; lastAt: number | undefined }
+  >;
   records = 0;
   missed = 0;
-  private lastId = 0;
+  private readonly lastIds = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly simulator: Simulator,
+    private readonly simulators: ReadonlyMap<string, Simulator>,
     private readonly runId: string,
-  ) {}
+  ) {
+    this.carriers = new Map(
+      [...simulators.keys()].map((key) => [
+        key,
+        { seen: new Set<number>(), firstAt: undefined, lastAt: undefined },
+      ]),
+    );
+  }
 
   start(): void {
     this.timer = setInterval(() => this.poll(), 200);
   }
 
   poll(): void {
-    const ring = this.simulator.records;
-    // Every command shares the ring; what was overwritten since the last poll is lost to us.
-    this.missed += Math.max(0, ring.total - this.lastId - ring.capacity);
-    for (const record of ring.ofCommand('submit_sm', { sinceId: this.lastId })) {
-      this.records += 1;
-      const seq = SteadyLoad.parse(this.runId, record.pdu.shortMessage);
-      if (seq !== undefined) this.copies.set(seq, (this.copies.get(seq) ?? 0) + 1);
+    const now = performance.now();
+    for (const [key, simulator] of this.simulators) {
+      const ring = simulator.records;
+      const lastId = this.lastIds.get(key) ?? 0;
+      const carrier = this.carriers.get(key)!;
+      // Every command shares the ring; what was overwritten since the last poll is lost to us.
+      this.missed += Math.max(0, ring.total - lastId - ring.capacity);
+      for (const record of ring.ofCommand('submit_sm', { sinceId: lastId })) {
+        this.records += 1;
+        const seq = SteadyLoad.parse(this.runId, record.pdu.shortMessage);
+        if (seq === undefined) continue;
+        this.copies.set(seq, (this.copies.get(seq) ?? 0) + 1);
+        carrier.seen.add(seq);
+        carrier.firstAt ??= now;
+        carrier.lastAt = now;
+      }
+      this.lastIds.set(key, ring.total);
     }
-    this.lastId = ring.total;
   }
 
   stop(): void {
@@ -193,6 +240,8 @@ export async function runFaults(options: FaultRunOptions = {}): Promise<FaultRun
     queueType: options.queueType ?? 'quorum',
     services: options.services ?? SERVICE_NAMES,
     includeBroker: options.includeBroker ?? false,
+    failover: options.failover ?? false,
+    failoverMs: options.failoverMs ?? 15_000,
     warmupMs: options.warmupMs ?? 5_000,
     downMs: options.downMs ?? 2_000,
     settleMs: options.settleMs ?? 8_000,
@@ -205,20 +254,20 @@ export async function runFaults(options: FaultRunOptions = {}): Promise<FaultRun
   const runId = `R${Date.now().toString(36).toUpperCase()}`;
 
   log(
-    `starting a gateway: ${settings.replicas} replica(s) per service, ${settings.queueType} queues`,
+    `starting a gateway: ${settings.replicas} replica(s) per service, ${settings.queueType} queues` +
+      (settings.failover ? ', a backup vendor after the carrier' : ''),
   );
+  const carrierKeys = settings.failover ? ['carrier', 'backup'] : ['carrier'];
   const stack = await startGateway({
     replicas: settings.replicas,
     queueType: settings.queueType,
     fixture: {
-      vendors: [
-        {
-          key: 'carrier',
-          // Enough binds that each connector replica holds two; records read every 200 ms.
-          vendor: { maxBinds: 2 * settings.replicas, throughput: 20_000 },
-          simulator: { recordLimit: 200_000, maxBindsPerAccount: 64 },
-        },
-      ],
+      vendors: carrierKeys.map((key) => ({
+        key,
+        // Enough binds that each connector replica holds two; records read every 200 ms.
+        vendor: { maxBinds: 2 * settings.replicas, throughput: 20_000 },
+        simulator: { recordLimit: 200_000, maxBindsPerAccount: 64 },
+      })),
       customers: [
         {
           key: 'load',
@@ -228,7 +277,8 @@ export async function runFaults(options: FaultRunOptions = {}): Promise<FaultRun
           maxBinds: 20,
         },
       ],
-      routes: [{ name: 'default', vendor: 'carrier' }],
+      // Lower priority first: the backup only gets what the carrier cannot take.
+      routes: carrierKeys.map((key, i) => ({ name: key, vendor: key, priority: 10 * (i + 1) })),
     },
   });
   const simulator = stack.simulator('carrier');
@@ -244,7 +294,7 @@ export async function runFaults(options: FaultRunOptions = {}): Promise<FaultRun
     rate: settings.rate,
     runId,
   });
-  const tap = new CarrierTap(simulator, runId);
+  const tap = new CarrierTap(new Map(carrierKeys.map((key) => [key, stack.simulator(key)])), runId);
   const began = performance.now();
   const elapsedS = (): number => (performance.now() - began) / 1000;
 
@@ -338,20 +388,49 @@ export async function runFaults(options: FaultRunOptions = {}): Promise<FaultRun
       );
     }
 
-    await phase(
-      'vendor-drop',
-      `carrier drops every connection and refuses binds for ${settings.vendorRefuseMs} ms`,
-      async () => {
-        const t0 = performance.now();
-        simulator.setFaults({ refuseBindsMs: settings.vendorRefuseMs, dropConnections: true });
-        // The sessions close asynchronously; recovery counts from the moment they are all gone.
-        while (simulator.stats().binds.active > 0) await sleep(10);
-        await stack.waitForVendorBinds('carrier', undefined, settings.vendorRefuseMs + 60_000);
-        const recovery = performance.now() - t0;
-        await sleep(settings.settleMs);
-        return Math.round(recovery);
-      },
-    );
+    let failover: FaultRunReport['failover'];
+    if (settings.failover) {
+      await phase(
+        'vendor-failover',
+        `carrier drops every connection and refuses binds for ${settings.failoverMs} ms; the backup takes its traffic`,
+        async () => {
+          const backup = tap.carriers.get('backup')!;
+          const seenBefore = backup.seen.size;
+          const t0 = performance.now();
+          simulator.setFaults({ refuseBindsMs: settings.failoverMs, dropConnections: true });
+          while (simulator.stats().binds.active > 0) await sleep(10);
+          await stack.waitForVendorBinds('carrier', undefined, settings.failoverMs + 60_000);
+          const back = performance.now() - t0;
+          await sleep(settings.settleMs);
+          tap.poll();
+          const since = (at: number | undefined): number | undefined =>
+            at === undefined || at < t0 ? undefined : Math.round(at - t0);
+          failover = {
+            atBackup: backup.seen.size - seenBefore,
+            firstAtBackupAfterMs: seenBefore === 0 ? since(backup.firstAt) : undefined,
+            lastAtBackupAfterMs: since(backup.lastAt),
+            carrierBackAfterMs: Math.round(back),
+          };
+          return Math.round(back);
+        },
+      );
+    }
+
+    if (!settings.failover)
+      await phase(
+        'vendor-drop',
+        `carrier drops every connection and refuses binds for ${settings.vendorRefuseMs} ms`,
+        async () => {
+          const t0 = performance.now();
+          simulator.setFaults({ refuseBindsMs: settings.vendorRefuseMs, dropConnections: true });
+          // The sessions close asynchronously; recovery counts from the moment they are all gone.
+          while (simulator.stats().binds.active > 0) await sleep(10);
+          await stack.waitForVendorBinds('carrier', undefined, settings.vendorRefuseMs + 60_000);
+          const recovery = performance.now() - t0;
+          await sleep(settings.settleMs);
+          return Math.round(recovery);
+        },
+      );
 
     if (settings.includeBroker) {
       await phase(
@@ -402,6 +481,7 @@ export async function runFaults(options: FaultRunOptions = {}): Promise<FaultRun
     );
 
     report = buildReport({
+      failover,
       refusedDroppedByRouter,
       startedAt,
       settings,
@@ -472,6 +552,7 @@ async function sumMetric(processes: readonly ServiceProcess[], name: string): Pr
 }
 
 function buildReport(input: {
+  failover: FaultRunReport['failover'];
   refusedDroppedByRouter: number;
   startedAt: string;
   settings: Required<Omit<FaultRunOptions, 'log'>>;
@@ -585,7 +666,9 @@ function buildReport(input: {
       refusedAtCarrier,
       refusedDroppedByRouter: input.refusedDroppedByRouter,
       recordsMissed: tap.missed,
+      byCarrier: Object.fromEntries([...tap.carriers].map(([key, c]) => [key, c.seen.size])),
     },
+    ...(input.failover !== undefined ? { failover: input.failover } : {}),
     receipts: {
       acceptedWithReceipt: withReceipt,
       acceptedMissingReceipt: lostReceipts.length,
@@ -639,6 +722,13 @@ export function formatFaultReport(report: FaultRunReport): string {
     `receipts    accepted messages with a receipt ${report.receipts.acceptedWithReceipt}/${report.submits.accepted}, ` +
       `MISSING ${report.receipts.acceptedMissingReceipt}; duplicates ${report.receipts.duplicates}; ` +
       `for no-answer submits ${report.receipts.forOtherIds}; stats ${JSON.stringify(report.receipts.byStat)}`,
+    ...(report.failover
+      ? [
+          `failover    ${report.failover.atBackup} messages at the backup, the first ${report.failover.firstAtBackupAfterMs ?? '-'} ms ` +
+            `and the last ${report.failover.lastAtBackupAfterMs ?? '-'} ms after the carrier dropped; the carrier bound again after ` +
+            `${report.failover.carrierBackAfterMs ?? '-'} ms; per carrier ${JSON.stringify(report.carrier.byCarrier)}`,
+        ]
+      : []),
     `crashes     ${report.unexpectedExits.length === 0 ? 'none' : report.unexpectedExits.join('; ')}`,
     '',
     `verdict     nothing accepted lost: ${report.verdict.nothingAcceptedLost ? 'YES' : 'NO'}; ` +

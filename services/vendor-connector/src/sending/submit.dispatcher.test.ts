@@ -118,6 +118,47 @@ describe('SubmitDispatcher', () => {
     await expect(d.submit(pdu('x'), 1)).rejects.toBeInstanceOf(NoBindError);
   });
 
+  it('fails submits at once while the vendor has had no bind for bindWaitMs, and waits again once one came back', async () => {
+    const a = new FakeBind('a', 5);
+    a.usable = false;
+    let clock = 0;
+    const d = dispatcher([a], { bindWaitMs: 1_000, now: () => clock });
+    // The first submit after the binds went away waits for one.
+    let firstFailed = false;
+    const first = d.submit(pdu('first'), 1);
+    first.catch(() => (firstFailed = true));
+    clock = 400;
+    let secondFailed = false;
+    const second = d.submit(pdu('second'), 1);
+    second.catch(() => (secondFailed = true));
+    await tick();
+    expect([firstFailed, secondFailed]).toEqual([false, false]);
+    // bindWaitMs without a bind: the vendor is down; everything queued fails,
+    // the second too although it waited only 600 ms, and so does a new one at once.
+    clock = 1_000;
+    d.wake();
+    await expect(first).rejects.toBeInstanceOf(NoBindError);
+    await expect(second).rejects.toThrow(/no bind to the vendor for 1000 ms/);
+    clock = 1_500;
+    await expect(d.submit(pdu('third'), 1)).rejects.toBeInstanceOf(NoBindError);
+    // A bind is back: submits are sent again.
+    a.usable = true;
+    clock = 2_000;
+    const fourth = d.submit(pdu('fourth'), 1);
+    await tick();
+    expect(a.sent.map((x) => textOf(x.pdu))).toEqual(['fourth']);
+    a.sent[0]!.answer(0, 'ok');
+    expect((await fourth).messageId).toBe('ok');
+    // Gone again: the wait starts over rather than failing at once.
+    a.usable = false;
+    clock = 2_100;
+    let fifthFailed = false;
+    d.submit(pdu('fifth'), 1).catch(() => (fifthFailed = true));
+    await tick();
+    expect(fifthFailed).toBe(false);
+    d.stop('test over', 'requeue');
+  });
+
   it('waits (no failure) while binds exist but their windows are full', async () => {
     const a = new FakeBind('a', 1);
     const d = dispatcher([a], { bindWaitMs: 10 });

@@ -40,7 +40,12 @@ export interface DispatcherObserver {
 export interface DispatcherOptions {
   readonly pacer: Pacer;
   readonly binds: () => readonly SubmitBind[];
-  /** Without any usable bind, a queued submit fails after this long. */
+  /**
+   * Without any usable bind, a queued submit fails after this long; once the
+   * vendor has had no usable bind for this long, every submit fails at once
+   * (the vendor is down: its traffic fails over at the rate it arrives
+   * instead of each message waiting out the same wait).
+   */
   readonly bindWaitMs: number;
   /** First pause of a throttled bind; doubles per consecutive throttle up to the max. */
   readonly throttlePauseMs: number;
@@ -97,6 +102,8 @@ export class SubmitDispatcher {
   private wakeAt = Infinity;
   private stopped: { reason: string; disposition: NotSentDisposition } | undefined;
   private inFlightTotal = 0;
+  /** Since when no bind has been usable (seen while submits were waiting); undefined while one is. */
+  private unboundSince: number | undefined;
   private idleWaiters: (() => void)[] = [];
   private readonly now: () => number;
 
@@ -203,7 +210,10 @@ export class SubmitDispatcher {
       const now = this.now();
       const pick = this.pickBind(now);
       if (pick.bind === undefined) {
-        if (pick.usable === 0) this.failStale(now);
+        if (pick.usable === 0) {
+          this.unboundSince ??= now;
+          this.failStale(now, now - this.unboundSince >= this.options.bindWaitMs);
+        }
         // Woken by a response, a bind coming up, or the earliest pause ending.
         this.scheduleWake(pick.pausedUntil, now);
         return;
@@ -227,6 +237,7 @@ export class SubmitDispatcher {
     for (const bind of this.options.binds()) {
       if (!bind.usable) continue;
       usable += 1;
+      this.unboundSince = undefined;
       const s = this.bindState(bind.key);
       if (s.pausedUntil > now) {
         pausedUntil = Math.min(pausedUntil, s.pausedUntil);
@@ -243,14 +254,21 @@ export class SubmitDispatcher {
     return { bind: best, usable, pausedUntil };
   }
 
-  private failStale(now: number): void {
-    const limit = now - this.options.bindWaitMs;
+  /** Fails the submits that waited bindWaitMs for a bind, or every queued one (`all`: the vendor is down). */
+  private failStale(now: number, all: boolean): void {
+    const limit = all ? Infinity : now - this.options.bindWaitMs;
     let oldest = Infinity;
     for (let i = 0; i < this.queue.length;) {
       const item = this.queue[i] as Item;
       if (item.enqueuedAt <= limit) {
         this.queue.splice(i, 1);
-        item.reject(new NoBindError(`no bind to the vendor within ${this.options.bindWaitMs} ms`));
+        item.reject(
+          new NoBindError(
+            all
+              ? `no bind to the vendor for ${Math.round(now - (this.unboundSince ?? now))} ms`
+              : `no bind to the vendor within ${this.options.bindWaitMs} ms`,
+          ),
+        );
       } else {
         oldest = Math.min(oldest, item.enqueuedAt);
         i += 1;
