@@ -21,6 +21,9 @@
 //               customer). Both clocks are this host's wall clock (epoch ms).
 //   scale       --scale-sessions transceiver binds on one edge-server, enquire_link
 //               running, one message per session every --scale-interval s; edge CPU/RSS.
+// Before the stack starts and after it stopped, a fixed CPU workload is timed
+// (scripts/calibrate.mjs): the machine's own speed, printed with the results,
+// since the same code measured on another machine or hour can differ by 2–3×.
 // CPU (% of one core, utime+stime from /proc/<pid>/stat over each run) and peak
 // RSS (VmHWM) are read for every service, the simulator, and the broker, Redis
 // and PostgreSQL (summed over their processes; they also serve whatever else
@@ -34,6 +37,7 @@ import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { calibrateMedian } from './calibrate.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -960,6 +964,13 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 }
 
 const results = { sustained: [], latency: undefined, scale: undefined };
+/**
+ * The machine's speed before the stack starts and after it stopped (CPU ms
+ * of a fixed workload, scripts/calibrate.mjs): runs from machines, or
+ * hours, whose figures differ by as much as this are not comparable.
+ */
+const calibration = { startMs: calibrateMedian(3), endMs: undefined };
+log(`calibration: ${calibration.startMs} ms of CPU for the fixed workload`);
 let failure;
 try {
   log(
@@ -1101,11 +1112,16 @@ const table = (rows) => {
   for (const row of rows) console.log(line(headers.map((h) => row[h])));
 };
 
+calibration.endMs = calibrateMedian(3);
 console.log(
   `\nnode ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), ${settings.queueType} queues, ` +
     `load average at the end ${loadavg()
       .map((v) => v.toFixed(2))
       .join(' ')}`,
+);
+console.log(
+  `calibration (scripts/calibrate.mjs, CPU ms, lower is faster): ${calibration.startMs} before, ` +
+    `${calibration.endMs} after`,
 );
 if (results.sustained.length > 0) {
   console.log('\nsustained (load generator, receipts on every message)');
@@ -1213,6 +1229,7 @@ writeFileSync(
       startedAt: startedAt.toISOString(),
       settings,
       loadAverageEnd: loadavg(),
+      calibration,
       ...results,
       sustained: results.sustained.map(({ report, ...rest }) => ({
         ...rest,
