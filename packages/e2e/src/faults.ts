@@ -388,20 +388,25 @@ export async function runFaults(options: FaultRunOptions = {}): Promise<FaultRun
       );
     }
 
+    // The vendor phase: the carrier drops every connection and refuses binds;
+    // with a backup on the route (failover run) its traffic must move there.
+    const outageMs = settings.failover ? settings.failoverMs : settings.vendorRefuseMs;
     let failover: FaultRunReport['failover'];
-    if (settings.failover) {
-      await phase(
-        'vendor-failover',
-        `carrier drops every connection and refuses binds for ${settings.failoverMs} ms; the backup takes its traffic`,
-        async () => {
-          const backup = tap.carriers.get('backup')!;
-          const seenBefore = backup.seen.size;
-          const t0 = performance.now();
-          simulator.setFaults({ refuseBindsMs: settings.failoverMs, dropConnections: true });
-          while (simulator.stats().binds.active > 0) await sleep(10);
-          await stack.waitForVendorBinds('carrier', undefined, settings.failoverMs + 60_000);
-          const back = performance.now() - t0;
-          await sleep(settings.settleMs);
+    await phase(
+      settings.failover ? 'vendor-failover' : 'vendor-drop',
+      `carrier drops every connection and refuses binds for ${outageMs} ms` +
+        (settings.failover ? '; the backup takes its traffic' : ''),
+      async () => {
+        const backup = tap.carriers.get('backup');
+        const seenBefore = backup?.seen.size ?? 0;
+        const t0 = performance.now();
+        simulator.setFaults({ refuseBindsMs: outageMs, dropConnections: true });
+        // The sessions close asynchronously; wait until they are all gone.
+        while (simulator.stats().binds.active > 0) await sleep(10);
+        await stack.waitForVendorBinds('carrier', undefined, outageMs + 60_000);
+        const recovery = Math.round(performance.now() - t0);
+        await sleep(settings.settleMs);
+        if (backup) {
           tap.poll();
           const since = (at: number | undefined): number | undefined =>
             at === undefined || at < t0 ? undefined : Math.round(at - t0);
@@ -409,28 +414,12 @@ export async function runFaults(options: FaultRunOptions = {}): Promise<FaultRun
             atBackup: backup.seen.size - seenBefore,
             firstAtBackupAfterMs: seenBefore === 0 ? since(backup.firstAt) : undefined,
             lastAtBackupAfterMs: since(backup.lastAt),
-            carrierBackAfterMs: Math.round(back),
+            carrierBackAfterMs: recovery,
           };
-          return Math.round(back);
-        },
-      );
-    }
-
-    if (!settings.failover)
-      await phase(
-        'vendor-drop',
-        `carrier drops every connection and refuses binds for ${settings.vendorRefuseMs} ms`,
-        async () => {
-          const t0 = performance.now();
-          simulator.setFaults({ refuseBindsMs: settings.vendorRefuseMs, dropConnections: true });
-          // The sessions close asynchronously; recovery counts from the moment they are all gone.
-          while (simulator.stats().binds.active > 0) await sleep(10);
-          await stack.waitForVendorBinds('carrier', undefined, settings.vendorRefuseMs + 60_000);
-          const recovery = performance.now() - t0;
-          await sleep(settings.settleMs);
-          return Math.round(recovery);
-        },
-      );
+        }
+        return recovery;
+      },
+    );
 
     if (settings.includeBroker) {
       await phase(
