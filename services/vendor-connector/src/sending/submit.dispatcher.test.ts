@@ -5,6 +5,7 @@ import {
   NoBindError,
   NotSentError,
   SubmitDispatcher,
+  type DispatcherObserver,
   type Pacer,
   type SubmitBind,
   type SubmitSmResp,
@@ -50,7 +51,12 @@ const tick = () => new Promise((r) => setTimeout(r, 0));
 
 function dispatcher(
   binds: FakeBind[],
-  extra: { bindWaitMs?: number; pacer?: Pacer; now?: () => number } = {},
+  extra: {
+    bindWaitMs?: number;
+    pacer?: Pacer;
+    now?: () => number;
+    observer?: DispatcherObserver;
+  } = {},
 ) {
   return new SubmitDispatcher({
     pacer: extra.pacer ?? unlimited,
@@ -59,6 +65,7 @@ function dispatcher(
     throttlePauseMs: 20,
     throttlePauseMaxMs: 80,
     ...(extra.now ? { now: extra.now } : {}),
+    ...(extra.observer ? { observer: extra.observer } : {}),
   });
 }
 
@@ -122,7 +129,12 @@ describe('SubmitDispatcher', () => {
     const a = new FakeBind('a', 5);
     a.usable = false;
     let clock = 0;
-    const d = dispatcher([a], { bindWaitMs: 1_000, now: () => clock });
+    const outages: [boolean, number][] = [];
+    const d = dispatcher([a], {
+      bindWaitMs: 1_000,
+      now: () => clock,
+      observer: { outage: (down, unboundMs) => outages.push([down, unboundMs]) },
+    });
     // The first submit after the binds went away waits for one.
     let firstFailed = false;
     const first = d.submit(pdu('first'), 1);
@@ -141,6 +153,8 @@ describe('SubmitDispatcher', () => {
     await expect(second).rejects.toThrow(/no bind to the vendor for 1000 ms/);
     clock = 1_500;
     await expect(d.submit(pdu('third'), 1)).rejects.toBeInstanceOf(NoBindError);
+    // Reported once per outage, not per submit.
+    expect(outages).toEqual([[true, 1_000]]);
     // A bind is back: submits are sent again.
     a.usable = true;
     clock = 2_000;
@@ -149,6 +163,10 @@ describe('SubmitDispatcher', () => {
     expect(a.sent.map((x) => textOf(x.pdu))).toEqual(['fourth']);
     a.sent[0]!.answer(0, 'ok');
     expect((await fourth).messageId).toBe('ok');
+    expect(outages).toEqual([
+      [true, 1_000],
+      [false, 2_000],
+    ]);
     // Gone again: the wait starts over rather than failing at once.
     a.usable = false;
     clock = 2_100;

@@ -35,6 +35,12 @@ export interface DispatcherObserver {
   responded?(commandStatus: number, latencyMs: number): void;
   /** A bind refused work while paused or full; for debugging only. */
   pacerError?(err: unknown): void;
+  /**
+   * The vendor has had no usable bind for bindWaitMs and submits now fail
+   * at once (`down` true, once per outage), or a bind is usable again
+   * (`down` false). `unboundMs`: how long it has been without one.
+   */
+  outage?(down: boolean, unboundMs: number): void;
 }
 
 export interface DispatcherOptions {
@@ -104,6 +110,8 @@ export class SubmitDispatcher {
   private inFlightTotal = 0;
   /** Since when no bind has been usable (seen while submits were waiting); undefined while one is. */
   private unboundSince: number | undefined;
+  /** Submits fail at once (no bind for bindWaitMs); reported to the observer on each change. */
+  private down = false;
   private idleWaiters: (() => void)[] = [];
   private readonly now: () => number;
 
@@ -212,7 +220,12 @@ export class SubmitDispatcher {
       if (pick.bind === undefined) {
         if (pick.usable === 0) {
           this.unboundSince ??= now;
-          this.failStale(now, now - this.unboundSince >= this.options.bindWaitMs);
+          const unboundMs = now - this.unboundSince;
+          if (unboundMs >= this.options.bindWaitMs && !this.down) {
+            this.down = true;
+            this.options.observer?.outage?.(true, unboundMs);
+          }
+          this.failStale(now, this.down);
         }
         // Woken by a response, a bind coming up, or the earliest pause ending.
         this.scheduleWake(pick.pausedUntil, now);
@@ -237,6 +250,10 @@ export class SubmitDispatcher {
     for (const bind of this.options.binds()) {
       if (!bind.usable) continue;
       usable += 1;
+      if (this.down) {
+        this.down = false;
+        this.options.observer?.outage?.(false, now - (this.unboundSince ?? now));
+      }
       this.unboundSince = undefined;
       const s = this.bindState(bind.key);
       if (s.pausedUntil > now) {

@@ -114,6 +114,17 @@ export class VendorRuntime {
         responded: (_status, latencyMs) =>
           m.submitSeconds.observe({ vendor_id: config.id }, latencyMs / 1000),
         pacerError: (err) => this.log.error('pacer failed unexpectedly', { err }),
+        outage: (down, unboundMs) => {
+          if (down) {
+            this.log.warn('no bind to the vendor in this pod: its submits fail over at once', {
+              unbound_ms: Math.round(unboundMs),
+            });
+          } else {
+            this.log.info('a bind to the vendor is back: submits go to it again', {
+              unbound_ms: Math.round(unboundMs),
+            });
+          }
+        },
       },
     });
     this.handler = createMtRoutedHandler({
