@@ -105,6 +105,19 @@ function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/**
+ * A failed bind as a log field: an operational failure (a bind refusal, a
+ * refused or reset connection, a timeout: errors carrying a `code`) as its
+ * code and message, since its stack says nothing and an outage repeats it
+ * for every slot every second; anything else (a bug) whole, with its stack.
+ */
+function bindFailureField(err: unknown): Record<string, unknown> {
+  const code = (err as { code?: unknown } | null)?.code;
+  return err instanceof Error && typeof code === 'string'
+    ? { error: err.message, error_code: code }
+    : { err };
+}
+
 /** Resolves true when woken early by the signal, false when the time ran out. */
 function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
   return new Promise((resolve) => {
@@ -395,7 +408,7 @@ export class BindPool {
       slot: slot.index,
       attempt_failures: slot.failures,
       consecutive_failures: this.consecutiveFailures,
-      err,
+      ...bindFailureField(err),
     });
     if (this.consecutiveFailures >= this.timing.alertAfterFailures && !this.alerted) {
       this.alerted = true;
