@@ -14,7 +14,7 @@ import {
   type SegmentUnit,
   type SplitMethod,
 } from '@smpp-gateway/smpp';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   startGateway,
   type CustomerClient,
@@ -345,6 +345,37 @@ export function defineGatewayCases(replicas: 1 | 2): void {
         primary.clearFaults();
       }
     });
+
+    it('fails over to the second vendor while the primary has no bind at all, and returns to it once it binds again', async () => {
+      const primary = stack.simulator('fo-primary');
+      // Long enough that the test, not the simulator, ends the outage.
+      primary.setFaults({ refuseBindsMs: 120_000, dropConnections: true });
+      try {
+        await vi.waitFor(() => expect(primary.stats().binds.active).toBe(0), { timeout: 10_000 });
+        const parts = [
+          mt(`${FAILOVER_PREFIX}600000003`, {
+            shortMessage: encoded('No bind at the first choice', 'gsm7'),
+          }),
+        ];
+        // The connectors wait BIND_WAIT_MS for a bind, then hand it back to the router.
+        const { responses, atCarrier, receipts } = await roundTrip(parts, 'fo-backup');
+        expect(sortedWireViews(atCarrier.map((r) => r.pdu))).toEqual(sortedWireViews(parts));
+        expect(receipts[0]?.stat).toBe('DELIVRD');
+        expect(receipts[0]?.messageId).toBe(responses[0]?.messageId);
+        expect(carrierSubmits(primary, parts[0]?.destinationAddr ?? '')).toHaveLength(0);
+      } finally {
+        primary.clearFaults();
+      }
+      await stack.waitForVendorBinds('fo-primary', undefined, 60_000);
+      const back = mt(`${FAILOVER_PREFIX}600000004`, {
+        shortMessage: encoded('Bound again: first choice', 'gsm7'),
+      });
+      const backTrip = await roundTrip([back], 'fo-primary');
+      expect(backTrip.receipts[0]?.stat).toBe('DELIVRD');
+      expect(carrierSubmits(stack.simulator('fo-backup'), back.destinationAddr ?? '')).toHaveLength(
+        0,
+      );
+    }, 120_000);
 
     it('throttles a customer over its throughput with ESME_RTHROTTLED and delivers exactly what it accepted', async () => {
       const slow = await stack.connect('slow', { bindType: 'transceiver', replica: sendReplica });
