@@ -62,8 +62,10 @@ function dispatcher(
     pacer: extra.pacer ?? unlimited,
     binds: () => binds,
     bindWaitMs: extra.bindWaitMs ?? 1_000,
-    throttlePauseMs: 20,
-    throttlePauseMaxMs: 80,
+    // Long enough that a slow event-loop turn on a loaded machine cannot end
+    // a pause between a throttle and the check that the bind is paused.
+    throttlePauseMs: 250,
+    throttlePauseMaxMs: 1_000,
     ...(extra.now ? { now: extra.now } : {}),
     ...(extra.observer ? { observer: extra.observer } : {}),
   });
@@ -95,7 +97,7 @@ describe('SubmitDispatcher', () => {
     a.sent[0]!.answer(SmppStatus.ESME_RTHROTTLED);
     await tick();
     expect(a.sent).toHaveLength(1); // paused: nothing sent yet
-    await vi.waitFor(() => expect(a.sent).toHaveLength(2));
+    await vi.waitFor(() => expect(a.sent).toHaveLength(2), { timeout: 5_000 });
     expect(a.sent.map((s) => textOf(s.pdu))).toEqual(['first', 'first']);
     a.sent[1]!.answer(0, 'ok');
     expect((await first).commandStatus).toBe(0);
