@@ -21,6 +21,22 @@ function luaName(value: string): string {
 const RANKS_LUA = `{${MESSAGE_STATUSES.map((s) => `[${luaName(s)}]=${STATUS_RANK[s]}`).join(',')}}`;
 
 /**
+ * The receipt lease protocol, shared by the merge-and-claim and the claim
+ * scripts: takes the lease key for `owner` for `ms` unless another owner
+ * holds it. Returns 'claimed' (taken now, or already this owner's), 'sent'
+ * (the key holds RECEIPT_SENT: the receipt went out) or 'held'.
+ */
+const CLAIM_LEASE_LUA = `
+local function claimLease(lease, owner, ms)
+  if redis.call('SET', lease, owner, 'NX', 'PX', ms) then return 'claimed' end
+  local holder = redis.call('GET', lease)
+  if holder == owner then return 'claimed' end
+  if holder == ${luaName(RECEIPT_SENT)} then return 'sent' end
+  return 'held'
+end
+`;
+
+/**
  * Monotonic merge, atomic in Redis so concurrent tracker replicas cannot
  * interleave a read-modify-write. Rules:
  * - no record yet: the patch becomes the record;
@@ -79,22 +95,15 @@ if record['customerReceipt'] == nil then
   end
 end
 if record['customerReceipt'] == 'pending' then
-  if redis.call('SET', KEYS[2], ARGV[3], 'NX', 'PX', tonumber(ARGV[4])) then
-    claim = 'claimed'
-  else
-    local holder = redis.call('GET', KEYS[2])
-    if holder == ARGV[3] then
-      claim = 'claimed'
-    elseif holder == ${luaName(RECEIPT_SENT)} then
-      record['customerReceipt'] = ${luaName(RECEIPT_SENT)}
-    else
-      claim = 'held'
-    end
+  claim = claimLease(KEYS[2], ARGV[3], tonumber(ARGV[4]))
+  if claim == 'sent' then
+    record['customerReceipt'] = ${luaName(RECEIPT_SENT)}
+    claim = ''
   end
 end
 `
     : '';
-  return `${merge}${decideAndClaim}
+  return `${settle ? CLAIM_LEASE_LUA : ''}${merge}${decideAndClaim}
 local encoded = cjson.encode(record)
 redis.call('SET', KEYS[1], encoded, 'EX', tonumber(ARGV[2]))
 if advanced then return {1, encoded, previous, claim} end
@@ -135,16 +144,14 @@ return 1
  * publishing it right now) or 'not_pending' (sent — in the record or by the
  * lease key's RECEIPT_SENT —, not requested, undecided, or no record).
  */
-const CLAIM_RECEIPT_SCRIPT = `
+const CLAIM_RECEIPT_SCRIPT = `${CLAIM_LEASE_LUA}
 local current = redis.call('GET', KEYS[1])
 if not current then return 'not_pending' end
 local record = cjson.decode(current)
 if record['customerReceipt'] ~= 'pending' then return 'not_pending' end
-if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', tonumber(ARGV[2])) then return 'claimed' end
-local holder = redis.call('GET', KEYS[2])
-if holder == ARGV[1] then return 'claimed' end
-if holder == ${luaName(RECEIPT_SENT)} then return 'not_pending' end
-return 'held'
+local claim = claimLease(KEYS[2], ARGV[1], tonumber(ARGV[2]))
+if claim == 'sent' then return 'not_pending' end
+return claim
 `;
 
 /**
@@ -288,23 +295,29 @@ export interface MessageStateStoreOptions {
  * admin API's read, still parses the whole record.
  */
 export function trustedRecord(value: unknown): MessageStateRecord {
-  const record = value as Partial<Record<keyof MessageStateRecord, unknown>> | null;
-  const problem =
-    typeof record !== 'object' || record === null
-      ? 'not an object'
-      : typeof record.messageId !== 'string' || record.messageId === ''
-        ? 'no messageId'
-        : typeof record.status !== 'string' || !Object.hasOwn(STATUS_RANK, record.status)
-          ? `unknown status ${JSON.stringify(record.status)}`
-          : record.customerReceipt !== undefined &&
-              !CUSTOMER_RECEIPT_STATES.has(record.customerReceipt as string)
-            ? `unknown customerReceipt ${JSON.stringify(record.customerReceipt)}`
-            : record.registeredDelivery !== undefined &&
-                !Number.isInteger(record.registeredDelivery)
-              ? 'registeredDelivery is not an integer'
-              : undefined;
+  const problem = recordProblem(value);
   if (problem !== undefined) throw new Error(`malformed message state record: ${problem}`);
-  return record as MessageStateRecord;
+  return value as MessageStateRecord;
+}
+
+/** What makes a merge result unusable, or undefined (see trustedRecord). */
+function recordProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return 'not an object';
+  const record = value as Partial<Record<keyof MessageStateRecord, unknown>>;
+  if (typeof record.messageId !== 'string' || record.messageId === '') return 'no messageId';
+  if (typeof record.status !== 'string' || !Object.hasOwn(STATUS_RANK, record.status)) {
+    return `unknown status ${JSON.stringify(record.status)}`;
+  }
+  if (
+    record.customerReceipt !== undefined &&
+    !CUSTOMER_RECEIPT_STATES.has(record.customerReceipt as string)
+  ) {
+    return `unknown customerReceipt ${JSON.stringify(record.customerReceipt)}`;
+  }
+  if (record.registeredDelivery !== undefined && !Number.isInteger(record.registeredDelivery)) {
+    return 'registeredDelivery is not an integer';
+  }
+  return undefined;
 }
 
 const CUSTOMER_RECEIPT_STATES: ReadonlySet<string> = new Set(CustomerReceiptState.options);
