@@ -168,6 +168,18 @@ export async function startEdgeServer(
     ttlSeconds: config.STATE_TTL_SECONDS,
   });
   const refusedSubmits = new RefusedSubmitsStore({ redis: stateRedis.client });
+  let refusedPending: string[] = [];
+  const flushRefused = (): void => {
+    const messageIds = refusedPending;
+    refusedPending = [];
+    refusedSubmits.record(messageIds).catch((error: unknown) => {
+      metrics.redisFallbacks.inc({ operation: 'record_refused' });
+      log.warn(
+        'recording refused submits failed: those whose MT reached the broker will be delivered',
+        { message_ids: messageIds.slice(0, 20), count: messageIds.length, err: errorText(error) },
+      );
+    });
+  };
   const onRedisFallback = (operation: string, error: unknown): void => {
     metrics.redisFallbacks.inc({ operation });
     log.warn('redis unavailable, using local state', { operation, err: errorText(error) });
@@ -272,16 +284,10 @@ export async function startEdgeServer(
         });
     },
     recordRefused: (messageId: string) => {
-      refusedSubmits.record([messageId]).catch((error: unknown) => {
-        metrics.redisFallbacks.inc({ operation: 'record_refused' });
-        log.warn(
-          'recording a refused submit failed: if its MT reached the broker it will be delivered',
-          {
-            message_id: messageId,
-            err: errorText(error),
-          },
-        );
-      });
+      // A failed publish batch refuses all its submits in one event-loop
+      // turn: they are recorded together, one Redis round trip per batch.
+      if (refusedPending.length === 0) setImmediate(flushRefused);
+      refusedPending.push(messageId);
     },
     nextMessageId,
     now: () => new Date(now()),

@@ -3,9 +3,11 @@
 // must come back by itself when the broker does. Then a graceful stop unbinds
 // the bound customer.
 import { MtSubmitted, QUEUES, SmppStatus } from '@smpp-gateway/contracts';
+import { RefusedSubmitsStore } from '@smpp-gateway/message-state';
 import { createLogger, silentLogger } from '@smpp-gateway/runtime';
 import { connectSmpp, type SmppSession } from '@smpp-gateway/smpp';
 import { createTestEnv, testServers, type TestEnv } from '@smpp-gateway/testkit';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEdgeServer, type EdgeServer } from '../src/app.js';
 import { BrokerProxy, edgeConfig, eventually, getOne, setUpDatabase } from './edge.harness.js';
@@ -75,6 +77,18 @@ describe('broker outage', () => {
     const resp = await submit();
     expect(resp.commandStatus).toBe(SmppStatus.ESME_RSYSERR);
     expect(resp.messageId).toBe('');
+    // Its MT may still reach the queue: the id is recorded for the router to drop.
+    const redis = new Redis(env.redis.url, { keyPrefix: env.redis.keyPrefix, db: 0 });
+    try {
+      const store = new RefusedSubmitsStore({ redis });
+      const refused = await eventually(async () => {
+        const entries = await store.since(0);
+        return entries.length > 0 ? entries : undefined;
+      });
+      expect(refused).toHaveLength(1);
+    } finally {
+      redis.disconnect();
+    }
   });
 
   it('answers ESME_RMSGQFUL/RSYSERR while the broker is gone, then recovers on its own', async () => {
