@@ -126,11 +126,7 @@ EXPOSE 9090
 CMD ["node", "dist/main.js"]
 
 FROM runtime AS cmd-dlr-tracker
-# A 32 MB semi-space (young generation): each scavenge copies the messages in
-# flight whatever its size, so fewer, larger ones cost about a tenth less CPU
-# here under load, for ~30 MB more RSS (docs/deploy.md). Not on the other
-# services: they gain less and need the memory (router-worker's backlog
-# reached 222 MB with it, edge-server's sessions 243 MB).
+# The same 32 MB semi-space as cmd-vendor-connector, for the same reason.
 ENV NODE_OPTIONS="--max-old-space-size=160 --max-semi-space-size=32"
 EXPOSE 9090
 CMD ["node", "dist/main.js"]
