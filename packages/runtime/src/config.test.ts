@@ -50,7 +50,7 @@ describe('loadConfig', () => {
       REDIS_KEY_PREFIX: '',
       AMQP_QUEUE_TYPE: 'quorum',
       SHUTDOWN_TIMEOUT_MS: 25_000,
-      AMQP_PREFETCH: 300,
+      AMQP_PREFETCH: 30,
       PG_POOL_MAX: 10,
     });
     expect(config.INSTANCE_ID).toBe(defaultInstanceId());

@@ -199,7 +199,17 @@ export const commonEnv = {
     unsetIfEmpty,
     z.enum(['quorum', 'classic'], { error: 'must be quorum or classic' }).default('quorum'),
   ),
-  AMQP_PREFETCH: envInt({ min: 1, max: 65535, default: 300 }),
+  /**
+   * Unacked deliveries per consumer, for consumers without a prefetch of
+   * their own (router-worker's mt.messages.{p}; vendor-connector's floor).
+   * It counts AMQP messages, and on the internal hops each carries up to 20
+   * contracts: 30 lets up to 600 MTs in, far more than a hop needs in flight
+   * (rate × confirm time). Under a backlog every one beyond that only waits
+   * in the heap, long enough to be promoted, and the old-generation GC it
+   * causes cost more than the work (300: router +15–30 % CPU per SMS, +35 MB
+   * RSS; docs/performance.md, sixth round).
+   */
+  AMQP_PREFETCH: envInt({ min: 1, max: 65535, default: 30 }),
   AMQP_CONFIRM_TIMEOUT_MS: envInt({ min: 100, max: 600_000, default: 10_000 }),
   /** Batches per key awaiting their confirm before new messages wait to join the next (see CoalescingPublisher). */
   AMQP_PUBLISH_WINDOW: envInt({ min: 0, max: 1_000, default: 1 }),

@@ -49,11 +49,17 @@ export const EdgeConfigSchema = z
     RATE_LIMIT_RESERVE_PERMILLE: envInt({ min: 1, max: 1_000, default: 50 }),
     /**
      * Submits of one event-loop turn and priority share one AMQP message and
-     * confirm, up to this many. × the router's prefetch (300) bounds the MTs
-     * one router holds under a backlog (docs/performance.md).
+     * confirm, up to this many. × the router's prefetch (AMQP_PREFETCH, 30)
+     * bounds the MTs one router holds under a backlog (docs/performance.md).
      */
     MT_PUBLISH_MAX_BATCH: envInt({ min: 1, max: 1_000, default: 20 }),
-    DELIVERY_PREFETCH: envInt({ min: 1, max: 65_535, default: 100 }),
+    /**
+     * Unacked deliveries per customer queue and pod, each up to the tracker's
+     * DELIVERY_PUBLISH_MAX_BATCH (20) receipts: 30 × 20 = 600, more than a
+     * customer's binds × window takes at once. It is per customer, so it also
+     * bounds what a backlog of many customers can push into one pod's heap.
+     */
+    DELIVERY_PREFETCH: envInt({ min: 1, max: 65_535, default: 30 }),
     DELIVERY_RETRY_DELAY_MS: envInt({ min: 10, max: 600_000, default: 2_000 }),
     STATE_TTL_SECONDS: envInt({ min: 60, max: 90 * 86_400, default: 7 * 86_400 }),
   })

@@ -12,7 +12,7 @@ describe('loadConfig', () => {
   it('applies the defaults', () => {
     const config = loadConfig(required);
     expect(config).toMatchObject({
-      AMQP_PREFETCH: 300,
+      AMQP_PREFETCH: 30,
       MO_PREFETCH: 1000,
       ROUTER_RELOAD_INTERVAL_MS: 30_000,
       MO_REASSEMBLY_TIMEOUT_MS: 30_000,

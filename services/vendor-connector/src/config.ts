@@ -52,12 +52,14 @@ export const configSchema = z
      * Upper bound of a vendor queue's prefetch (binds × window × 2 otherwise).
      * It counts AMQP messages, each up to the router's ROUTER_PUBLISH_BATCH_MAX
      * MTs. It must cover the vendor's rate × its submit_sm_resp time (5 000/s
-     * × 200 ms = 1 000 MTs in flight): 100 × 10–20 = 1 000–2 000 MTs. More
-     * only holds a backlog in the heap, where under the 160 MB heap cap it
-     * costs GC time (1 000 cost +20 % CPU per message under a backlog; 200
-     * +5 % and +35 MB RSS against 50; docs/performance.md).
+     * × 200 ms = 1 000 MTs in flight): 50 × 20 = 1 000 MTs, and below
+     * ≈ 1 700/s, where the router's 12 ms batches are not full, 200 ms of
+     * batches is 17 messages. More only holds a backlog in the heap, where
+     * under the 160 MB heap cap it costs GC time (1 000 cost +20 % CPU per
+     * message under a backlog, 100 +13–30 % and +25 MB RSS against 50;
+     * docs/performance.md).
      */
-    VENDOR_PREFETCH_MAX: envInt({ min: 1, max: 65_535, default: 100 }),
+    VENDOR_PREFETCH_MAX: envInt({ min: 1, max: 65_535, default: 50 }),
     /**
      * Submit results / receipts that leave together (one event-loop turn, the
      * confirm window, lingering) share one AMQP message and confirm, up to
