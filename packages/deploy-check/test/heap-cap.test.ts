@@ -30,11 +30,10 @@ import {
 /** The highest cap that still keeps RSS under the 256 MB target (measured: 160 → ≤ 241 MB). */
 const MAX_HEAP_CAP_MIB = 192;
 /**
- * The young generation's semi-space: 32 MiB cut vendor-connector's and
- * dlr-tracker's CPU by about a tenth under load (fewer scavenges, each
- * copying the same in-flight objects) for about 30 MB more RSS (peaks ≤ 208
- * MB). The others keep V8's default: they gain less and need the memory
- * (router-worker's backlog reached 222 MB with 32, edge-server's sessions 243).
+ * The young generation's semi-space: 32 MiB cut the pipeline services' CPU
+ * by a tenth to a fifth under load (fewer scavenges, each copying the same
+ * in-flight objects) for about 30 MB more RSS (peaks ≤ 186 MB with the
+ * sixth round's prefetches). 64 cost more CPU and reached 223 MB.
  */
 const MAX_SEMI_SPACE_MIB = 32;
 /** V8's own maximum semi-space on 64-bit when no flag sets it. */
