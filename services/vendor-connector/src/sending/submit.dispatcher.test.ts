@@ -157,9 +157,16 @@ describe('SubmitDispatcher', () => {
     await expect(d.submit(pdu('third'), 1)).rejects.toBeInstanceOf(NoBindError);
     // Reported once per outage, not per submit.
     expect(outages).toEqual([[true, 1_000]]);
-    // A bind is back: submits are sent again.
+    // A bind is back: the wake its pool sends ends the outage at once, with
+    // nothing queued; submits are sent again.
     a.usable = true;
     clock = 2_000;
+    d.wake();
+    expect(outages).toEqual([
+      [true, 1_000],
+      [false, 2_000],
+    ]);
+    clock = 2_050;
     const fourth = d.submit(pdu('fourth'), 1);
     await tick();
     expect(a.sent.map((x) => textOf(x.pdu))).toEqual(['fourth']);

@@ -155,6 +155,12 @@ export class SubmitDispatcher {
 
   /** Something changed (a bind came up, a window slot freed): try to send. */
   readonly wake = (): void => {
+    // A bind change wakes us even with nothing queued: an outage ends when a
+    // bind is back, not when the next submit happens to look (the log line
+    // and the unbound time it reports would otherwise wait for traffic).
+    if (this.down && this.queue.length === 0 && this.stopped === undefined) {
+      this.pickBind(this.now());
+    }
     this.pump();
   };
 
