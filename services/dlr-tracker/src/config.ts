@@ -13,11 +13,11 @@ export const configSchema = z
      * Unacked receipt deliveries per pod; EVENTS_PREFETCH the same for
      * submit results. A delivery holds up to the connector's
      * RESULT_PUBLISH_MAX_BATCH contracts (20), and every handler waits for
-     * its CDR batch, so a pod keeps up with at most about prefetch × batch
-     * per (CDR_FLUSH_INTERVAL_MS + one flush): 20 × 20 per ≈ 60 ms ≈ 6 600/s
-     * per queue. Batches are small only at low rates (the connector lingers
-     * 12 ms, so a batch holds about rate × 12 ms), where that bound is far
-     * above the rate. A connector configured with batches of 1 or no
+     * its CDR batch, so the contracts in flight (prefetch × batch) must
+     * cover the rate × (CDR_FLUSH_INTERVAL_MS + one flush): 20 × 20 covers
+     * ≈ 6 600/s per queue at ≈ 60 ms. Batches are small only at low rates
+     * (the connector lingers 12 ms, so a batch holds about rate × 12 ms),
+     * where that still covers four times the rate. A connector configured with batches of 1 or no
      * lingering needs a larger prefetch here. More than needed only holds a
      * backlog in the heap, long enough to be promoted, and the
      * old-generation GC that follows costs more than the work: 120 cost the
