@@ -159,7 +159,8 @@ export class SubmitDispatcher {
     // bind is back, not when the next submit happens to look (the log line
     // and the unbound time it reports would otherwise wait for traffic).
     if (this.down && this.queue.length === 0 && this.stopped === undefined) {
-      this.pickBind(this.now());
+      const now = this.now();
+      this.trackOutage(this.pickBind(now).usable, now);
     }
     this.pump();
   };
@@ -223,16 +224,9 @@ export class SubmitDispatcher {
       }
       const now = this.now();
       const pick = this.pickBind(now);
+      this.trackOutage(pick.usable, now);
       if (pick.bind === undefined) {
-        if (pick.usable === 0) {
-          this.unboundSince ??= now;
-          const unboundMs = now - this.unboundSince;
-          if (unboundMs >= this.options.bindWaitMs && !this.down) {
-            this.down = true;
-            this.options.observer?.outage?.(true, unboundMs);
-          }
-          this.failStale(now, this.down);
-        }
+        if (pick.usable === 0) this.failStale(now, this.down);
         // Woken by a response, a bind coming up, or the earliest pause ending.
         this.scheduleWake(pick.pausedUntil, now);
         return;
@@ -256,11 +250,6 @@ export class SubmitDispatcher {
     for (const bind of this.options.binds()) {
       if (!bind.usable) continue;
       usable += 1;
-      if (this.down) {
-        this.down = false;
-        this.options.observer?.outage?.(false, now - (this.unboundSince ?? now));
-      }
-      this.unboundSince = undefined;
       const s = this.bindState(bind.key);
       if (s.pausedUntil > now) {
         pausedUntil = Math.min(pausedUntil, s.pausedUntil);
@@ -275,6 +264,28 @@ export class SubmitDispatcher {
       }
     }
     return { bind: best, usable, pausedUntil };
+  }
+
+  /**
+   * The outage breaker, from the usable binds one pick saw: without any for
+   * bindWaitMs the vendor is down (submits fail at once); any usable bind
+   * ends that. Each change is reported once.
+   */
+  private trackOutage(usable: number, now: number): void {
+    if (usable > 0) {
+      if (this.down) {
+        this.down = false;
+        this.options.observer?.outage?.(false, now - (this.unboundSince ?? now));
+      }
+      this.unboundSince = undefined;
+      return;
+    }
+    this.unboundSince ??= now;
+    const unboundMs = now - this.unboundSince;
+    if (unboundMs >= this.options.bindWaitMs && !this.down) {
+      this.down = true;
+      this.options.observer?.outage?.(true, unboundMs);
+    }
   }
 
   /** Fails the submits that waited bindWaitMs for a bind, or every queued one (`all`: the vendor is down). */
