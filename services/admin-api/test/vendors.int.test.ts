@@ -283,9 +283,12 @@ describe('vendors', () => {
 
   it('the other reloads announce their command', async () => {
     for (const command of ['reload-routing', 'reload-rates', 'reload-tendlc'] as const) {
-      const from = podA.received.length;
+      const from = { a: podA.received.length, b: podB.received.length };
       expect((await h.request('POST', `/api/v1/admin/${command}`)).status).toBe(202);
-      expect((await podA.waitFor(1, from))[0]?.command).toEqual({ type: command });
+      expect((await podA.waitFor(1, from.a))[0]?.command).toEqual({ type: command });
+      // podB gets it too; waiting here keeps a late delivery out of the
+      // window the next test opens on podB.
+      expect((await podB.waitFor(1, from.b))[0]?.command).toEqual({ type: command });
     }
   });
 
