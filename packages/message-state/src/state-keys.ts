@@ -33,6 +33,12 @@ export const stateKeys = {
    */
   refusedSubmits: () => 'dlr:refused',
   /**
+   * A vendor's bind status across vendor-connector pods (JSON: `{ binds,
+   * updatedAt, pods: { [instanceId]: PodVendorStatus & { expiresAt } } }`),
+   * written by the connectors, read by router-worker (VendorStatusStore).
+   */
+  vendorStatus: (vendorId: string) => `conn:vendor:${vendorId}:status`,
+  /**
    * Aggregate of a multipart message, keyed by what the parts share: the
    * customer, both addresses, the concatenation reference and the part count.
    */

@@ -8,7 +8,7 @@ import {
   staticQueues,
 } from '@smpp-gateway/contracts';
 import type { Database } from '@smpp-gateway/db';
-import { RefusedSubmitsStore } from '@smpp-gateway/message-state';
+import { RefusedSubmitsStore, VendorStatusStore } from '@smpp-gateway/message-state';
 import {
   coalescingFrom,
   amqpMetrics,
@@ -36,6 +36,7 @@ import { startQueueDepthPoller } from './adapters/queue-depth.poller.js';
 import { RefusedSubmitsWatcher } from './adapters/refused-submits.watcher.js';
 import { loadRoutingSnapshot } from './adapters/routing-config.loader.js';
 import { RedisTenDlcLimiter } from './adapters/tendlc.limiter.js';
+import { VendorAvailabilityWatcher } from './adapters/vendor-availability.watcher.js';
 import { SnapshotStore } from './cache/snapshot.store.js';
 import { SERVICE_NAME, type RouterConfig } from './config.js';
 import { createControlHandler } from './handlers/control.handler.js';
@@ -102,18 +103,45 @@ export async function startRouterWorker(
     db: RedisDb.tendlc,
     name: 'tendlc-campaigns',
   });
-  // Submits edge-server refused although their MT may have reached the broker:
-  // read every 200 ms, dropped if they turn up (RefusedSubmitsWatcher). Not a
-  // readiness check: without Redis the router routes as before.
-  const refusedRedis = createRedis({ ...redisOptions, db: RedisDb.dlr, name: 'refused-submits' });
+  // Message state's DB 0, read by two watchers; neither is a readiness check:
+  // without Redis the router routes as before.
+  // - Submits edge-server refused although their MT may have reached the
+  //   broker: read every 200 ms, dropped if they turn up (RefusedSubmitsWatcher).
+  // - Vendors no connector can reach: ranked last (VendorAvailabilityWatcher).
+  const stateRedis = createRedis({ ...redisOptions, db: RedisDb.dlr, name: 'message-state' });
   let refusedErrorLoggedAt = -Infinity;
   const refusedSubmits = new RefusedSubmitsWatcher({
-    source: new RefusedSubmitsStore({ redis: refusedRedis.client }),
+    source: new RefusedSubmitsStore({ redis: stateRedis.client }),
     pollMs: 200,
     onError: (error) => {
       if (performance.now() - refusedErrorLoggedAt < 10_000) return;
       refusedErrorLoggedAt = performance.now();
       logger.warn('cannot read the refused submits; MTs are routed without that check', {
+        err: error instanceof Error ? error.message : String(error),
+      });
+    },
+  });
+  let vendorStatusErrorLoggedAt = -Infinity;
+  const vendorAvailability = new VendorAvailabilityWatcher({
+    source: new VendorStatusStore(stateRedis.client),
+    vendorIds: () => snapshots.current().rules.map((rule) => rule.vendorId),
+    pollMs: config.VENDOR_STATUS_POLL_MS,
+    onChange: (vendorId, down) => {
+      metrics.vendorDown.set({ vendor_id: vendorId }, down ? 1 : 0);
+      if (down) {
+        logger.warn('no connector can reach the vendor: its MTs go to the next candidate first', {
+          vendor_id: vendorId,
+        });
+      } else {
+        logger.info('a connector reaches the vendor again: it is ranked as configured', {
+          vendor_id: vendorId,
+        });
+      }
+    },
+    onError: (error) => {
+      if (performance.now() - vendorStatusErrorLoggedAt < 10_000) return;
+      vendorStatusErrorLoggedAt = performance.now();
+      logger.warn("cannot read the vendors' status; every vendor stays eligible", {
         err: error instanceof Error ? error.message : String(error),
       });
     },
@@ -198,7 +226,8 @@ export async function startRouterWorker(
     .register('close', 'amqp', () => amqp.close())
     .register('close', 'redis', async () => {
       refusedSubmits.stop();
-      await Promise.all([rateRedis.close(), campaignRedis.close(), refusedRedis.close()]);
+      vendorAvailability.stop();
+      await Promise.all([rateRedis.close(), campaignRedis.close(), stateRedis.close()]);
     })
     .register('close', 'postgres', () => pg.destroy());
 
@@ -250,9 +279,11 @@ export async function startRouterWorker(
       clock,
       transientRetryMaxAgeMs: config.ROUTER_TRANSIENT_RETRY_MAX_AGE_MS,
       refused: refusedSubmits,
+      vendors: vendorAvailability,
     });
     // Known refusals before the first MT (a router restarted with the broker).
     await refusedSubmits.start();
+    vendorAvailability.start();
     const consumeOptions = {
       logger,
       metrics: amqpMetricSet,

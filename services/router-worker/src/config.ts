@@ -31,6 +31,12 @@ export const configSchema = z.object({
   TENDLC_NEGATIVE_CACHE_TTL_SECONDS: envInt({ min: 1, max: 86_400, default: 30 }),
   MO_REASSEMBLY_TIMEOUT_MS: envInt({ min: 100, max: 600_000, default: 30_000 }),
   QUEUE_DEPTH_POLL_MS: envInt({ min: 100, max: 600_000, default: 5_000 }),
+  /**
+   * Between two reads of the vendors' status documents (which vendors no
+   * connector can reach; VendorAvailabilityWatcher). A connector's outage
+   * breaker opens after its BIND_WAIT_MS, so a second adds little to that.
+   */
+  VENDOR_STATUS_POLL_MS: envInt({ min: 100, max: 60_000, default: 1_000 }),
 });
 
 export type RouterConfig = z.output<typeof configSchema>;

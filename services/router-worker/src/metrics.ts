@@ -10,6 +10,7 @@ export interface RouterMetrics {
   readonly queueDepth: Gauge<'priority'>;
   readonly rejections: Counter<'reason'>;
   readonly routed: Counter<'vendor_id'>;
+  readonly vendorDown: Gauge<'vendor_id'>;
   readonly deferred: Counter<'cap'>;
   readonly refusedDropped: Counter;
   readonly mo: Counter<'outcome'>;
@@ -43,6 +44,12 @@ export function createRouterMetrics(registry: Registry): RouterMetrics {
     routed: new Counter({
       name: 'router_routed_total',
       help: 'MTs routed to a vendor queue',
+      labelNames: ['vendor_id'],
+      registers,
+    }),
+    vendorDown: new Gauge({
+      name: 'router_vendor_down',
+      help: 'Vendors no vendor-connector can reach now (every pod that binds to it has its outage breaker open): 1 while MTs are routed to the other candidates first',
       labelNames: ['vendor_id'],
       registers,
     }),

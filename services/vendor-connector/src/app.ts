@@ -2,6 +2,7 @@
 // vendor manager, starts everything, and hands back the three shutdown steps.
 import { controlQueue, EXCHANGE_SPECS, type ControlCommand } from '@smpp-gateway/contracts';
 import { resolveVendorSecretKey, type Database } from '@smpp-gateway/db';
+import { VendorStatusStore } from '@smpp-gateway/message-state';
 import {
   coalescingFrom,
   amqpMetrics,
@@ -25,7 +26,6 @@ import type { Registry } from 'prom-client';
 import { ContractOutcomePublisher } from './adapters/contract-outcome.publisher.js';
 import { RedisBindLeaseStore } from './adapters/bind-lease.store.js';
 import { RedisSentStore } from './adapters/sent.store.js';
-import { RedisVendorStatusStore } from './adapters/vendor-status.store.js';
 import type { Connect } from './binds/bind-pool.js';
 import { SERVICE_NAME, type VendorConnectorConfig } from './config.js';
 import { VendorHealthReporter } from './health/vendor-health.reporter.js';
@@ -172,16 +172,16 @@ export async function startVendorConnector(
       logger,
       ...(overrides.connect ? { connect: overrides.connect } : {}),
       onAccepted: (vendorId) => accepted.set(vendorId, (accepted.get(vendorId) ?? 0) + 1),
+      // Vendors start with the first reload, after `health` exists.
+      onOutageChange: () => void health.report(),
     },
   });
 
   const health = new VendorHealthReporter({
     db: pg.db,
-    status: new RedisVendorStatusStore(
-      stateRedis.client,
-      config.INSTANCE_ID,
-      config.HEALTH_INTERVAL_MS * 3,
-    ),
+    status: new VendorStatusStore(stateRedis.client),
+    instanceId: config.INSTANCE_ID,
+    statusTtlMs: config.HEALTH_INTERVAL_MS * 3,
     snapshots: () => manager.vendors.map((v) => v.snapshot()),
     intervalMs: config.HEALTH_INTERVAL_MS,
     logger,

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUEUES } from '@smpp-gateway/contracts';
 import { getVendorById, updateVendor } from '@smpp-gateway/db';
+import { VendorStatusStore, stateKeys } from '@smpp-gateway/message-state';
 import { connectorKeys } from '../src/adapters/redis-keys.js';
 import { about, createHarness, eventually, routed, type Harness } from './support/harness.js';
 
@@ -55,18 +56,21 @@ describe('bind pools', () => {
       for (const m of messages) h.publishRouted(m);
       expect(await events.waitFor(40, about(messages))).toHaveLength(40);
 
-      // Status for the admin API: binds per pod in Redis, 'connected' in PostgreSQL.
+      // Status: binds and breaker per pod in Redis (for the router), 'connected' in PostgreSQL (admin API).
       await eventually(
         async () => (await getVendorById(h.db, vendor.id))?.status === 'connected',
         5_000,
         'pg status',
       );
-      const status = JSON.parse((await h.redis.get(connectorKeys.status(vendor.id))) ?? '{}') as {
+      const status = JSON.parse((await h.redis.get(stateKeys.vendorStatus(vendor.id))) ?? '{}') as {
         binds: number;
-        pods: Record<string, { binds: number }>;
+        pods: Record<string, { binds: number; outage: boolean }>;
       };
       expect(status.binds).toBe(4);
-      expect(Object.values(status.pods).map((p) => p.binds)).toEqual([2, 2]);
+      expect(Object.values(status.pods).map((p) => [p.binds, p.outage])).toEqual([
+        [2, false],
+        [2, false],
+      ]);
 
       // One pod stops: it unbinds and the other takes the whole budget again.
       await b.stop();
@@ -109,6 +113,38 @@ describe('bind pools', () => {
       const alerts = await c.registry.getSingleMetric('smpp_client_reconnect_alerts_total')!.get();
       expect(alerts.values.find((v) => v.labels.vendor_id === vendor.id)?.value).toBe(1);
 
+      // Messages flow again.
+      const events = await h.collect(QUEUES.events);
+      const m = routed(vendor.id);
+      h.publishRouted(m);
+      await events.waitFor(1, about([m]));
+    },
+  );
+
+  it(
+    'reports an outage to the status document at once, and its end, for the router',
+    { timeout: 40_000 },
+    async () => {
+      const sim = await h.simulator();
+      const vendor = await h.vendor(sim, { maxBinds: 1 });
+      // The periodic report is far away: whatever the document says comes from the breaker.
+      const c = await h.connector({ HEALTH_INTERVAL_MS: '600000', BIND_WAIT_MS: '500' });
+      const runtime = () => c.manager.vendor(vendor.id);
+      await eventually(() => runtime()?.snapshot().bound === 1, 10_000, 'bound');
+      const fleet = new VendorStatusStore(h.redis);
+      const down = async () => (await fleet.read([vendor.id])).get(vendor.id)?.down;
+      expect(await down()).toBeUndefined();
+
+      sim.setFaults({ refuseBindsMs: 60_000, dropConnections: true });
+      await eventually(() => runtime()?.snapshot().bound === 0, 5_000, 'binds dropped');
+      // BIND_WAIT_MS without a bind opens the breaker, with no traffic at all,
+      // and it is reported at once.
+      await eventually(async () => (await down()) === true, 5_000, 'reported down');
+      expect(runtime()?.snapshot().outage).toBe(true);
+
+      sim.clearFaults();
+      await eventually(() => runtime()?.snapshot().bound === 1, 15_000, 'bound again');
+      await eventually(async () => (await down()) === false, 5_000, 'reported back');
       // Messages flow again.
       const events = await h.collect(QUEUES.events);
       const m = routed(vendor.id);

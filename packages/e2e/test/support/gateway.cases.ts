@@ -24,6 +24,7 @@ import {
 import {
   carrierSubmits,
   eventually,
+  metricValues,
   queueDepth,
   sortedWireViews,
   UUID_V7,
@@ -348,6 +349,25 @@ export function defineGatewayCases(replicas: 1 | 2): void {
 
     it('fails over to the second vendor while the primary has no bind at all, and returns to it once it binds again', async () => {
       const primary = stack.simulator('fo-primary');
+      const primaryId = stack.vendor('fo-primary').vendor.id;
+      const routerPorts = () => stack.replicas('router-worker').map((p) => p.ports?.ops ?? 0);
+      const routersSee = (vendorId: string, down: 0 | 1) =>
+        eventually(
+          async () => {
+            const values = await metricValues(
+              routerPorts(),
+              'router_vendor_down',
+              `vendor_id="${vendorId}"`,
+            );
+            return values.every((v) => v === down) ? values : undefined;
+          },
+          10_000,
+          `router_vendor_down ${down} on every router`,
+        );
+      const routedTo = async (vendorId: string) =>
+        (
+          await metricValues(routerPorts(), 'router_routed_total', `vendor_id="${vendorId}"`)
+        ).reduce((a, b) => a + b, 0);
       // Long enough that the test, not the simulator, ends the outage.
       primary.setFaults({ refuseBindsMs: 120_000, dropConnections: true });
       try {
@@ -363,10 +383,26 @@ export function defineGatewayCases(replicas: 1 | 2): void {
         expect(receipts[0]?.stat).toBe('DELIVRD');
         expect(receipts[0]?.messageId).toBe(responses[0]?.messageId);
         expect(carrierSubmits(primary, parts[0]?.destinationAddr ?? '')).toHaveLength(0);
+
+        // That wait opened the connectors' outage breaker, which they report at
+        // once: every router now ranks the primary last and routes straight to
+        // the backup, no detour through the primary's queue.
+        await routersSee(primaryId, 1);
+        const routedBefore = await routedTo(primaryId);
+        const direct = [
+          mt(`${FAILOVER_PREFIX}600000005`, {
+            shortMessage: encoded('Known down: straight to the backup', 'gsm7'),
+          }),
+        ];
+        const directTrip = await roundTrip(direct, 'fo-backup');
+        expect(directTrip.receipts[0]?.stat).toBe('DELIVRD');
+        expect(await routedTo(primaryId)).toBe(routedBefore);
       } finally {
         primary.clearFaults();
       }
       await stack.waitForVendorBinds('fo-primary', undefined, 60_000);
+      // Bound again: the breaker closes, is reported, and the routers rank it first again.
+      await routersSee(primaryId, 0);
       const back = mt(`${FAILOVER_PREFIX}600000004`, {
         shortMessage: encoded('Bound again: first choice', 'gsm7'),
       });

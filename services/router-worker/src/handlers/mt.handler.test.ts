@@ -95,6 +95,7 @@ function setup(
     limiter?: FakeLimiter;
     transientRetryMaxAgeMs?: number;
     refused?: ReadonlySet<string>;
+    downVendors?: ReadonlySet<string>;
   } = {},
 ) {
   const snapshots = new FakeSnapshots(baseSnapshot());
@@ -113,6 +114,9 @@ function setup(
       ? { transientRetryMaxAgeMs: options.transientRetryMaxAgeMs }
       : {}),
     ...(options.refused !== undefined ? { refused: options.refused } : {}),
+    ...(options.downVendors !== undefined
+      ? { vendors: { isDown: (id: string) => options.downVendors?.has(id) ?? false } }
+      : {}),
   });
   return { handler, snapshots, outbox, limiter, metrics };
 }
@@ -157,6 +161,27 @@ describe('MT handler', () => {
     );
     expect(outbox.routedMessages[0]?.vendorId).toBe('v2');
     expect(limiter.calls).toEqual([]);
+  });
+
+  it('a vendor no connector can reach is passed over on first routing, priced as the vendor used', async () => {
+    const { handler, outbox } = setup({ downVendors: new Set(['v1']) });
+    expect(await handler(mt())).toBe('routed');
+    expect(outbox.routedMessages).toEqual([
+      expect.objectContaining({
+        vendorId: 'v2',
+        routeId: 'r2',
+        attempts: [],
+        pricing: expect.objectContaining({ costPerSegmentMicros: 3500 }),
+      }),
+    ]);
+    // Once v2 was tried too, the down vendor is still the last resort.
+    await handler(
+      mt({
+        messageId: 'm-2',
+        attempts: [{ vendorId: 'v2', error: 'submit failed', at: now.toISOString() }],
+      }),
+    );
+    expect(outbox.routedMessages[1]?.vendorId).toBe('v1');
   });
 
   it('all vendors tried → failed vendors_exhausted naming the last vendor', async () => {

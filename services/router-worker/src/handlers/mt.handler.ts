@@ -29,6 +29,8 @@ export interface MtHandlerDeps {
   readonly transientRetryMaxAgeMs?: number;
   /** Submits edge-server refused although their MT may have reached the broker. */
   readonly refused?: { has(messageId: string): boolean };
+  /** Vendors no connector can reach now: ranked after the other candidates. */
+  readonly vendors?: { isDown(vendorId: string): boolean };
 }
 
 /** `dropped`: the customer was answered ESME_RSYSERR for it; nothing is sent, no receipt. */
@@ -94,6 +96,8 @@ export function createMtHandler(
   deps: MtHandlerDeps,
 ): (msg: MtSubmitted, delivery?: MtDelivery) => Promise<MtOutcome> {
   const { metrics, logger } = deps;
+  const vendors = deps.vendors;
+  const unavailable = vendors ? (vendorId: string) => vendors.isDown(vendorId) : undefined;
 
   async function fail(msg: MtSubmitted, reason: FailureReason, detail: string, started: number) {
     await deps.outbox.failed(failedResult(msg, reason, detail, deps.clock()));
@@ -200,6 +204,7 @@ export function createMtHandler(
         concatReference: msg.concat?.reference,
       }),
       excludedVendorIds: new Set(msg.attempts.slice(msg.roundStart).map((a) => a.vendorId)),
+      ...(unavailable ? { unavailable } : {}),
       pricePlan: customer.pricePlan,
       segments: msg.segments,
     });

@@ -143,6 +143,32 @@ describe('selectRoute (failover)', () => {
     expect(order).toEqual(['primary', 'secondary', 'tertiary']);
   });
 
+  it('ranks vendors no connector can reach after the others, and still uses them last', () => {
+    const down = new Set(['primary']);
+    const unavailable = (vendorId: string) => down.has(vendorId);
+    const pick = (tried: string[]) => {
+      const decision = selectRoute(
+        rules,
+        req({ excludedVendorIds: new Set(tried), unavailable }),
+        noCost,
+      );
+      return decision.ok
+        ? [decision.candidate.vendorId, ...decision.fallbacks.map((c) => c.vendorId)]
+        : decision.reason;
+    };
+    expect(pick([])).toEqual(['secondary', 'tertiary', 'primary']);
+    // Tried vendors stay excluded; the down one is the last resort.
+    expect(pick(['secondary'])).toEqual(['tertiary', 'primary']);
+    expect(pick(['secondary', 'tertiary'])).toEqual(['primary']);
+    expect(pick(['secondary', 'tertiary', 'primary'])).toBe('vendors_exhausted');
+    // Every candidate down: the configured order, so the best one holds the message.
+    down.add('secondary').add('tertiary');
+    expect(pick([])).toEqual(['primary', 'secondary', 'tertiary']);
+    // Two down, one up: the reachable one first, the others in rank order.
+    down.delete('tertiary');
+    expect(pick([])).toEqual(['tertiary', 'primary', 'secondary']);
+  });
+
   it('no matching rule is no_route, not exhaustion', () => {
     expect(selectRoute([], req(), noCost)).toEqual({ ok: false, reason: 'no_route' });
   });

@@ -36,6 +36,12 @@ export interface RouteRequest {
   readonly affinityKey: string;
   /** Vendors already tried for this message. */
   readonly excludedVendorIds: ReadonlySet<string>;
+  /**
+   * Vendors no connector can reach now (every pod's outage breaker is
+   * open): ranked after the others, never dropped, so a message whose only
+   * candidates are down still goes to the best of them and waits there.
+   */
+  readonly unavailable?: (vendorId: string) => boolean;
 }
 
 export interface RouteCandidate {
@@ -114,7 +120,21 @@ export function rankCandidates(
   return candidates;
 }
 
-/** The vendor to use now, skipping vendors already tried (failover). */
+/** Candidates of unavailable vendors moved after the others, each group in rank order. */
+function demoteUnavailable(
+  candidates: RouteCandidate[],
+  unavailable: ((vendorId: string) => boolean) | undefined,
+): RouteCandidate[] {
+  if (!unavailable) return candidates;
+  const up = candidates.filter((c) => !unavailable(c.vendorId));
+  if (up.length === candidates.length || up.length === 0) return candidates;
+  return [...up, ...candidates.filter((c) => unavailable(c.vendorId))];
+}
+
+/**
+ * The vendor to use now, skipping vendors already tried (failover) and
+ * preferring vendors a connector can reach.
+ */
 export function selectRoute(
   rules: readonly RouteRule[],
   req: RouteRequest,
@@ -122,7 +142,10 @@ export function selectRoute(
 ): RouteDecision {
   const all = rankCandidates(rules, req, vendorCost);
   if (all.length === 0) return { ok: false, reason: 'no_route' };
-  const open = all.filter((c) => !req.excludedVendorIds.has(c.vendorId));
+  const open = demoteUnavailable(
+    all.filter((c) => !req.excludedVendorIds.has(c.vendorId)),
+    req.unavailable,
+  );
   const [first, ...rest] = open;
   if (!first) return { ok: false, reason: 'vendors_exhausted' };
   return { ok: true, candidate: first, fallbacks: rest };

@@ -1,17 +1,23 @@
-// The seed's 30-second health check: each vendor's status to Redis (binds
-// per pod, for the admin API) and to PostgreSQL (`status`, `status_detail`).
-// PostgreSQL gets the fleet's view: 'connected' while any pod holds a bind,
-// so pods do not overwrite each other with their local opinion.
+// The seed's 30-second health check: each vendor's status to Redis (this
+// pod's binds and outage breaker, merged with the other pods'; router-worker
+// reads it to route around a vendor no pod can reach) and to PostgreSQL
+// (`status`, `status_detail`, for the admin API). PostgreSQL gets the fleet's
+// view: 'connected' while any pod holds a bind, so pods do not overwrite each
+// other with their local opinion. A breaker that opens or closes is reported
+// at once (`report`), not at the next interval.
 import { setVendorStatus, type Database } from '@smpp-gateway/db';
+import type { VendorStatusStore } from '@smpp-gateway/message-state';
 import type { Logger } from '@smpp-gateway/runtime';
 import type { Kysely } from 'kysely';
-import type { PoolSnapshot } from '../binds/bind-pool.js';
-import type { RedisVendorStatusStore } from '../adapters/vendor-status.store.js';
+import type { VendorSnapshot } from '../vendors/vendor-runtime.js';
 
 export interface HealthReporterOptions {
   readonly db: Kysely<Database>;
-  readonly status: RedisVendorStatusStore;
-  readonly snapshots: () => readonly PoolSnapshot[];
+  readonly status: VendorStatusStore;
+  readonly instanceId: string;
+  /** How long this pod's entry in the status document lives without a new report. */
+  readonly statusTtlMs: number;
+  readonly snapshots: () => readonly VendorSnapshot[];
   readonly intervalMs: number;
   readonly logger: Logger;
 }
@@ -19,6 +25,8 @@ export interface HealthReporterOptions {
 export class VendorHealthReporter {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  /** A report was asked for while one was running: it may have read the state too early. */
+  private again = false;
   private readonly log: Logger;
 
   constructor(private readonly options: HealthReporterOptions) {
@@ -35,9 +43,22 @@ export class VendorHealthReporter {
     await this.running;
   }
 
-  /** One round now (also what the timer runs). Never throws. */
+  /**
+   * One round now (also what the timer runs). Asked for while a round is
+   * running, one more round follows it, so a change made after the running
+   * round took its snapshots is reported too. Never throws.
+   */
   report(): Promise<void> {
-    this.running ??= this.reportAll().finally(() => {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      do {
+        this.again = false;
+        await this.reportAll();
+      } while (this.again);
+    })().finally(() => {
       this.running = undefined;
     });
     return this.running;
@@ -47,15 +68,15 @@ export class VendorHealthReporter {
     await Promise.all(this.options.snapshots().map((s) => this.reportOne(s)));
   }
 
-  private async reportOne(s: PoolSnapshot): Promise<void> {
+  private async reportOne(s: VendorSnapshot): Promise<void> {
     let fleetBinds = s.bound;
     try {
-      fleetBinds = await this.options.status.report(s.vendorId, {
-        binds: s.bound,
-        health: s.health,
-        detail: s.detail,
-        share: s.share,
-      });
+      fleetBinds = await this.options.status.report(
+        s.vendorId,
+        this.options.instanceId,
+        { binds: s.bound, health: s.health, detail: s.detail, share: s.share, outage: s.outage },
+        this.options.statusTtlMs,
+      );
     } catch (err) {
       this.log.warn('vendor status not written to redis', { vendor_id: s.vendorId, err });
     }

@@ -127,6 +127,75 @@ describe('SubmitDispatcher', () => {
     await expect(d.submit(pdu('x'), 1)).rejects.toBeInstanceOf(NoBindError);
   });
 
+  it('opens the breaker bindWaitMs after the last bind went, with nothing queued', () => {
+    vi.useFakeTimers();
+    try {
+      const a = new FakeBind('a', 5);
+      let clock = 0;
+      const outages: [boolean, number][] = [];
+      const observer = { outage: (down: boolean, ms: number) => outages.push([down, ms]) };
+      const d = dispatcher([a], { bindWaitMs: 1_000, now: () => clock, observer });
+      // The pool wakes the dispatcher when its bind goes away.
+      a.usable = false;
+      d.wake();
+      clock = 999;
+      vi.advanceTimersByTime(999);
+      expect(outages).toEqual([]);
+      clock = 1_000;
+      vi.advanceTimersByTime(1);
+      expect(outages).toEqual([[true, 1_000]]);
+      expect(d.isDown).toBe(true);
+
+      // A pod that holds no bind lease has no binds to judge: no breaker.
+      const unleased: [boolean, number][] = [];
+      const other = dispatcher([], {
+        bindWaitMs: 1_000,
+        now: () => clock,
+        observer: { outage: (down, ms) => unleased.push([down, ms]) },
+      });
+      other.wake();
+      clock = 10_000;
+      vi.advanceTimersByTime(9_000);
+      expect(unleased).toEqual([]);
+      expect(other.isDown).toBe(false);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('counts the outage from the first look at the binds, also while the pacer refills', async () => {
+    const a = new FakeBind('a', 5);
+    a.usable = false;
+    let clock = 0;
+    let tokens = 0;
+    let refill: (() => void) | undefined;
+    const pacer: Pacer = {
+      tryTake: () => tokens-- > 0,
+      replenish: () =>
+        new Promise<void>((resolve) => {
+          refill = resolve;
+        }),
+      idle: () => undefined,
+    };
+    const outages: [boolean, number][] = [];
+    const d = dispatcher([a], {
+      bindWaitMs: 1_000,
+      pacer,
+      now: () => clock,
+      observer: { outage: (down, unboundMs) => outages.push([down, unboundMs]) },
+    });
+    const first = d.submit(pdu('first'), 1);
+    // The tokens come 300 ms later; the binds were already gone at the submit.
+    clock = 300;
+    tokens = 1;
+    refill?.();
+    await tick();
+    clock = 1_000;
+    d.wake();
+    await expect(first).rejects.toThrow(/no bind to the vendor for 1000 ms/);
+    expect(outages).toEqual([[true, 1_000]]);
+  });
+
   it('fails submits at once while the vendor has had no bind for bindWaitMs, and waits again once one came back', async () => {
     const a = new FakeBind('a', 5);
     a.usable = false;

@@ -119,6 +119,11 @@ export class SubmitDispatcher {
     this.now = options.now ?? (() => performance.now());
   }
 
+  /** The outage breaker is open: no usable bind for bindWaitMs, submits fail at once. */
+  get isDown(): boolean {
+    return this.down;
+  }
+
   /** Queued (not yet sent) submits. */
   get queued(): number {
     return this.queue.length;
@@ -153,15 +158,9 @@ export class SubmitDispatcher {
     });
   }
 
-  /** Something changed (a bind came up, a window slot freed): try to send. */
+  /** Something changed (a bind came up or went, a window slot freed): try to send. */
   readonly wake = (): void => {
-    // A bind change wakes us even with nothing queued: an outage ends when a
-    // bind is back, not when the next submit happens to look (the log line
-    // and the unbound time it reports would otherwise wait for traffic).
-    if (this.down && this.queue.length === 0 && this.stopped === undefined) {
-      const now = this.now();
-      this.trackOutage(this.pickBind(now).usable, now);
-    }
+    if (this.queue.length === 0 && this.stopped === undefined) this.watchBinds(this.now());
     this.pump();
   };
 
@@ -217,6 +216,11 @@ export class SubmitDispatcher {
       const head = this.queue[0] as Item;
       if (!head.paid) {
         if (!this.options.pacer.tryTake(head.segments)) {
+          // Waiting for tokens is waiting for a bind too: the outage clock
+          // starts now, or a submit that waited out bindWaitMs would fail
+          // without the breaker opening (it would count from the refill).
+          const now = this.now();
+          this.trackOutage(this.pickBind(now).usable, now);
           this.replenish(head.segments);
           return;
         }
@@ -267,7 +271,24 @@ export class SubmitDispatcher {
   }
 
   /**
-   * The outage breaker, from the usable binds one pick saw: without any for
+   * With nothing queued, bind changes (and the wake armed here) move the
+   * breaker: it opens bindWaitMs after the last usable bind went whether or
+   * not traffic is waiting, so every pod that holds binds of a dead vendor
+   * reports it, not only the one its traffic happened to reach (router-worker
+   * routes around a vendor only when all of them do); and it closes when a
+   * bind is back, not when the next submit happens to look. A pod without a
+   * bind lease (no binds to judge) leaves it alone.
+   */
+  private watchBinds(now: number): void {
+    if (!this.down && this.options.binds().length === 0) return;
+    this.trackOutage(this.pickBind(now).usable, now);
+    if (!this.down && this.unboundSince !== undefined) {
+      this.scheduleWake(this.unboundSince + this.options.bindWaitMs, now);
+    }
+  }
+
+  /**
+   * The outage breaker, from the usable binds one look saw: without any for
    * bindWaitMs the vendor is down (submits fail at once); any usable bind
    * ends that. Each change is reported once.
    */
@@ -319,7 +340,7 @@ export class SubmitDispatcher {
     this.wakeTimer = setTimeout(
       () => {
         this.wakeAt = Infinity;
-        this.pump();
+        this.wake();
       },
       Math.max(1, Math.ceil(at - now)),
     );

@@ -13,7 +13,13 @@ import {
   type Logger,
 } from '@smpp-gateway/runtime';
 import type { Redis } from 'ioredis';
-import { BindPool, type Connect, type LeaseStore, type PoolTiming } from '../binds/bind-pool.js';
+import {
+  BindPool,
+  type Connect,
+  type LeaseStore,
+  type PoolSnapshot,
+  type PoolTiming,
+} from '../binds/bind-pool.js';
 import { createInboundHandler, type InboundPublisher } from '../inbound/inbound.handler.js';
 import type { ConnectorMetrics } from '../metrics.js';
 import {
@@ -56,6 +62,17 @@ export interface VendorRuntimeDeps {
   readonly connect?: Connect;
   /** Accepted submits, for the throughput gauge. */
   readonly onAccepted: (vendorId: string) => void;
+  /**
+   * The outage breaker opened or closed: the vendor's status should be
+   * reported now (router-worker routes around a vendor down in every pod),
+   * not at the next health interval.
+   */
+  readonly onOutageChange?: (vendorId: string) => void;
+}
+
+/** The bind pool's state plus the dispatcher's outage breaker. */
+export interface VendorSnapshot extends PoolSnapshot {
+  readonly outage: boolean;
 }
 
 function withDeadline(work: Promise<void>, ms: number): Promise<boolean> {
@@ -124,6 +141,7 @@ export class VendorRuntime {
               unbound_ms: Math.round(unboundMs),
             });
           }
+          deps.onOutageChange?.(config.id);
         },
       },
     });
@@ -161,8 +179,8 @@ export class VendorRuntime {
     return this.consumer?.isConsuming ?? false;
   }
 
-  snapshot() {
-    return this.pool.snapshot();
+  snapshot(): VendorSnapshot {
+    return { ...this.pool.snapshot(), outage: this.dispatcher.isDown };
   }
 
   /** Asserts the vendor queue and starts binding; consuming follows the binds. */
