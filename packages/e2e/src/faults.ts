@@ -9,6 +9,7 @@ import { execFile } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import type { Simulator } from '@smpp-gateway/smsc-simulator';
+import { metricSum } from './metrics.reader.js';
 import { SERVICE_NAMES, type ServiceName, type ServiceProcess } from './service.process.js';
 import { startGateway, type GatewayStack, type QueueType } from './stack.js';
 import { SteadyLoad, type SentMessage } from './steady.load.js';
@@ -125,6 +126,13 @@ export interface FaultRunReport {
     readonly lastAtBackupAfterMs: number | undefined;
     /** From the drop until the carrier was bound again (its refusal lasts `failoverMs`). */
     readonly carrierBackAfterMs: number | undefined;
+    /**
+     * MTs the connectors handed back to the router from the carrier's queue
+     * during the phase (`vendor_connector_handbacks_total`): each one a detour
+     * of two hops; after the breaker opened, the routers send to the backup
+     * directly, so these come from the first BIND_WAIT_MS of the outage.
+     */
+    readonly handBacks: number;
   };
   readonly receipts: {
     readonly acceptedWithReceipt: number;
@@ -399,6 +407,13 @@ export async function runFaults(options: FaultRunOptions = {}): Promise<FaultRun
       async () => {
         const backup = tap.carriers.get('backup');
         const seenBefore = backup?.seen.size ?? 0;
+        const handBacks = () =>
+          metricSum(
+            stack.replicas('vendor-connector'),
+            'vendor_connector_handbacks_total',
+            `vendor_id="${stack.vendor('carrier').vendor.id}"`,
+          );
+        const handBacksBefore = backup ? await handBacks() : 0;
         const t0 = performance.now();
         simulator.setFaults({ refuseBindsMs: outageMs, dropConnections: true });
         // The sessions close asynchronously; wait until they are all gone.
@@ -415,6 +430,7 @@ export async function runFaults(options: FaultRunOptions = {}): Promise<FaultRun
             firstAtBackupAfterMs: seenBefore === 0 ? since(backup.firstAt) : undefined,
             lastAtBackupAfterMs: since(backup.lastAt),
             carrierBackAfterMs: recovery,
+            handBacks: (await handBacks()) - handBacksBefore,
           };
         }
         return recovery;
@@ -715,7 +731,8 @@ export function formatFaultReport(report: FaultRunReport): string {
       ? [
           `failover    ${report.failover.atBackup} messages at the backup, the first ${report.failover.firstAtBackupAfterMs ?? '-'} ms ` +
             `and the last ${report.failover.lastAtBackupAfterMs ?? '-'} ms after the carrier dropped; the carrier bound again after ` +
-            `${report.failover.carrierBackAfterMs ?? '-'} ms; per carrier ${JSON.stringify(report.carrier.byCarrier)}`,
+            `${report.failover.carrierBackAfterMs ?? '-'} ms; per carrier ${JSON.stringify(report.carrier.byCarrier)}; ` +
+            `${report.failover.handBacks} handed back by the connectors`,
         ]
       : []),
     `crashes     ${report.unexpectedExits.length === 0 ? 'none' : report.unexpectedExits.join('; ')}`,

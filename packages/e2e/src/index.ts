@@ -26,6 +26,7 @@ export type {
   StackVendor,
   VendorSpec,
 } from './stack.data.js';
+export { metricSum, metricValues } from './metrics.reader.js';
 export { CustomerClient, type CustomerConnectOptions, type InboundPdu } from './customer.client.js';
 export {
   BROKER_WARNING,

@@ -27,24 +27,6 @@ export async function eventually<T>(
   }
 }
 
-/**
- * One series' value on each process's /metrics (0 where the series is not
- * exported yet), e.g. `router_vendor_down` with `vendor_id="…"`.
- */
-export async function metricValues(
-  opsPorts: readonly number[],
-  name: string,
-  label: string,
-): Promise<number[]> {
-  return Promise.all(
-    opsPorts.map(async (port) => {
-      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-      const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(label));
-      return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
-    }),
-  );
-}
-
 /** Every submit_sm the carrier received for this destination, oldest first. */
 export function carrierSubmits(
   simulator: Simulator,
