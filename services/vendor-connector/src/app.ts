@@ -173,7 +173,7 @@ export async function startVendorConnector(
       ...(overrides.connect ? { connect: overrides.connect } : {}),
       onAccepted: (vendorId) => accepted.set(vendorId, (accepted.get(vendorId) ?? 0) + 1),
       // Vendors start with the first reload, after `health` exists.
-      onOutageChange: () => void health.report(),
+      onStatusChange: () => void health.report(),
     },
   });
 

@@ -122,7 +122,7 @@ describe('bind pools', () => {
   );
 
   it(
-    'reports an outage to the status document at once, and its end, for the router',
+    'reports its share, an outage and its end to the status document at once, for the router',
     { timeout: 40_000 },
     async () => {
       const sim = await h.simulator();
@@ -133,7 +133,8 @@ describe('bind pools', () => {
       await eventually(() => runtime()?.snapshot().bound === 1, 10_000, 'bound');
       const fleet = new VendorStatusStore(h.redis);
       const down = async () => (await fleet.read([vendor.id])).get(vendor.id)?.down;
-      expect(await down()).toBeUndefined();
+      // Taking its share of the binds is reported at once too.
+      await eventually(async () => (await down()) === false, 5_000, 'reported at start');
 
       sim.setFaults({ refuseBindsMs: 60_000, dropConnections: true });
       await eventually(() => runtime()?.snapshot().bound === 0, 5_000, 'binds dropped');

@@ -3,8 +3,9 @@
 // reads it to route around a vendor no pod can reach) and to PostgreSQL
 // (`status`, `status_detail`, for the admin API). PostgreSQL gets the fleet's
 // view: 'connected' while any pod holds a bind, so pods do not overwrite each
-// other with their local opinion. A breaker that opens or closes is reported
-// at once (`report`), not at the next interval.
+// other with their local opinion. A breaker that opens or closes, and a pod's
+// new share of the bind budget, are reported at once (`report`), not at the
+// next interval.
 import { setVendorStatus, type Database } from '@smpp-gateway/db';
 import type { VendorStatusStore } from '@smpp-gateway/message-state';
 import type { Logger } from '@smpp-gateway/runtime';

@@ -63,11 +63,12 @@ export interface VendorRuntimeDeps {
   /** Accepted submits, for the throughput gauge. */
   readonly onAccepted: (vendorId: string) => void;
   /**
-   * The outage breaker opened or closed: the vendor's status should be
-   * reported now (router-worker routes around a vendor down in every pod),
-   * not at the next health interval.
+   * The outage breaker opened or closed, or this pod's share of the bind
+   * budget changed: the vendor's status should be reported now (router-worker
+   * routes around a vendor down in every pod that holds a share), not at the
+   * next health interval.
    */
-  readonly onOutageChange?: (vendorId: string) => void;
+  readonly onStatusChange?: (vendorId: string) => void;
 }
 
 /** The bind pool's state plus the dispatcher's outage breaker. */
@@ -94,6 +95,8 @@ export class VendorRuntime {
   /** Cancelled consumers whose in-flight deliveries are still being handled. */
   private readonly retiredConsumers = new Set<Consumer>();
   private consumerPrefetch = 0;
+  /** The bind share last announced through onStatusChange. */
+  private reportedShare: number | undefined;
   private syncing: Promise<void> = Promise.resolve();
   private stopping = false;
   private readonly log: Logger;
@@ -141,7 +144,7 @@ export class VendorRuntime {
               unbound_ms: Math.round(unboundMs),
             });
           }
-          deps.onOutageChange?.(config.id);
+          deps.onStatusChange?.(config.id);
         },
       },
     });
@@ -304,6 +307,11 @@ export class VendorRuntime {
       onChange: () => {
         this.dispatcher.wake();
         this.syncConsumer();
+        const { share } = this.pool.snapshot();
+        if (share !== this.reportedShare) {
+          this.reportedShare = share;
+          this.deps.onStatusChange?.(this.id);
+        }
       },
     });
   }
