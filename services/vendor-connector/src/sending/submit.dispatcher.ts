@@ -219,8 +219,11 @@ export class SubmitDispatcher {
           // Waiting for tokens is waiting for a bind too: the outage clock
           // starts now, or a submit that waited out bindWaitMs would fail
           // without the breaker opening (it would count from the refill).
-          const now = this.now();
-          this.trackOutage(this.pickBind(now).usable, now);
+          // Once per refill, not on every pump while it runs.
+          if (!this.replenishing) {
+            const now = this.now();
+            this.trackOutage(this.pickBind(now).usable, now);
+          }
           this.replenish(head.segments);
           return;
         }
