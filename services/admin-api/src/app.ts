@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DEFAULT_TOPOLOGY_OPTIONS } from '@smpp-gateway/contracts';
 import { findApiToken, type Database } from '@smpp-gateway/db';
-import { MessageStateStore } from '@smpp-gateway/message-state';
+import { MessageStateStore, VendorStatusStore } from '@smpp-gateway/message-state';
 import {
   AmqpConnection,
   amqpMetrics,
@@ -107,6 +107,7 @@ export async function startAdminApi(
   const app = createAdminApp({
     db: pg.db,
     messageState: new MessageStateStore({ redis: stateRedis.client }),
+    vendorStatus: new VendorStatusStore(stateRedis.client),
     control,
     tokens,
     authLimiter: new RedisAuthFailureLimiter({

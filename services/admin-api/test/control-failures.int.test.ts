@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { findApiToken, getVendorByInstanceName } from '@smpp-gateway/db';
-import { MessageStateStore } from '@smpp-gateway/message-state';
+import { MessageStateStore, VendorStatusStore } from '@smpp-gateway/message-state';
 import { createLogger, createMetricsRegistry, Readiness } from '@smpp-gateway/runtime';
 import { testServers } from '@smpp-gateway/testkit';
 import { Redis } from 'ioredis';
@@ -104,6 +104,7 @@ describe('failures after the change is committed', () => {
     const app = createAdminApp({
       db: h.db,
       messageState: new MessageStateStore({ redis }),
+      vendorStatus: new VendorStatusStore(redis),
       control: notifier,
       tokens: new CachedTokenAuthenticator({ lookup: (t) => findApiToken(h.db, t), ttlMs: 0 }),
       authLimiter: new RedisAuthFailureLimiter({

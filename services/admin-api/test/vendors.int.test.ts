@@ -1,4 +1,6 @@
 import { decryptVendorPassword, getVendorById, setVendorStatus } from '@smpp-gateway/db';
+import { VendorStatusStore } from '@smpp-gateway/message-state';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ControlListener, sampleVendor, startHarness, type Harness } from './harness.js';
 
@@ -208,7 +210,7 @@ describe('vendors', () => {
     });
   });
 
-  it('status: what the connector reported in PostgreSQL, with staleness', async () => {
+  it('status: what the connector reported in PostgreSQL, with staleness, and the live fleet view', async () => {
     const fresh = await h.request('GET', `/api/v1/vendors/${vendorId}/status`, {
       token: h.readToken,
     });
@@ -233,6 +235,35 @@ describe('vendors', () => {
       stale: false,
     });
     expect(reported.body.ageMs).toBeGreaterThanOrEqual(0);
+    expect(reported.body.fleet).toBeNull();
+
+    // The connectors' live view: one pod with a share whose breaker is open.
+    const redis = new Redis(h.env.redis.url, { keyPrefix: h.env.redis.keyPrefix, db: 0 });
+    try {
+      const pod = { binds: 0, health: 'error', detail: 'bind refused', share: 2 } as const;
+      await new VendorStatusStore(redis).report(
+        vendorId,
+        'pod-1',
+        { ...pod, outage: true },
+        60_000,
+      );
+      const down = await h.request('GET', `/api/v1/vendors/${vendorId}/status`, {
+        token: h.readToken,
+      });
+      expect(down.body.fleet).toEqual({ binds: 0, sendingPods: 1, down: true });
+      await new VendorStatusStore(redis).report(
+        vendorId,
+        'pod-1',
+        { ...pod, binds: 2, health: 'connected', outage: false },
+        60_000,
+      );
+      const up = await h.request('GET', `/api/v1/vendors/${vendorId}/status`, {
+        token: h.readToken,
+      });
+      expect(up.body.fleet).toEqual({ binds: 2, sendingPods: 1, down: false });
+    } finally {
+      redis.disconnect();
+    }
     expect(
       (await h.request('GET', '/api/v1/vendors/5d1f6a2e-1c1e-4b8a-9a57-0d3c9f6f1a11/status'))
         .status,

@@ -1,5 +1,5 @@
 import type { Database } from '@smpp-gateway/db';
-import type { MessageStateStore } from '@smpp-gateway/message-state';
+import type { MessageStateStore, VendorStatusStore } from '@smpp-gateway/message-state';
 import type { Logger, Readiness } from '@smpp-gateway/runtime';
 import type { Kysely } from 'kysely';
 import type { Registry } from 'prom-client';
@@ -12,6 +12,8 @@ import type { ControlNotifier } from '../control/control-notifier.js';
 export interface AppDeps {
   readonly db: Kysely<Database>;
   readonly messageState: MessageStateStore;
+  /** What the vendor-connector pods report in Redis (the routers' view of each vendor). */
+  readonly vendorStatus: Pick<VendorStatusStore, 'read'>;
   readonly control: ControlNotifier;
   readonly tokens: TokenAuthenticator;
   readonly authLimiter: AuthFailureLimiter;

@@ -220,6 +220,23 @@ export const VendorStatusView = z
     stale: z
       .boolean()
       .describe('No report within VENDOR_STATUS_STALE_MS: no connector is reporting this vendor'),
+    fleet: z
+      .object({
+        binds: z.number().int().describe('Binds the live connector pods hold together'),
+        sendingPods: z
+          .number()
+          .int()
+          .describe('Live connector pods that hold a share of the bind budget'),
+        down: z
+          .boolean()
+          .describe(
+            "Every one of them has had no usable bind for BIND_WAIT_MS: the routers rank this vendor after the route's other vendors",
+          ),
+      })
+      .nullable()
+      .describe(
+        'What the connector pods report in Redis now (at once on an outage or its end); null without a live report or when Redis cannot be read',
+      ),
   })
   .meta({ id: 'VendorStatus' });
 
@@ -341,7 +358,7 @@ export function vendorRoutes(): Route[] {
       tag: TAG,
       summary: 'Connection status of a vendor',
       description:
-        'What the vendor-connectors last reported (they write it to PostgreSQL every 30 s), and whether that report is stale.',
+        'What the vendor-connectors last reported (they write it to PostgreSQL every 30 s), whether that report is stale, and in `fleet` their live view from Redis: whether the routers currently route around the vendor.',
       scope: 'read',
       params: IdParams,
       responses: { 200: { description: 'The reported status', schema: VendorStatusView } },
@@ -353,6 +370,14 @@ export function vendorRoutes(): Route[] {
           vendor.statusUpdatedAt === null
             ? null
             : Math.max(0, now - vendor.statusUpdatedAt.getTime());
+        // The live view is an addition: PostgreSQL's answer stands without Redis.
+        const fleet = await deps.vendorStatus.read([vendor.id]).then(
+          (statuses) => statuses.get(vendor.id) ?? null,
+          (err: unknown) => {
+            deps.logger.warn('vendor status not read from redis', { vendor_id: vendor.id, err });
+            return null;
+          },
+        );
         return {
           status: 200,
           body: {
@@ -364,6 +389,7 @@ export function vendorRoutes(): Route[] {
             statusUpdatedAt: isoOrNull(vendor.statusUpdatedAt),
             ageMs,
             stale: ageMs === null || ageMs > deps.options.vendorStatusStaleMs,
+            fleet,
           } satisfies z.infer<typeof VendorStatusView>,
         };
       },
