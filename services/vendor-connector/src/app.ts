@@ -260,10 +260,13 @@ export async function startVendorConnector(
     (drained ??= (async () => {
       await stopIntake();
       await loaded;
+      const vendors = manager.vendors;
       await manager.close();
       await health.stop();
-      // The last word on each vendor: this pod holds no binds any more.
-      await health.report();
+      // The last word on each vendor: this pod holds no binds and no share any
+      // more (close() took the vendors out of the manager, so a plain report
+      // would not cover them).
+      await health.reportStopped(vendors.map((v) => v.snapshot()));
     })());
   const close = (): Promise<void> =>
     (closed ??= (async () => {

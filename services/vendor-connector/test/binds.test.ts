@@ -75,6 +75,13 @@ describe('bind pools', () => {
       // One pod stops: it unbinds and the other takes the whole budget again.
       await b.stop();
       h.connectors.splice(h.connectors.indexOf(b), 1);
+      // Its last report gives its share back, so the router no longer counts it.
+      const afterStop = JSON.parse(
+        (await h.redis.get(stateKeys.vendorStatus(vendor.id))) ?? '{}',
+      ) as { pods: Record<string, { binds: number; share: number }> };
+      expect(Object.values(afterStop.pods)).toContainEqual(
+        expect.objectContaining({ binds: 0, share: 0 }),
+      );
       await eventually(
         () => a.manager.vendor(vendor.id)?.snapshot().bound === 4,
         15_000,

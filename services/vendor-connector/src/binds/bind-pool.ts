@@ -304,6 +304,10 @@ export class BindPool {
     } catch (err) {
       this.log.warn('could not leave the vendor pod registry; it expires by itself', { err });
     }
+    // Out of the budget: the last status report must not count this pod as
+    // one that could still send (router-worker would wait for its entry to
+    // expire before routing around a vendor down in every other pod).
+    this.share = 0;
     this.changed();
   }
 

@@ -65,6 +65,16 @@ export class VendorHealthReporter {
     return this.running;
   }
 
+  /**
+   * The pod's last word at shutdown, after its vendors stopped (they are no
+   * longer in `snapshots`): no binds and no share, so neither PostgreSQL nor
+   * the routers count this pod until its entry expires. Never throws.
+   */
+  async reportStopped(stopped: readonly VendorSnapshot[]): Promise<void> {
+    await this.running;
+    await Promise.all(stopped.map((s) => this.reportOne(s)));
+  }
+
   private async reportAll(): Promise<void> {
     await Promise.all(this.options.snapshots().map((s) => this.reportOne(s)));
   }
