@@ -89,13 +89,18 @@ export function rankCandidates(
   req: RouteRequest,
   vendorCost: (vendorId: string, destination: string) => number | undefined,
 ): RouteCandidate[] {
+  // The tie-break hash is only computed for entries that tie on everything
+  // else: a route with one candidate, or with vendors of different
+  // priorities, never needs it (it was half the cost of a plan).
+  const tieOf = (entry: { rule: RouteRule; tie: string | undefined }): string =>
+    (entry.tie ??= tieBreak(req.affinityKey, entry.rule.vendorId));
   const ranked = rules
     .filter((rule) => matches(rule, req))
     .map((rule) => ({
       rule,
       cost: vendorCost(rule.vendorId, req.destination),
       specificity: Math.max(rule.destinationPrefix.length, rule.countryCode?.length ?? 0),
-      tie: tieBreak(req.affinityKey, rule.vendorId),
+      tie: undefined as string | undefined,
     }))
     .sort(
       (a, b) =>
@@ -104,7 +109,7 @@ export function rankCandidates(
         Number(b.rule.sourceType !== 'any') - Number(a.rule.sourceType !== 'any') ||
         a.rule.priority - b.rule.priority ||
         (a.cost ?? Number.MAX_SAFE_INTEGER) - (b.cost ?? Number.MAX_SAFE_INTEGER) ||
-        a.tie.localeCompare(b.tie),
+        tieOf(a).localeCompare(tieOf(b)),
     );
   const seen = new Set<string>();
   const candidates: RouteCandidate[] = [];
