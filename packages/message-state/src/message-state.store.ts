@@ -564,10 +564,15 @@ export class MessageStateStore {
    * a receipt must not reach the wrong message.
    */
   async lookupVendorId(vendorId: string, keys: VendorIdKeys): Promise<VendorLookup> {
-    const candidates = keys.candidates.filter((k) => k !== keys.exact);
+    // Every reading, the one equal to our own exact key included: the
+    // mapping may hold it as a candidate of another exact key. An 'auto'
+    // vendor that answers hex "6613173628098" (no letter, so read as decimal:
+    // exact key 603bfdd6cc2, candidate 6613173628098) and reports decimal
+    // 1795714877391000 in the receipt (exact key 6613173628098) only meets
+    // in the candidate space. The exact key is still looked at first.
     const values = await this.redis.mget(
       stateKeys.vendorMapping(vendorId, keys.exact),
-      ...candidates.map((k) => stateKeys.vendorCandidate(vendorId, k)),
+      ...keys.candidates.map((k) => stateKeys.vendorCandidate(vendorId, k)),
     );
     for (const value of values) {
       if (value === null) continue;

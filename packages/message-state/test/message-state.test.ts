@@ -226,6 +226,23 @@ describe('MessageStateStore', () => {
     ).toBeUndefined();
   });
 
+  it('finds a hex id without letters from its decimal receipt (the readings meet in the candidate space)', async () => {
+    // Vendor 'auto' answers hex "6613173628098": read as decimal (no letter),
+    // exact key 603bfdd6cc2; its hex reading is a candidate.
+    await store.mapVendorId(
+      'v7',
+      { exact: '603bfdd6cc2', candidates: ['603bfdd6cc2', '6613173628098'] },
+      'm-digits',
+    );
+    // The receipt quotes the same number in decimal: exact key 6613173628098.
+    expect(
+      await store.lookupVendorId('v7', {
+        exact: '6613173628098',
+        candidates: ['6613173628098', '1795714877391000'],
+      }),
+    ).toEqual({ messageId: 'm-digits', ambiguous: false });
+  });
+
   it('never lets a candidate reading shadow or overwrite an exact key, and maps a shared reading to nobody', async () => {
     // Vendor 'auto': A's resp "12345" read as decimal is 0x3039; B's resp "3039"
     // read as hex is 0x3039 too. Both readings are plausible, so neither wins.
