@@ -58,9 +58,9 @@ export function cameFromDeferral(
 /**
  * Keys the vendor-connector may have stored the submit mapping under: the
  * exact key (the connector normalised the receipt id with the vendor's
- * declared receipt format), then the other readings of the id, which only
- * 'auto' vendors have mappings for (the store skips a reading equal to the
- * exact key).
+ * declared receipt format), then every reading of the id in the candidate
+ * space, which only 'auto' vendors have mappings in (the one equal to the
+ * exact key included: the submit's mapping may hold it as a candidate).
  */
 export function receiptLookupKeys(receipt: VendorReceipt): VendorIdKeys {
   return {
