@@ -140,8 +140,13 @@ describe('bind pools', () => {
       await eventually(() => runtime()?.snapshot().bound === 1, 10_000, 'bound');
       const fleet = new VendorStatusStore(h.redis);
       const down = async () => (await fleet.read([vendor.id])).get(vendor.id)?.down;
-      // Taking its share of the binds is reported at once too.
-      await eventually(async () => (await down()) === false, 5_000, 'reported at start');
+      // Taking its share and its first bind are reported at once too.
+      await eventually(
+        async () => (await fleet.read([vendor.id])).get(vendor.id)?.binds === 1,
+        5_000,
+        'reported bound at start',
+      );
+      expect(await down()).toBe(false);
 
       sim.setFaults({ refuseBindsMs: 60_000, dropConnections: true });
       await eventually(() => runtime()?.snapshot().bound === 0, 5_000, 'binds dropped');

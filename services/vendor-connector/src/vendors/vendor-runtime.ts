@@ -63,10 +63,11 @@ export interface VendorRuntimeDeps {
   /** Accepted submits, for the throughput gauge. */
   readonly onAccepted: (vendorId: string) => void;
   /**
-   * The outage breaker opened or closed, or this pod's share of the bind
-   * budget changed: the vendor's status should be reported now (router-worker
-   * routes around a vendor down in every pod that holds a share), not at the
-   * next health interval.
+   * The outage breaker opened or closed, this pod's share of the bind budget
+   * changed, or its first bind came up or its last went: the vendor's status
+   * should be reported now (router-worker routes around a vendor down in
+   * every pod that holds a share; PostgreSQL says connected or not), not at
+   * the next health interval.
    */
   readonly onStatusChange?: (vendorId: string) => void;
 }
@@ -95,8 +96,8 @@ export class VendorRuntime {
   /** Cancelled consumers whose in-flight deliveries are still being handled. */
   private readonly retiredConsumers = new Set<Consumer>();
   private consumerPrefetch = 0;
-  /** The bind share last announced through onStatusChange. */
-  private reportedShare: number | undefined;
+  /** Share and bound-or-not as last announced through onStatusChange. */
+  private reportedState: string | undefined;
   private syncing: Promise<void> = Promise.resolve();
   private stopping = false;
   private readonly log: Logger;
@@ -307,9 +308,13 @@ export class VendorRuntime {
       onChange: () => {
         this.dispatcher.wake();
         this.syncConsumer();
-        const { share } = this.pool.snapshot();
-        if (share !== this.reportedShare) {
-          this.reportedShare = share;
+        // Reported at once: a new share, and the pod's first bind up or its
+        // last bind gone (not every bind change); the health interval covers
+        // the rest.
+        const { share, bound } = this.pool.snapshot();
+        const state = `${share}/${bound > 0 ? 'bound' : 'unbound'}`;
+        if (state !== this.reportedState) {
+          this.reportedState = state;
           this.deps.onStatusChange?.(this.id);
         }
       },
