@@ -235,6 +235,17 @@ export interface CdrTable {
   done_at: Timestamp | null;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
+  /**
+   * The vendor's id under its declared format (the key the connector maps
+   * submit and receipt by); NULL on rows written before it was archived.
+   */
+  vendor_message_key: string | null;
+  /** What the customer asked for; NULL on rows written before it was archived. */
+  registered_delivery: number | null;
+  source_ton: number | null;
+  source_npi: number | null;
+  destination_ton: number | null;
+  destination_npi: number | null;
 }
 
 export interface ApiTokenTable {

@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '@smpp-gateway/testkit';
-import type {
-  Kysely,
-  KyselyPlugin,
-  PluginTransformQueryArgs,
-  PluginTransformResultArgs,
-  QueryResult,
-  RootOperationNode,
-  UnknownRow,
+import {
+  sql,
+  type Kysely,
+  type KyselyPlugin,
+  type PluginTransformQueryArgs,
+  type PluginTransformResultArgs,
+  type QueryResult,
+  type RootOperationNode,
+  type UnknownRow,
 } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -183,8 +184,118 @@ describe('upsertCdrs', () => {
       submittedAt,
       costPerSegmentMicros: 3000,
     });
-    expect(await getCdrByVendorMessageId(db, vendorId, '0A1B')).toMatchObject({ messageId: id });
-    expect(await getCdrByVendorMessageId(db, 'not-a-uuid', '0A1B')).toBeUndefined();
+    // No key archived (a row from before the key existed): the raw id matches.
+    expect(await getCdrByVendorMessageId(db, vendorId, { id: '0A1B', key: 'a1b' })).toMatchObject(
+      { messageId: id },
+    );
+    expect(
+      await getCdrByVendorMessageId(db, 'not-a-uuid', { id: '0A1B', key: 'a1b' }),
+    ).toBeUndefined();
+  });
+
+  it('finds a message by the canonical key of its vendor id, whatever base the receipt quotes it in', async () => {
+    const vendor = randomUUID();
+    // The submit answered hex "00FF10"; the receipt quotes it in decimal.
+    await upsertCdrs(db, [
+      accepted('key-1', {
+        submitStatus: 'submitted',
+        vendorId: vendor,
+        vendorMessageId: '00FF10',
+        vendorMessageKey: 'ff10',
+        registeredDelivery: 1,
+        sourceTon: 5,
+        sourceNpi: 0,
+        destinationTon: 1,
+        destinationNpi: 1,
+      }),
+    ]);
+    expect(await getCdrByVendorMessageId(db, vendor, { id: '65296', key: 'ff10' })).toMatchObject({
+      messageId: 'key-1',
+      vendorMessageId: '00FF10',
+      vendorMessageKey: 'ff10',
+      registeredDelivery: 1,
+      sourceTon: 5,
+      sourceNpi: 0,
+      destinationTon: 1,
+      destinationNpi: 1,
+    });
+    // The raw id is not a key: an archived key is compared with the receipt's key only.
+    expect(await getCdrByVendorMessageId(db, vendor, { id: '00FF10', key: '00FF10' })).toBeUndefined();
+    // Another vendor's id space is never searched.
+    expect(await getCdrByVendorMessageId(db, randomUUID(), { id: '65296', key: 'ff10' })).toBeUndefined();
+
+    // A key match wins over an older row whose raw id (no key archived) equals the receipt's.
+    await upsertCdrs(db, [
+      accepted('key-legacy', {
+        submitStatus: 'submitted',
+        vendorId: vendor,
+        vendorMessageId: '65297',
+        acceptedAt: new Date('2026-03-02T10:00:00.000Z'),
+      }),
+      accepted('key-2', {
+        submitStatus: 'submitted',
+        vendorId: vendor,
+        vendorMessageId: '00FF11',
+        vendorMessageKey: 'ff11',
+      }),
+    ]);
+    expect(await getCdrByVendorMessageId(db, vendor, { id: '65297', key: 'ff11' })).toMatchObject({
+      messageId: 'key-2',
+    });
+    // A recycled key: the newest message.
+    await upsertCdrs(db, [
+      accepted('key-3', {
+        submitStatus: 'submitted',
+        vendorId: vendor,
+        vendorMessageId: 'ff10',
+        vendorMessageKey: 'ff10',
+        acceptedAt: new Date('2026-03-05T10:00:00.000Z'),
+      }),
+    ]);
+    expect(await getCdrByVendorMessageId(db, vendor, { id: '65296', key: 'ff10' })).toMatchObject({
+      messageId: 'key-3',
+    });
+  });
+
+  it('keeps the first registered_delivery and TON/NPI, and fills them when the first write had none', async () => {
+    const id = 'context-fill';
+    await upsertCdrs(db, [accepted(id, { submitStatus: 'submitted', vendorId })]);
+    expect(await getCdr(db, id)).toMatchObject({ registeredDelivery: null, sourceTon: null });
+    await upsertCdrs(db, [
+      accepted(id, {
+        submitStatus: 'submitted',
+        deliveryStatus: 'DELIVRD',
+        vendorId,
+        registeredDelivery: 1,
+        sourceTon: 1,
+        sourceNpi: 1,
+        destinationTon: 1,
+        destinationNpi: 1,
+      }),
+    ]);
+    await upsertCdrs(db, [
+      accepted(id, { registeredDelivery: 0, sourceTon: 5, destinationNpi: 0 }),
+    ]);
+    expect(await getCdr(db, id)).toMatchObject({
+      registeredDelivery: 1,
+      sourceTon: 1,
+      sourceNpi: 1,
+      destinationTon: 1,
+      destinationNpi: 1,
+    });
+  });
+
+  it('uses the key index for the receipt fallback', async () => {
+    // The lookup runs on the receipt path after Redis lost its mappings: it
+    // must not scan the table. Planner statistics of a near-empty table would
+    // pick a sequential scan anyway, so that choice is taken away.
+    await db.transaction().execute(async (tx) => {
+      await sql`SET LOCAL enable_seqscan = off`.execute(tx);
+      const plan = await sql<{ 'QUERY PLAN': string }>`EXPLAIN SELECT * FROM messaging.cdrs
+        WHERE vendor_id = ${vendorId}
+          AND COALESCE(vendor_message_key, vendor_message_id) = ANY(${['a', 'b']}::text[])`.execute(tx);
+      expect(plan.rows.map((r) => r['QUERY PLAN']).join('\n')).toContain('cdrs_vendor_message_key_idx');
+    });
   });
 
   it('advances submit_status accepted → submitted → failed, and a null never erases a value', async () => {

@@ -80,12 +80,33 @@ describe('migrations', () => {
       SELECT count(*)::int AS n FROM information_schema.columns
       WHERE table_schema = 'vendor_mgmt' AND table_name = 'service_providers'
         AND column_name = 'receipt_message_id_format'`.execute(db);
+    const cdrReceiptContext = async () => {
+      const columns = await sql<{ name: string }>`
+        SELECT column_name AS name FROM information_schema.columns
+        WHERE table_schema = 'messaging' AND table_name = 'cdrs'
+          AND column_name IN ('vendor_message_key', 'registered_delivery', 'source_ton',
+            'source_npi', 'destination_ton', 'destination_npi')`.execute(db);
+      const indexes = await sql<{ name: string }>`
+        SELECT indexname AS name FROM pg_indexes
+        WHERE schemaname = 'messaging' AND tablename = 'cdrs' AND indexname LIKE 'cdrs_vendor%'`.execute(
+        db,
+      );
+      return { columns: columns.rows.length, indexes: indexes.rows.map((r) => r.name) };
+    };
     expect((await receiptFormatColumn()).rows[0]?.n).toBe(1);
+    expect(await cdrReceiptContext()).toEqual({
+      columns: 6,
+      indexes: ['cdrs_vendor_message_key_idx'],
+    });
 
     const oneDown = await migrateDown(db);
     expect(oneDown).toEqual([{ name: knownMigrations().at(-1), direction: 'Down' }]);
-    // The last migration added the vendors' receipt message-id format.
-    expect((await receiptFormatColumn()).rows[0]?.n).toBe(0);
+    // The last migration archived the receipt context in the CDRs.
+    expect(await cdrReceiptContext()).toEqual({
+      columns: 0,
+      indexes: ['cdrs_vendor_message_idx'],
+    });
+    expect((await receiptFormatColumn()).rows[0]?.n).toBe(1);
     expect((await migrationStatus(db)).at(-1)?.executedAt).toBeUndefined();
 
     const reset = await migrateReset(db);

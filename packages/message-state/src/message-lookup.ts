@@ -30,24 +30,34 @@ function statusFromCdr(cdr: Cdr): MessageStatus {
   return cdr.submitStatus;
 }
 
-/** The CDR seen through the state record's shape (addresses without TON/NPI). */
+/**
+ * The CDR seen through the state record's shape. Rows archived before
+ * registered_delivery and TON/NPI were have addresses with TON/NPI 0 and no
+ * registeredDelivery.
+ */
 export function recordFromCdr(cdr: Cdr): MessageStateRecord {
-  const address = (addr: string) => ({ addr, ton: 0, npi: 0 });
+  const address = (addr: string, ton: number | null, npi: number | null) => ({
+    addr,
+    ton: ton ?? 0,
+    npi: npi ?? 0,
+  });
   return {
     messageId: cdr.messageId,
     status: statusFromCdr(cdr),
     updatedAt: cdr.updatedAt.toISOString(),
     customerId: cdr.customerId,
     systemId: cdr.systemId,
-    source: address(cdr.sourceAddr),
-    destination: address(cdr.destinationAddr),
+    source: address(cdr.sourceAddr, cdr.sourceTon, cdr.sourceNpi),
+    destination: address(cdr.destinationAddr, cdr.destinationTon, cdr.destinationNpi),
     segments: cdr.segments,
     acceptedAt: cdr.acceptedAt.toISOString(),
+    ...(cdr.registeredDelivery !== null ? { registeredDelivery: cdr.registeredDelivery } : {}),
     ...(cdr.submittedAt ? { submittedAt: cdr.submittedAt.toISOString() } : {}),
     ...(cdr.doneAt ? { doneAt: cdr.doneAt.toISOString() } : {}),
     ...(cdr.vendorId ? { vendorId: cdr.vendorId } : {}),
     ...(cdr.routeId ? { routeId: cdr.routeId } : {}),
     ...(cdr.vendorMessageId ? { vendorMessageId: cdr.vendorMessageId } : {}),
+    ...(cdr.vendorMessageKey ? { vendorMessageKey: cdr.vendorMessageKey } : {}),
     ...(cdr.error ? { error: cdr.error } : {}),
     ...(cdr.failureReason ? { failureReason: cdr.failureReason } : {}),
   };

@@ -149,7 +149,7 @@ export async function startDlrTracker(
     cdrs,
     settler,
     archive: {
-      findByVendorMessageId: (vendorId, id) => getCdrByVendorMessageId(pg.db, vendorId, id),
+      findByVendorMessageId: (vendorId, ref) => getCdrByVendorMessageId(pg.db, vendorId, ref),
     },
     deferral: new ReceiptDeferralPublisher(publisher),
     ledger: new RedisDeferralLedger(redis.client, config.RECEIPT_MAX_AGE_MS),

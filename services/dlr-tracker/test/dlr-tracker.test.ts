@@ -393,10 +393,17 @@ describe('dlr-tracker', () => {
     expect([...deliveriesA, ...deliveriesB]).toEqual([]);
   });
 
-  it('Redis flushed: lookups fall back to PostgreSQL, and late receipts still find the message', async () => {
+  it('Redis flushed: lookups fall back to PostgreSQL, and a late receipt still reaches the customer', async () => {
     const customerId = newCustomerId();
+    const deliveries = await h.deliveriesOf(customerId);
     const result = submitResult(customerId);
-    const late = submitResult(customerId);
+    // A vendor that answers the submit in hex and quotes the receipt in
+    // decimal: only the canonical key (what the connector maps by) meets.
+    const late = submitResult(customerId, {
+      vendorMessageId: '1A2B3F',
+      vendorMessageKey: '1a2b3f',
+      source: { addr: 'ACME', ton: 5, npi: 0 },
+    });
     for (const r of [result, late]) {
       await mapVendorId(h, r);
       await h.publisher.publish('MtSubmitResult', r);
@@ -410,6 +417,10 @@ describe('dlr-tracker', () => {
       () => getCdr(h.db, late.messageId),
       (c) => c?.submitStatus === 'submitted',
     );
+    await eventually(
+      () => deliveries,
+      (d) => d.length === 1,
+    );
 
     // Flush this test's Redis keys (our prefix only).
     const keys = await h.redis.keys(`${h.env.redis.keyPrefix}*`);
@@ -420,16 +431,49 @@ describe('dlr-tracker', () => {
     const lookup = await lookupMessage(h.state, h.db, result.messageId);
     expect(lookup).toMatchObject({
       from: 'postgres',
-      record: { messageId: result.messageId, status: 'DELIVRD', customerId, vendorId: VENDOR_ID },
+      record: {
+        messageId: result.messageId,
+        status: 'DELIVRD',
+        customerId,
+        vendorId: VENDOR_ID,
+        registeredDelivery: 1,
+        source: result.source,
+        destination: result.destination,
+      },
     });
 
-    // A receipt after the flush: no mapping in Redis, found through the CDR archive.
-    await h.publisher.publish('VendorReceipt', vendorReceipt(late, 'UNDELIV', { err: '005' }));
+    // A receipt after the flush, its id in decimal (0x1a2b3f = 1715007): no
+    // mapping in Redis, found in the CDR archive by its key, and the
+    // customer gets the receipt with the archived addresses.
+    await h.publisher.publish(
+      'VendorReceipt',
+      vendorReceipt(late, 'UNDELIV', {
+        err: '005',
+        vendorMessageId: '1715007',
+        vendorMessageKey: '1a2b3f',
+      }),
+    );
     const cdr = await eventually(
       () => getCdr(h.db, late.messageId),
       (c) => c?.deliveryStatus === 'UNDELIV',
       8_000,
     );
     expect(cdr).toMatchObject({ deliveryStatus: 'UNDELIV', error: 'err:005' });
+    await eventually(
+      () => deliveries,
+      (d) => d.length === 2,
+    );
+    expect(deliveries[1]).toMatchObject({
+      customerId,
+      delivery: {
+        kind: 'receipt',
+        receiptedMessageId: late.messageId,
+        stat: 'UNDELIV',
+        err: '005',
+        source: late.destination,
+        destination: { addr: 'ACME', ton: 5, npi: 0 },
+      },
+    });
   });
+
 });

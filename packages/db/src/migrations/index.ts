@@ -7,6 +7,7 @@ import * as m202511260110 from './202511260110_routing-campaigns.js';
 import * as m202511260120 from './202511260120_billing-cdrs.js';
 import * as m202511260130 from './202511260130_api-tokens.js';
 import * as m202611260100 from './202611260100_vendor-receipt-id-format.js';
+import * as m202611260200 from './202611260200_cdr-receipt-context.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
   '202511260100_schemas-vendors-customers': m202511260100,
@@ -14,4 +15,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '202511260120_billing-cdrs': m202511260120,
   '202511260130_api-tokens': m202511260130,
   '202611260100_vendor-receipt-id-format': m202611260100,
+  '202611260200_cdr-receipt-context': m202611260200,
 };

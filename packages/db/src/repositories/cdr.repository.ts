@@ -21,6 +21,8 @@ export interface Cdr {
   readonly systemId: string;
   readonly vendorId: string | null;
   readonly vendorMessageId: string | null;
+  /** The vendor's id under its declared format (null on rows from before it was archived). */
+  readonly vendorMessageKey: string | null;
   readonly routeId: string | null;
   readonly sourceAddr: string;
   readonly destinationAddr: string;
@@ -40,6 +42,12 @@ export interface Cdr {
   readonly doneAt: Date | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
+  /** registered_delivery of the submit, and the addresses' TON/NPI (null on rows from before they were archived). */
+  readonly registeredDelivery: number | null;
+  readonly sourceTon: number | null;
+  readonly sourceNpi: number | null;
+  readonly destinationTon: number | null;
+  readonly destinationNpi: number | null;
 }
 
 /** What the tracker knows about a message now; omitted fields mean "unknown". */
@@ -49,6 +57,7 @@ export interface CdrWrite {
   readonly systemId: string;
   readonly vendorId?: string | null;
   readonly vendorMessageId?: string | null;
+  readonly vendorMessageKey?: string | null;
   readonly routeId?: string | null;
   readonly sourceAddr: string;
   readonly destinationAddr: string;
@@ -66,6 +75,11 @@ export interface CdrWrite {
   readonly acceptedAt: Date;
   readonly submittedAt?: Date | null;
   readonly doneAt?: Date | null;
+  readonly registeredDelivery?: number | null;
+  readonly sourceTon?: number | null;
+  readonly sourceNpi?: number | null;
+  readonly destinationTon?: number | null;
+  readonly destinationNpi?: number | null;
 }
 
 export function toCdr(row: CdrRow): Cdr {
@@ -75,6 +89,7 @@ export function toCdr(row: CdrRow): Cdr {
     systemId: row.system_id,
     vendorId: row.vendor_id,
     vendorMessageId: row.vendor_message_id,
+    vendorMessageKey: row.vendor_message_key,
     routeId: row.route_id,
     sourceAddr: row.source_addr,
     destinationAddr: row.destination_addr,
@@ -94,14 +109,19 @@ export function toCdr(row: CdrRow): Cdr {
     doneAt: row.done_at,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    registeredDelivery: row.registered_delivery,
+    sourceTon: row.source_ton,
+    sourceNpi: row.source_npi,
+    destinationTon: row.destination_ton,
+    destinationNpi: row.destination_npi,
   };
 }
 
 /**
- * The inserted columns and their PostgreSQL types, in table order: a batch
- * travels as one array per column (`unnest`), so the statement has 22
- * parameters whatever the batch size. A multi-row VALUES list had 22 per row
- * (2 200 for 100 rows), which kysely compiled and PostgreSQL parsed and
+ * The inserted columns and their PostgreSQL types: a batch travels as one
+ * array per column (`unnest`), so the statement has one parameter per column
+ * (28) whatever the batch size. A multi-row VALUES list had that many per
+ * row (2 800 for 100 rows), which kysely compiled and PostgreSQL parsed and
  * planned anew for every batch.
  */
 const INSERT_COLUMNS = [
@@ -127,6 +147,12 @@ const INSERT_COLUMNS = [
   ['accepted_at', 'timestamptz'],
   ['submitted_at', 'timestamptz'],
   ['done_at', 'timestamptz'],
+  ['vendor_message_key', 'text'],
+  ['registered_delivery', 'int2'],
+  ['source_ton', 'int2'],
+  ['source_npi', 'int2'],
+  ['destination_ton', 'int2'],
+  ['destination_npi', 'int2'],
 ] as const satisfies readonly (readonly [keyof NewCdrRow, string])[];
 
 type InsertColumn = (typeof INSERT_COLUMNS)[number][0];
@@ -155,6 +181,12 @@ function toNewCdrRow(write: CdrWrite): Required<Pick<NewCdrRow, InsertColumn>> {
     accepted_at: write.acceptedAt,
     submitted_at: write.submittedAt ?? null,
     done_at: write.doneAt ?? null,
+    vendor_message_key: write.vendorMessageKey ?? null,
+    registered_delivery: write.registeredDelivery ?? null,
+    source_ton: write.sourceTon ?? null,
+    source_npi: write.sourceNpi ?? null,
+    destination_ton: write.destinationTon ?? null,
+    destination_npi: write.destinationNpi ?? null,
   };
 }
 
@@ -173,6 +205,7 @@ const STORED_IS_FINAL = sql<boolean>`(cdrs.submit_status = 'failed' OR cdrs.deli
 const MUTABLE_COLUMNS = [
   'vendor_id',
   'vendor_message_id',
+  'vendor_message_key',
   'route_id',
   'price_per_segment_micros',
   'cost_per_segment_micros',
@@ -184,7 +217,16 @@ const MUTABLE_COLUMNS = [
 ] as const;
 
 /** Set when the message was accepted; later writes only fill what was missing. */
-const FILL_ONLY_COLUMNS = ['concat_ref', 'part_seq', 'part_total'] as const;
+const FILL_ONLY_COLUMNS = [
+  'concat_ref',
+  'part_seq',
+  'part_total',
+  'registered_delivery',
+  'source_ton',
+  'source_npi',
+  'destination_ton',
+  'destination_npi',
+] as const;
 
 function stored(column: string): RawBuilder<never> {
   return sql.ref(`cdrs.${column}`);
@@ -357,19 +399,38 @@ export async function getCdr(db: Kysely<Database>, messageId: string): Promise<C
   return row && toCdr(row);
 }
 
-/** Fallback for a receipt whose vendor-id mapping is no longer in Redis. */
+/** How a receipt names its message: the vendor's raw id and its canonical key. */
+export interface VendorMessageRef {
+  /** The id as the receipt quoted it. */
+  readonly id: string;
+  /** The id under the vendor's declared receipt format (normalizeMessageId). */
+  readonly key: string;
+}
+
+/**
+ * Fallback for a receipt whose vendor-id mapping is no longer in Redis. Rows
+ * are matched by their canonical key (the submit's id under the vendor's
+ * resp format), so a vendor that quotes the receipt in another base, case or
+ * padding still meets its message; rows archived before the key existed are
+ * matched by an identical raw id. A key match wins over a raw one, then the
+ * newest message (vendors recycle ids).
+ */
 export async function getCdrByVendorMessageId(
   db: Kysely<Database>,
   vendorId: string,
-  vendorMessageId: string,
+  ref: VendorMessageRef,
 ): Promise<Cdr | undefined> {
   if (!isUuid(vendorId)) return undefined;
+  // The expression must read exactly as cdrs_vendor_message_key_idx does.
+  const matchKey = sql<string>`COALESCE(vendor_message_key, vendor_message_id)`;
   const row = await db
     .selectFrom(TABLE)
     .selectAll()
     .where('vendor_id', '=', vendorId)
-    .where('vendor_message_id', '=', vendorMessageId)
+    .where(matchKey, '=', sql<string>`ANY(${[ref.key, ref.id]}::text[])`)
+    .orderBy(sql`${matchKey} = ${ref.key}`, 'desc')
     .orderBy('accepted_at', 'desc')
+    .limit(1)
     .executeTakeFirst();
   return row && toCdr(row);
 }

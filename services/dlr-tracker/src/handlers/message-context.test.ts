@@ -1,7 +1,9 @@
+import type { Cdr } from '@smpp-gateway/db';
 import type { MessageStateRecord } from '@smpp-gateway/message-state';
 import { describe, expect, it } from 'vitest';
 import {
   cdrWriteFromRecord,
+  contextPatchFromCdr,
   customerReceiptFor,
   RECEIPT_CONTEXT_FIELDS,
   receiptContext,
@@ -69,6 +71,72 @@ describe('cdrWriteFromRecord', () => {
       concat: { reference: 9, total: 2, sequence: 2, method: 'udh8' as const },
     };
     expect(cdrWriteFromRecord(part)).toMatchObject({ concatRef: 9, partSeq: 2, partTotal: 2 });
+  });
+});
+
+describe('the receipt context through the CDR (Redis lost the record)', () => {
+  /** The row PostgreSQL would return for a write (what the upsert stores). */
+  function archived(record: MessageStateRecord): Cdr {
+    const write = cdrWriteFromRecord(record)!;
+    const nullable = <T>(value: T | null | undefined): T | null => value ?? null;
+    return {
+      ...write,
+      vendorId: nullable(write.vendorId),
+      vendorMessageId: nullable(write.vendorMessageId),
+      vendorMessageKey: nullable(write.vendorMessageKey),
+      routeId: nullable(write.routeId),
+      concatRef: nullable(write.concatRef),
+      partSeq: nullable(write.partSeq),
+      partTotal: nullable(write.partTotal),
+      pricePerSegmentMicros: nullable(write.pricePerSegmentMicros),
+      costPerSegmentMicros: nullable(write.costPerSegmentMicros),
+      currency: nullable(write.currency),
+      deliveryStatus: nullable(write.deliveryStatus),
+      error: nullable(write.error),
+      failureReason: nullable(write.failureReason),
+      submittedAt: nullable(write.submittedAt),
+      doneAt: nullable(write.doneAt),
+      registeredDelivery: nullable(write.registeredDelivery),
+      sourceTon: nullable(write.sourceTon),
+      sourceNpi: nullable(write.sourceNpi),
+      destinationTon: nullable(write.destinationTon),
+      destinationNpi: nullable(write.destinationNpi),
+      createdAt: new Date(),
+      updatedAt: new Date(),
+    };
+  }
+
+  it('archives what a customer receipt needs, and restores it', () => {
+    const record: MessageStateRecord = {
+      ...base,
+      source: { addr: 'ACME', ton: 5, npi: 0 },
+      vendorId: '00000000-0000-4000-8000-0000000000aa',
+      vendorMessageId: '00FF10',
+      vendorMessageKey: 'ff10',
+    };
+    const cdr = archived(record);
+    expect(cdr).toMatchObject({
+      vendorMessageKey: 'ff10',
+      registeredDelivery: 1,
+      sourceTon: 5,
+      sourceNpi: 0,
+      destinationTon: 1,
+      destinationNpi: 1,
+    });
+    const patch = contextPatchFromCdr(cdr);
+    // Only context: the restore must never move the status or add an outcome.
+    expect(patch.status).toBe('accepted');
+    expect(patch).not.toHaveProperty('doneAt');
+    expect(patch).toMatchObject({ vendorMessageId: '00FF10', vendorMessageKey: 'ff10' });
+    const restored = { messageId: record.messageId, updatedAt: record.updatedAt, ...patch };
+    expect(receiptContext(restored)).toEqual(receiptContext(record));
+  });
+
+  it('a row archived without the receipt context restores a record that is not receipted', () => {
+    const cdr = { ...archived(base), registeredDelivery: null, sourceTon: null, sourceNpi: null };
+    const patch = contextPatchFromCdr(cdr);
+    expect(patch.source).toEqual({ addr: base.source?.addr, ton: 0, npi: 0 });
+    expect(receiptContext({ messageId: 'x', updatedAt: base.updatedAt, ...patch })).toBeUndefined();
   });
 });
 

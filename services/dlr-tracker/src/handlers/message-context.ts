@@ -3,6 +3,7 @@ import { DELIVERY_STATUSES, type Cdr, type CdrWrite } from '@smpp-gateway/db';
 import {
   isFinalStatus,
   isSuccessStatus,
+  recordFromCdr,
   type MessageStatePatch,
   type MessageStateRecord,
   type MessageStatus,
@@ -94,6 +95,7 @@ export function cdrWriteFromRecord(record: MessageStateRecord): CdrWrite | undef
     systemId: context.systemId,
     vendorId: record.vendorId ?? null,
     vendorMessageId: record.vendorMessageId ?? null,
+    vendorMessageKey: record.vendorMessageKey ?? null,
     routeId: record.routeId ?? null,
     sourceAddr: context.source.addr,
     destinationAddr: context.destination.addr,
@@ -112,30 +114,36 @@ export function cdrWriteFromRecord(record: MessageStateRecord): CdrWrite | undef
     acceptedAt: new Date(context.acceptedAt),
     submittedAt: date(record.submittedAt),
     doneAt: date(record.doneAt),
+    // What a receipt needs if Redis loses the record (contextPatchFromCdr).
+    registeredDelivery: record.registeredDelivery ?? null,
+    sourceTon: context.source.ton,
+    sourceNpi: context.source.npi,
+    destinationTon: context.destination.ton,
+    destinationNpi: context.destination.npi,
   };
 }
 
 /**
  * Context recovered from the CDR when Redis lost the record (after expiry or
- * a flush). Addresses lose TON/NPI and registered_delivery is not archived,
- * so such a message can be tracked and billed but not receipted.
+ * a flush): the archived row as a record (recordFromCdr) without its
+ * outcome. Enough for the customer receipt, since registered_delivery and
+ * the addresses' TON/NPI are archived; rows archived before they were come
+ * back with TON/NPI 0 and no registered_delivery, so such a message can be
+ * tracked and billed but not receipted. The text preview is not archived:
+ * the receipt's `text:` field stays empty.
  */
 export function contextPatchFromCdr(cdr: Cdr): MessageStatePatch {
-  const address = (addr: string): SmppAddress => ({ addr, ton: 0, npi: 0 });
-  return {
-    // Lowest rank: the merge only fills what is missing, never moves the status.
-    status: 'accepted',
-    customerId: cdr.customerId,
-    systemId: cdr.systemId,
-    source: address(cdr.sourceAddr),
-    destination: address(cdr.destinationAddr),
-    segments: cdr.segments,
-    acceptedAt: cdr.acceptedAt.toISOString(),
-    ...(cdr.submittedAt ? { submittedAt: cdr.submittedAt.toISOString() } : {}),
-    ...(cdr.vendorId ? { vendorId: cdr.vendorId } : {}),
-    ...(cdr.vendorMessageId ? { vendorMessageId: cdr.vendorMessageId } : {}),
-    ...(cdr.routeId ? { routeId: cdr.routeId } : {}),
-  };
+  const {
+    messageId: _id,
+    updatedAt: _updated,
+    status: _status,
+    doneAt: _done,
+    error: _error,
+    failureReason: _reason,
+    ...context
+  } = recordFromCdr(cdr);
+  // Lowest rank: the merge only fills what is missing, never moves the status.
+  return { ...context, status: 'accepted' };
 }
 
 /**

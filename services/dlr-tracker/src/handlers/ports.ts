@@ -1,7 +1,7 @@
 // What the handlers need from the outside world. Adapters (Redis, PostgreSQL,
 // RabbitMQ) implement these; the handlers import no I/O library.
 import type { CustomerDelivery, VendorReceipt } from '@smpp-gateway/contracts';
-import type { Cdr, CdrWrite } from '@smpp-gateway/db';
+import type { Cdr, CdrWrite, VendorMessageRef } from '@smpp-gateway/db';
 import type {
   AggregateIdentity,
   MergeResult,
@@ -55,7 +55,8 @@ export interface CdrSink {
 
 /** The CDR archive, for receipts whose Redis mapping is gone. */
 export interface CdrArchivePort {
-  findByVendorMessageId(vendorId: string, vendorMessageId: string): Promise<Cdr | undefined>;
+  /** By the receipt's canonical key, or its raw id for rows archived without a key. */
+  findByVendorMessageId(vendorId: string, ref: VendorMessageRef): Promise<Cdr | undefined>;
 }
 
 /** Resolves on the broker's confirm of the delivery to `deliver.{customerId}`. */

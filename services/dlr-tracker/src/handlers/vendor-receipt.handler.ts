@@ -106,10 +106,10 @@ export function createVendorReceiptHandler(deps: VendorReceiptHandlerDeps) {
     if (lookup.messageId || !useArchive) {
       return { id: lookup.messageId, archived: undefined, ambiguous: lookup.ambiguous };
     }
-    const archived = await deps.archive.findByVendorMessageId(
-      receipt.vendorId,
-      receipt.vendorMessageId,
-    );
+    const archived = await deps.archive.findByVendorMessageId(receipt.vendorId, {
+      id: receipt.vendorMessageId,
+      key: receipt.vendorMessageKey,
+    });
     return { id: archived?.messageId, archived, ambiguous: lookup.ambiguous && !archived };
   }
 
