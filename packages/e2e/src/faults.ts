@@ -31,6 +31,13 @@ export interface FaultRunOptions {
   readonly services?: readonly ServiceName[];
   readonly includeBroker?: boolean;
   /**
+   * A phase where Redis loses everything under load (every key of the run's
+   * prefix deleted at once, as a failover to an empty replica would): the
+   * receipts of messages in flight must still reach the customer, through
+   * the CDR archive. Only this run's keys are touched. Default true.
+   */
+  readonly redisLoss?: boolean;
+  /**
    * A second vendor ("backup") on the route, after the carrier: the vendor
    * phase becomes a failover under load (the carrier drops every connection
    * and refuses binds for `failoverMs`; its traffic must move to the backup
@@ -248,6 +255,7 @@ export async function runFaults(options: FaultRunOptions = {}): Promise<FaultRun
     queueType: options.queueType ?? 'quorum',
     services: options.services ?? SERVICE_NAMES,
     includeBroker: options.includeBroker ?? false,
+    redisLoss: options.redisLoss ?? true,
     failover: options.failover ?? false,
     failoverMs: options.failoverMs ?? 15_000,
     warmupMs: options.warmupMs ?? 5_000,
@@ -394,6 +402,16 @@ export async function runFaults(options: FaultRunOptions = {}): Promise<FaultRun
           return Math.round(recovery);
         },
       );
+    }
+
+    if (settings.redisLoss) {
+      await phase('redis-loss', "every key of the run's Redis prefix deleted", async () => {
+        const t0 = performance.now();
+        await stack.env.redis.cleanup();
+        const recovery = performance.now() - t0;
+        await sleep(settings.settleMs);
+        return Math.round(recovery);
+      });
     }
 
     // The vendor phase: the carrier drops every connection and refuses binds;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { QUEUES, receiptRetryQueue } from '@smpp-gateway/contracts';
-import { getCdrByVendorMessageId, upsertCdrs, type Database } from '@smpp-gateway/db';
+import { getCdr, getCdrByVendorMessageId, upsertCdrs, type Database } from '@smpp-gateway/db';
 import { MessageAggregateStore, MessageStateStore } from '@smpp-gateway/message-state';
 import {
   coalescingFrom,
@@ -150,6 +150,7 @@ export async function startDlrTracker(
     settler,
     archive: {
       findByVendorMessageId: (vendorId, ref) => getCdrByVendorMessageId(pg.db, vendorId, ref),
+      findByMessageId: (messageId) => getCdr(pg.db, messageId),
     },
     deferral: new ReceiptDeferralPublisher(publisher),
     ledger: new RedisDeferralLedger(redis.client, config.RECEIPT_MAX_AGE_MS),

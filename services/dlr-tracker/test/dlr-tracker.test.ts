@@ -393,6 +393,39 @@ describe('dlr-tracker', () => {
     expect([...deliveriesA, ...deliveriesB]).toEqual([]);
   });
 
+  it('Redis lost the record but kept its mapping: the context comes back from the CDR and the receipt goes out', async () => {
+    // A partial loss (eviction under maxmemory, a flush that was not atomic):
+    // the receipt maps to our id, but the record it merges into is empty.
+    const customerId = newCustomerId();
+    const deliveries = await h.deliveriesOf(customerId);
+    const result = submitResult(customerId, { source: { addr: 'ACME', ton: 5, npi: 0 } });
+    await mapVendorId(h, result);
+    await h.publisher.publish('MtSubmitResult', result);
+    await eventually(
+      () => getCdr(h.db, result.messageId),
+      (c) => c?.submitStatus === 'submitted',
+    );
+    expect(await h.redis.del(stateKeys.message(result.messageId))).toBe(1);
+
+    await h.publisher.publish('VendorReceipt', vendorReceipt(result, 'DELIVRD'));
+    await eventually(
+      () => deliveries,
+      (d) => d.length === 1,
+      8_000,
+    );
+    expect(deliveries[0]).toMatchObject({
+      customerId,
+      delivery: {
+        kind: 'receipt',
+        receiptedMessageId: result.messageId,
+        stat: 'DELIVRD',
+        source: result.destination,
+        destination: { addr: 'ACME', ton: 5, npi: 0 },
+      },
+    });
+    expect(await getCdr(h.db, result.messageId)).toMatchObject({ deliveryStatus: 'DELIVRD' });
+  });
+
   it('Redis flushed: lookups fall back to PostgreSQL, and a late receipt still reaches the customer', async () => {
     const customerId = newCustomerId();
     const deliveries = await h.deliveriesOf(customerId);

@@ -57,6 +57,8 @@ export interface CdrSink {
 export interface CdrArchivePort {
   /** By the receipt's canonical key, or its raw id for rows archived without a key. */
   findByVendorMessageId(vendorId: string, ref: VendorMessageRef): Promise<Cdr | undefined>;
+  /** By our message id (the mapping survived, the record did not). */
+  findByMessageId(messageId: string): Promise<Cdr | undefined>;
 }
 
 /** Resolves on the broker's confirm of the delivery to `deliver.{customerId}`. */

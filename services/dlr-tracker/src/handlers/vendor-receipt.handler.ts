@@ -3,7 +3,7 @@ import type { MessageStatePatch, VendorIdKeys } from '@smpp-gateway/message-stat
 import type { Logger, MessageContext } from '@smpp-gateway/runtime';
 import { messageIdCandidates } from '@smpp-gateway/smpp';
 import type { TrackerMetrics } from '../metrics.js';
-import { cdrContext, contextPatchFromCdr, receiptContext } from './message-context.js';
+import { contextPatchFromCdr, receiptContext } from './message-context.js';
 import type {
   CdrArchivePort,
   Clock,
@@ -95,7 +95,8 @@ function receiptPatch(receipt: VendorReceipt): MessageStatePatch {
  *   a customer receipt; dead-lettering it would only fill dead.letters.
  *
  * Past the in-process hold, the CDR archive is also searched: it finds the
- * message after Redis lost the mapping (flush, expiry).
+ * message after Redis lost the mapping (flush, failover, expiry), and
+ * restores the context of a record Redis lost.
  */
 export function createVendorReceiptHandler(deps: VendorReceiptHandlerDeps) {
   const backoff = deps.holdBackoffMs ?? DEFAULT_BACKOFF_MS;
@@ -127,11 +128,17 @@ export function createVendorReceiptHandler(deps: VendorReceiptHandlerDeps) {
     if (!id) return ambiguous ? 'ambiguous_id' : 'unknown_id';
     // Status merged, receipt decided and its lease taken in one Redis step.
     let merged = await deps.settler.mergeAndClaim(id, receiptPatch(receipt));
-    if (archived && !cdrContext(merged.record)) {
-      // Redis lost the context: restore it from the CDR (the settle loop
-      // decides the receipt if the first merge could not).
-      const restored = await deps.state.merge(id, contextPatchFromCdr(archived));
-      merged = { ...merged, record: restored.record };
+    if (useArchive && !receiptContext(merged.record)) {
+      // Past the hold and still no context: Redis lost the record, with its
+      // mapping (the archive found the message) or without (a partial loss:
+      // eviction, a flush that was not atomic). Restore the context from the
+      // CDR; the settle loop decides the receipt if the merge could not.
+      // Before the hold this is the usual race with the submit result.
+      const row = archived ?? (await deps.archive.findByMessageId(id));
+      if (row) {
+        const restored = await deps.state.merge(id, contextPatchFromCdr(row));
+        merged = { ...merged, record: restored.record };
+      }
     }
     if (!receiptContext(merged.record)) {
       if (!lastChance) {
