@@ -185,9 +185,9 @@ describe('upsertCdrs', () => {
       costPerSegmentMicros: 3000,
     });
     // No key archived (a row from before the key existed): the raw id matches.
-    expect(await getCdrByVendorMessageId(db, vendorId, { id: '0A1B', key: 'a1b' })).toMatchObject(
-      { messageId: id },
-    );
+    expect(await getCdrByVendorMessageId(db, vendorId, { id: '0A1B', key: 'a1b' })).toMatchObject({
+      messageId: id,
+    });
     expect(
       await getCdrByVendorMessageId(db, 'not-a-uuid', { id: '0A1B', key: 'a1b' }),
     ).toBeUndefined();
@@ -220,9 +220,13 @@ describe('upsertCdrs', () => {
       destinationNpi: 1,
     });
     // The raw id is not a key: an archived key is compared with the receipt's key only.
-    expect(await getCdrByVendorMessageId(db, vendor, { id: '00FF10', key: '00FF10' })).toBeUndefined();
+    expect(
+      await getCdrByVendorMessageId(db, vendor, { id: '00FF10', key: '00FF10' }),
+    ).toBeUndefined();
     // Another vendor's id space is never searched.
-    expect(await getCdrByVendorMessageId(db, randomUUID(), { id: '65296', key: 'ff10' })).toBeUndefined();
+    expect(
+      await getCdrByVendorMessageId(db, randomUUID(), { id: '65296', key: 'ff10' }),
+    ).toBeUndefined();
 
     // A key match wins over an older row whose raw id (no key archived) equals the receipt's.
     await upsertCdrs(db, [
@@ -293,8 +297,12 @@ describe('upsertCdrs', () => {
       await sql`SET LOCAL enable_seqscan = off`.execute(tx);
       const plan = await sql<{ 'QUERY PLAN': string }>`EXPLAIN SELECT * FROM messaging.cdrs
         WHERE vendor_id = ${vendorId}
-          AND COALESCE(vendor_message_key, vendor_message_id) = ANY(${['a', 'b']}::text[])`.execute(tx);
-      expect(plan.rows.map((r) => r['QUERY PLAN']).join('\n')).toContain('cdrs_vendor_message_key_idx');
+          AND COALESCE(vendor_message_key, vendor_message_id) = ANY(${['a', 'b']}::text[])`.execute(
+        tx,
+      );
+      expect(plan.rows.map((r) => r['QUERY PLAN']).join('\n')).toContain(
+        'cdrs_vendor_message_key_idx',
+      );
     });
   });
 

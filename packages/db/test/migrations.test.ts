@@ -76,7 +76,8 @@ describe('migrations', () => {
     expect(status.map((s) => s.name)).toEqual(knownMigrations());
     expect(status.every((s) => s.executedAt instanceof Date)).toBe(true);
 
-    const receiptFormatColumn = () => sql<{ n: number }>`
+    const receiptFormatColumn = () =>
+      sql<{ n: number }>`
       SELECT count(*)::int AS n FROM information_schema.columns
       WHERE table_schema = 'vendor_mgmt' AND table_name = 'service_providers'
         AND column_name = 'receipt_message_id_format'`.execute(db);

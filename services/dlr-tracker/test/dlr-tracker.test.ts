@@ -508,5 +508,4 @@ describe('dlr-tracker', () => {
       },
     });
   });
-
 });

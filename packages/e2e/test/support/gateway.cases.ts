@@ -14,6 +14,7 @@ import {
   type SegmentUnit,
   type SplitMethod,
 } from '@smpp-gateway/smpp';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   metricSum,
@@ -40,6 +41,8 @@ const UNDELIV_PREFIX = '4477009990';
 /** Destinations routed to the failover pair (fo-primary first, fo-backup second). */
 const FAILOVER_PREFIX = '3361';
 const MO_NUMBER = '447700900555';
+/** Destinations routed to the carrier that answers hex and quotes receipts in decimal, 3 s later. */
+const HEXDEC_PREFIX = '3399';
 const TENDLC_NUMBER = '12025550100';
 
 export function gatewayFixture(): GatewayFixture {
@@ -51,6 +54,11 @@ export function gatewayFixture(): GatewayFixture {
       },
       { key: 'fo-primary' },
       { key: 'fo-backup' },
+      {
+        key: 'hexdec',
+        simulator: { messageIdFormat: 'hex', decimalInReceipt: true, receiptDelayMs: 3_000 },
+        vendor: { messageIdFormat: 'hex', receiptMessageIdFormat: 'decimal' },
+      },
     ],
     customers: [
       { key: 'acme', systemId: 'acme', password: 'acmepw' },
@@ -61,6 +69,7 @@ export function gatewayFixture(): GatewayFixture {
       { name: 'default', vendor: 'primary', priority: 100 },
       { name: 'fo-first', vendor: 'fo-primary', destinationPrefix: FAILOVER_PREFIX, priority: 10 },
       { name: 'fo-second', vendor: 'fo-backup', destinationPrefix: FAILOVER_PREFIX, priority: 20 },
+      { name: 'hexdec', vendor: 'hexdec', destinationPrefix: HEXDEC_PREFIX, priority: 10 },
     ],
     campaigns: [{ key: 'demo', campaignId: 'CE2E001', brandId: 'BE2E001' }],
     numbers: [
@@ -496,6 +505,68 @@ export function defineGatewayCases(replicas: 1 | 2): void {
       expect(receipt.stat).toBe('DELIVRD');
       expect(receipt.messageId).toBe(response.messageId);
       await lateReceiver.close();
+    });
+
+    it('still delivers the receipt when Redis lost the message and its mapping (vendor id hex in the resp, decimal in the receipt)', async () => {
+      const hexdec = stack.vendor('hexdec');
+      const destination = `${HEXDEC_PREFIX}612345678`;
+      const response = await sender.submit(
+        mt(destination, { shortMessage: encoded('Redis forgot me', 'gsm7') }),
+      );
+      expect(response.commandStatus).toBe(SmppStatus.ESME_ROK);
+      const id = response.messageId;
+      await waitForCarrier(hexdec.simulator, destination, 1);
+      const redis = new Redis(stack.env.redis.url, {
+        keyPrefix: stack.env.redis.keyPrefix,
+        lazyConnect: true,
+      });
+      try {
+        await redis.connect();
+        // The tracker has the submit result (the record says so, and the CDR
+        // commits before the receipt's 1 s in-process hold is over).
+        await eventually(
+          async () => {
+            const raw = await redis.get(`dlr:msg:${id}`);
+            return raw !== null && (JSON.parse(raw) as { status?: string }).status === 'submitted'
+              ? true
+              : undefined;
+          },
+          10_000,
+          `the submit result of ${id} in Redis`,
+          50,
+        );
+        // Lose everything Redis knew about it: the record, the receipt lease
+        // and every vendor-id mapping of the carrier (this test's only message there).
+        const prefix = stack.env.redis.keyPrefix;
+        const mappings: string[] = [];
+        for (const pattern of [
+          `dlr:vmap:${hexdec.vendor.id}:*`,
+          `dlr:vmapc:${hexdec.vendor.id}:*`,
+        ]) {
+          mappings.push(
+            ...(await redis.keys(`${prefix}${pattern}`)).map((k) => k.slice(prefix.length)),
+          );
+        }
+        expect(mappings.length).toBeGreaterThan(0);
+        await redis.del(`dlr:msg:${id}`, `dlr:rlease:${id}`, ...mappings);
+      } finally {
+        redis.disconnect();
+      }
+      // The loss came before the carrier's receipt, or this test proves nothing.
+      expect(hexdec.simulator.records.ofCommand('deliver_sm')).toHaveLength(0);
+
+      const receipt = await receiver.waitForReceipt(id, 20_000);
+      expect(receipt).toMatchObject({ messageId: id, stat: 'DELIVRD' });
+      const pdu = receiver.receipts().find((item) => item.receipt.messageId === id)?.pdu;
+      // The addresses come back from the CDR with their TON/NPI, swapped.
+      expect(pdu).toMatchObject({
+        sourceAddr: destination,
+        sourceAddrTon: 1,
+        sourceAddrNpi: 1,
+        destinationAddr: 'ACME',
+        destAddrTon: 5,
+        destAddrNpi: 0,
+      });
     });
 
     it('sent nothing twice to the carriers and nothing twice or stray to the customer', () => {
