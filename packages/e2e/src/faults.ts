@@ -410,6 +410,8 @@ export async function runFaults(options: FaultRunOptions = {}): Promise<FaultRun
         await stack.env.redis.cleanup();
         const recovery = performance.now() - t0;
         await sleep(settings.settleMs);
+        // What the loss did to the connectors' binds and leases, for the record.
+        for (const proc of stack.replicas('vendor-connector')) log(proc.formatLogs(12));
         return Math.round(recovery);
       });
     }

@@ -166,6 +166,44 @@ describe('bind pools', () => {
     },
   );
 
+  it(
+    'a bind whose lease was taken answers its in-flight submits before it closes (no second copy at the carrier)',
+    { timeout: 40_000 },
+    async () => {
+      // The carrier answers after 1.5 s, so the submit is in flight when the lease goes.
+      const sim = await h.simulator({ responseLatencyMs: 1_500 });
+      const vendor = await h.vendor(sim, { maxBinds: 1 });
+      const c = await h.connector({ BIND_LEASE_REFRESH_MS: '200', BIND_LEASE_TTL_MS: '1000' });
+      const runtime = () => c.manager.vendor(vendor.id);
+      await eventually(() => runtime()?.snapshot().bound === 1, 10_000, 'bound');
+
+      const events = await h.collect(QUEUES.events);
+      const m = routed(vendor.id);
+      h.publishRouted(m);
+      await eventually(
+        () => sim.records.ofCommand('submit_sm').length === 1,
+        5_000,
+        'the submit at the carrier',
+      );
+      // Redis lost the lease set and another pod took the whole budget.
+      const leases = connectorKeys.leases(vendor.id);
+      await h.redis.del(leases);
+      await h.redis.zadd(leases, Date.now() + 60_000, 'another-pod:0:lease');
+      await eventually(() => runtime()?.snapshot().bound === 0, 5_000, 'the bind retired');
+
+      const [result] = await events.waitFor(1, about([m]));
+      expect(result).toMatchObject({ messageId: m.messageId, outcome: 'submitted' });
+      await eventually(() => activeBinds(sim) === 0, 5_000, 'unbound at the carrier');
+      // Retried submits would show up here (and at the carrier) as a second copy.
+      await new Promise((r) => setTimeout(r, 500));
+      expect(sim.records.ofCommand('submit_sm')).toHaveLength(1);
+
+      // The budget comes back: the pod binds again.
+      await h.redis.del(leases);
+      await eventually(() => runtime()?.snapshot().bound === 1, 10_000, 'bound again');
+    },
+  );
+
   it('reload adds, rebinds and removes a vendor live', { timeout: 40_000 }, async () => {
     const sim = await h.simulator();
     const vendor = await h.vendor(sim, { maxBinds: 1 });

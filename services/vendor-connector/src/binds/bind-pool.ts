@@ -209,14 +209,6 @@ class BindSlot implements SubmitBind {
     }
   }
 
-  /** Immediate: the lease is no longer ours, the session must go now. */
-  kill(reason: string): void {
-    this.stopRequested = true;
-    this.state = 'retiring';
-    this.wake(false);
-    this.session?.destroy(reason);
-  }
-
   private async run(): Promise<void> {
     const pool = this.pool;
     while (!this.stopRequested) {
@@ -517,11 +509,23 @@ export class BindPool {
     return index;
   }
 
+  /**
+   * A lease that is not ours any more (refused or not refreshed in time,
+   * e.g. after Redis lost the lease set and another pod took the budget):
+   * the bind takes no new submit from now on, answers what is in flight,
+   * then unbinds. Destroying it at once would leave its unanswered submits
+   * with an unknown outcome, and their retries reach the carrier a second
+   * time; closing after the window only exceeds the budget for as long as
+   * the carrier takes to answer what it already has (bounded by the drain
+   * timeout), and the carrier refuses a bind over its limit anyway.
+   */
   private dropSlot(slot: BindSlot, reason: string): void {
     const i = this.slots.indexOf(slot);
     if (i >= 0) this.slots.splice(i, 1);
-    this.log.warn('closing a bind whose lease is not ours any more', { slot: slot.index, reason });
-    slot.kill(reason);
+    this.log.warn('closing a bind whose lease is not ours any more, after its window', {
+      slot: slot.index,
+      reason,
+    });
     this.track(slot.retire());
   }
 
