@@ -38,6 +38,14 @@ export interface FaultRunOptions {
    */
   readonly redisLoss?: boolean;
   /**
+   * A phase where PostgreSQL is unreachable for `postgresDownMs` (this run's
+   * database refuses connections and its open ones are ended; the server and
+   * other databases stay up). Default true.
+   */
+  readonly postgresOutage?: boolean;
+  /** How long the run's database stays unreachable. Default 5 s. */
+  readonly postgresDownMs?: number;
+  /**
    * A second vendor ("backup") on the route, after the carrier: the vendor
    * phase becomes a failover under load (the carrier drops every connection
    * and refuses binds for `failoverMs`; its traffic must move to the backup
@@ -256,6 +264,8 @@ export async function runFaults(options: FaultRunOptions = {}): Promise<FaultRun
     services: options.services ?? SERVICE_NAMES,
     includeBroker: options.includeBroker ?? false,
     redisLoss: options.redisLoss ?? true,
+    postgresOutage: options.postgresOutage ?? true,
+    postgresDownMs: options.postgresDownMs ?? 5_000,
     failover: options.failover ?? false,
     failoverMs: options.failoverMs ?? 15_000,
     warmupMs: options.warmupMs ?? 5_000,
@@ -414,6 +424,26 @@ export async function runFaults(options: FaultRunOptions = {}): Promise<FaultRun
         for (const proc of stack.replicas('vendor-connector')) log(proc.formatLogs(12));
         return Math.round(recovery);
       });
+    }
+
+    if (settings.postgresOutage) {
+      await phase(
+        'postgres-outage',
+        `the run's database refuses connections for ${settings.postgresDownMs} ms`,
+        async () => {
+          const t0 = performance.now();
+          const restore = await stack.env.db.cutOff();
+          try {
+            await sleep(settings.postgresDownMs);
+          } finally {
+            await restore();
+          }
+          await allReady(stack, 120_000);
+          const recovery = performance.now() - t0;
+          await sleep(settings.settleMs);
+          return Math.round(recovery);
+        },
+      );
     }
 
     // The vendor phase: the carrier drops every connection and refuses binds;

@@ -40,6 +40,12 @@ export interface TestDatabase {
   readonly name: string;
   /** Connection string for the new, empty database. */
   readonly url: string;
+  /**
+   * A PostgreSQL outage for this database alone (the server and every other
+   * database stay up): new connections are refused, superusers' included,
+   * and the open ones are ended. Resolves with the function that ends it.
+   */
+  cutOff(): Promise<() => Promise<void>>;
   drop(): Promise<void>;
 }
 
@@ -60,6 +66,15 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   return {
     name,
     url: withDatabase(testServers.pgAdminUrl, name),
+    cutOff: async () => {
+      await adminQuery(`ALTER DATABASE "${name}" ALLOW_CONNECTIONS false`);
+      await adminQuery(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${name}' AND pid <> pg_backend_pid()`,
+      );
+      return async () => {
+        await adminQuery(`ALTER DATABASE "${name}" ALLOW_CONNECTIONS true`);
+      };
+    },
     drop: async () => {
       // FORCE: a pool the test forgot to end must not keep the database alive.
       await adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
