@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import amqp from 'amqplib';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { createTestEnv } from '../src/index.js';
+import { createTestDatabase, createTestEnv } from '../src/index.js';
 
 describe('createTestEnv', () => {
   it('creates isolated PG database, Redis prefix and RabbitMQ vhost, then removes them', async () => {
@@ -32,5 +32,25 @@ describe('createTestEnv', () => {
     await admin.end();
     await expect(amqp.connect(env.amqp.url)).rejects.toThrow();
     await redis.quit();
+  });
+
+  it('cuts one database off (open connections ended, new ones refused, superuser included) and lets it back', async () => {
+    const db = await createTestDatabase();
+    try {
+      const open = new pg.Client({ connectionString: db.url });
+      open.on('error', () => undefined);
+      await open.connect();
+      const restore = await db.cutOff();
+      await expect(open.query('SELECT 1')).rejects.toThrow();
+      const refused = new pg.Client({ connectionString: db.url });
+      await expect(refused.connect()).rejects.toThrow(/not currently accepting connections/);
+      await restore();
+      const back = new pg.Client({ connectionString: db.url });
+      await back.connect();
+      expect((await back.query<{ one: number }>('SELECT 1 AS one')).rows[0]?.one).toBe(1);
+      await back.end();
+    } finally {
+      await db.drop();
+    }
   });
 });
