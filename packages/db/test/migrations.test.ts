@@ -120,6 +120,32 @@ describe('migrations', () => {
     expect(await existingTables()).toEqual([...TABLES].sort());
   });
 
+  it('keeps a CDR key index an operator built beforehand (CONCURRENTLY), and checks the new columns', async () => {
+    await migrateToLatest(db);
+    expect(await migrateDown(db)).toEqual([{ name: knownMigrations().at(-1), direction: 'Down' }]);
+    // docs/deploy.md: the column, then the index online, before the upgrade.
+    await sql`ALTER TABLE messaging.cdrs ADD COLUMN IF NOT EXISTS vendor_message_key text`.execute(
+      db,
+    );
+    await sql`CREATE INDEX CONCURRENTLY IF NOT EXISTS cdrs_vendor_message_key_idx
+      ON messaging.cdrs (vendor_id, (COALESCE(vendor_message_key, vendor_message_id)))`.execute(db);
+    expect((await migrateToLatest(db)).map((s) => s.name)).toEqual([knownMigrations().at(-1)]);
+    const { rows } = await sql<{ name: string }>`
+      SELECT indexname AS name FROM pg_indexes
+      WHERE schemaname = 'messaging' AND tablename = 'cdrs' AND indexname LIKE 'cdrs_vendor%'`.execute(
+      db,
+    );
+    expect(rows.map((r) => r.name)).toEqual(['cdrs_vendor_message_key_idx']);
+    // NOT VALID skips the existing rows, not the new ones.
+    await expect(
+      sql`INSERT INTO messaging.cdrs (message_id, customer_id, system_id, source_addr,
+            destination_addr, segments, submit_status, accepted_at, registered_delivery)
+          VALUES ('m-300', gen_random_uuid(), 's', '1', '2', 1, 'accepted', now(), 300)`.execute(
+        db,
+      ),
+    ).rejects.toThrow(/cdrs_registered_delivery_check/);
+  });
+
   it('serialise concurrent runs (pods starting together)', async () => {
     await migrateReset(db);
     const other = createDatabase(testDb.url, { poolMax: 2 });

@@ -22,22 +22,30 @@ const SMALL_COLUMNS = [
 ] as const;
 
 export async function up(db: Kysely<unknown>): Promise<void> {
-  let table = db.schema.alterTable('messaging.cdrs').addColumn('vendor_message_key', 'text');
-  for (const column of SMALL_COLUMNS) table = table.addColumn(column, 'smallint');
-  await table.execute();
+  // Nullable columns without a default: no table rewrite. IF NOT EXISTS: an
+  // operator may have added the key column to build its index beforehand.
+  await sql`ALTER TABLE messaging.cdrs
+    ADD COLUMN IF NOT EXISTS vendor_message_key text,
+    ${sql.join(
+      SMALL_COLUMNS.map((column) => sql`ADD COLUMN IF NOT EXISTS ${sql.ref(column)} smallint`),
+    )}`.execute(db);
+  // NOT VALID: every existing row holds NULL there, so checking them would
+  // only be five full scans of the biggest table under an exclusive lock.
+  // New rows are checked all the same.
   for (const column of SMALL_COLUMNS) {
-    await db.schema
-      .alterTable('messaging.cdrs')
-      .addCheckConstraint(`cdrs_${column}_check`, sql`${sql.ref(column)} BETWEEN 0 AND 255`)
-      .execute();
+    await sql`ALTER TABLE messaging.cdrs ADD CONSTRAINT ${sql.id(`cdrs_${column}_check`)}
+      CHECK (${sql.ref(column)} BETWEEN 0 AND 255) NOT VALID`.execute(db);
   }
   // One index for both generations of rows: new rows by their key, older
   // ones by their raw id. It replaces the raw-id index (only the receipt
   // fallback searched it), so the hot insert path maintains as many indexes
-  // as before.
-  await sql`CREATE INDEX cdrs_vendor_message_key_idx ON messaging.cdrs
+  // as before. Building it blocks CDR writes on a large table (receipts wait
+  // in their queues meanwhile, nothing is lost); an operator can build it
+  // beforehand with CREATE INDEX CONCURRENTLY under this name (docs/deploy.md),
+  // and this step then finds it.
+  await sql`CREATE INDEX IF NOT EXISTS cdrs_vendor_message_key_idx ON messaging.cdrs
     (vendor_id, (COALESCE(vendor_message_key, vendor_message_id)))`.execute(db);
-  await sql`DROP INDEX messaging.cdrs_vendor_message_idx`.execute(db);
+  await sql`DROP INDEX IF EXISTS messaging.cdrs_vendor_message_idx`.execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
