@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `pnpm --filter @smpp-gateway/e2e faults [--rate 300] [--replicas 2] [--queue-type quorum]
 //  [--services edge-server,router-worker,...] [--settle-ms 8000] [--include-broker]
-//  [--no-redis-loss] [--no-postgres-outage] [--failover [--failover-ms 15000]] [--out file]`
+//  [--no-redis-loss] [--no-redis-outage] [--no-postgres-outage]
+//  [--failover [--failover-ms 15000]] [--out file]`
 // Runs the fault scenario against a fresh gateway built from the services' dist,
 // prints the counts and writes them as JSON. Exits 1 when an accepted message
 // was lost (or duplicates exceed the target), 2 on a usage error.
@@ -14,13 +15,16 @@ import { SERVICE_NAMES, type ServiceName } from './service.process.js';
 const USAGE = `usage: faults [--rate N] [--replicas N] [--queue-type quorum|classic]
               [--services ${SERVICE_NAMES.join(',')}] [--warmup-ms N] [--down-ms N]
               [--settle-ms N] [--vendor-refuse-ms N] [--drain-timeout-ms N]
-              [--include-broker] [--no-redis-loss] [--no-postgres-outage]
-              [--failover] [--failover-ms N] [--out results.json]
+              [--include-broker] [--no-redis-loss] [--no-redis-outage]
+              [--no-postgres-outage] [--failover] [--failover-ms N]
+              [--out results.json]
 
 The run kills each service in turn, deletes every key of its Redis prefix
 (Redis lost everything: the receipts in flight must still reach the
-customer, through the CDR archive; --no-redis-loss skips it), cuts its
-database off for 5 s (--no-postgres-outage skips it) and drops the vendor.
+customer, through the CDR archive; --no-redis-loss skips it), cuts Redis
+off for 5 s (the services reach it through the run's own TCP proxy;
+--no-redis-outage skips it), cuts its database off for 5 s
+(--no-postgres-outage skips it) and drops the vendor.
 
 --failover puts a second vendor (the backup) on the route after the carrier;
 the vendor phase then drops the carrier for --failover-ms (default 15000) and
@@ -56,6 +60,7 @@ try {
       'drain-timeout-ms': { type: 'string' },
       'include-broker': { type: 'boolean', default: false },
       'no-redis-loss': { type: 'boolean', default: false },
+      'no-redis-outage': { type: 'boolean', default: false },
       'no-postgres-outage': { type: 'boolean', default: false },
       failover: { type: 'boolean', default: false },
       'failover-ms': { type: 'string' },
@@ -87,6 +92,7 @@ const runOptions: FaultRunOptions = {
   services: services as ServiceName[],
   includeBroker: args['include-broker'],
   redisLoss: !args['no-redis-loss'],
+  redisOutage: !args['no-redis-outage'],
   postgresOutage: !args['no-postgres-outage'],
   failover: args.failover,
   failoverMs: positive('failover-ms', args['failover-ms'], 15_000),

@@ -38,6 +38,14 @@ export interface FaultRunOptions {
    */
   readonly redisLoss?: boolean;
   /**
+   * A phase where Redis is unreachable for `redisDownMs`: the services reach
+   * it through this run's TCP proxy, which ends every connection and refuses
+   * new ones (the server keeps serving everyone else). Default true.
+   */
+  readonly redisOutage?: boolean;
+  /** How long Redis stays unreachable. Default 5 s. */
+  readonly redisDownMs?: number;
+  /**
    * A phase where PostgreSQL is unreachable for `postgresDownMs` (this run's
    * database refuses connections and its open ones are ended; the server and
    * other databases stay up). Default true.
@@ -264,6 +272,8 @@ export async function runFaults(options: FaultRunOptions = {}): Promise<FaultRun
     services: options.services ?? SERVICE_NAMES,
     includeBroker: options.includeBroker ?? false,
     redisLoss: options.redisLoss ?? true,
+    redisOutage: options.redisOutage ?? true,
+    redisDownMs: options.redisDownMs ?? 5_000,
     postgresOutage: options.postgresOutage ?? true,
     postgresDownMs: options.postgresDownMs ?? 5_000,
     failover: options.failover ?? false,
@@ -287,6 +297,7 @@ export async function runFaults(options: FaultRunOptions = {}): Promise<FaultRun
   const stack = await startGateway({
     replicas: settings.replicas,
     queueType: settings.queueType,
+    redisProxy: settings.redisOutage,
     fixture: {
       vendors: carrierKeys.map((key) => ({
         key,
@@ -424,6 +435,27 @@ export async function runFaults(options: FaultRunOptions = {}): Promise<FaultRun
         for (const proc of stack.replicas('vendor-connector')) log(proc.formatLogs(12));
         return Math.round(recovery);
       });
+    }
+
+    const proxy = stack.redisProxy;
+    if (settings.redisOutage && proxy) {
+      await phase(
+        'redis-outage',
+        `Redis unreachable for ${settings.redisDownMs} ms (connections ended, new ones refused)`,
+        async () => {
+          const t0 = performance.now();
+          proxy.cut();
+          try {
+            await sleep(settings.redisDownMs);
+          } finally {
+            proxy.restore();
+          }
+          await allReady(stack, 120_000);
+          const recovery = performance.now() - t0;
+          await sleep(settings.settleMs);
+          return Math.round(recovery);
+        },
+      );
     }
 
     if (settings.postgresOutage) {

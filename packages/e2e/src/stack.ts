@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { createTestEnv, type TestEnv } from '@smpp-gateway/testkit';
 import type { Simulator } from '@smpp-gateway/smsc-simulator';
 import { CustomerClient, type CustomerConnectOptions } from './customer.client.js';
+import { TcpProxy } from './tcp.proxy.js';
 import {
   SERVICE_NAMES,
   ServiceProcess,
@@ -53,6 +54,12 @@ export interface StackOptions {
   readonly waitForVendorBinds?: boolean;
   /** Workspace root (holding services/ and packages/). Default: found from this file. */
   readonly root?: string;
+  /**
+   * The services reach Redis through a TCP proxy of this stack
+   * (`GatewayStack.redisProxy`), so a test can cut Redis off for this stack
+   * alone. Default false.
+   */
+  readonly redisProxy?: boolean;
 }
 
 export interface ConnectOptions {
@@ -64,6 +71,8 @@ export interface ConnectOptions {
 
 export interface GatewayStack {
   readonly env: TestEnv;
+  /** Between the services and Redis, when started with `redisProxy`. */
+  readonly redisProxy: TcpProxy | undefined;
   readonly data: StackData;
   readonly processes: readonly ServiceProcess[];
   readonly queueType: QueueType;
@@ -117,12 +126,13 @@ function serviceEnvironment(
   testEnv: TestEnv,
   queueType: QueueType,
   logLevel: string,
+  redisUrl: string,
 ): Record<string, string> {
   const shared: Record<string, string> = {
     NODE_ENV: 'test',
     LOG_LEVEL: logLevel,
     DATABASE_URL: testEnv.db.url,
-    REDIS_URL: testEnv.redis.url,
+    REDIS_URL: redisUrl,
     REDIS_KEY_PREFIX: testEnv.redis.keyPrefix,
     AMQP_URL: testEnv.amqp.url,
     AMQP_QUEUE_TYPE: queueType,
@@ -165,6 +175,7 @@ export async function startGateway(options: StackOptions): Promise<GatewayStack>
   const stopGraceMs = options.stopGraceMs ?? 20_000;
 
   const env = await createTestEnv();
+  let redisProxy: TcpProxy | undefined;
   let simulators: Map<string, Simulator> | undefined;
   const processes: ServiceProcess[] = [];
   const clients: CustomerClient[] = [];
@@ -175,6 +186,17 @@ export async function startGateway(options: StackOptions): Promise<GatewayStack>
   };
 
   try {
+    let redisUrl = env.redis.url;
+    if (options.redisProxy) {
+      const target = new URL(env.redis.url);
+      redisProxy = await TcpProxy.start({
+        host: target.hostname,
+        port: Number(target.port || 6379),
+      });
+      target.hostname = '127.0.0.1';
+      target.port = String(redisProxy.port);
+      redisUrl = target.toString();
+    }
     simulators = await startSimulators(options.fixture.vendors);
     const seeded = await seedFixture(env.db.url, options.fixture, simulators);
     const data: StackData = seeded;
@@ -187,7 +209,7 @@ export async function startGateway(options: StackOptions): Promise<GatewayStack>
         processes.push(
           new ServiceProcess(service, replica, instanceId, SCRIPT[service], root, {
             ...baseEnvironment(),
-            ...serviceEnvironment(service, env, queueType, logLevel),
+            ...serviceEnvironment(service, env, queueType, logLevel, redisUrl),
             INSTANCE_ID: instanceId,
             ...options.env,
             ...options.serviceEnv?.[service],
@@ -200,6 +222,7 @@ export async function startGateway(options: StackOptions): Promise<GatewayStack>
 
     const stack: GatewayStack = {
       env,
+      redisProxy,
       data,
       processes,
       queueType,
@@ -272,6 +295,7 @@ export async function startGateway(options: StackOptions): Promise<GatewayStack>
         await stopProcesses();
         // Carriers last, so the connectors could unbind from them.
         await Promise.allSettled([...data.vendors.values()].map((v) => v.simulator.stop()));
+        await redisProxy?.close();
         await env.destroy();
       },
     };
@@ -292,6 +316,7 @@ export async function startGateway(options: StackOptions): Promise<GatewayStack>
     const report = processes.map((proc) => proc.formatLogs(80)).join('\n');
     await stopProcesses().catch(() => undefined);
     await Promise.allSettled([...(simulators?.values() ?? [])].map((s) => s.stop()));
+    await redisProxy?.close().catch(() => undefined);
     await env.destroy().catch(() => undefined);
     const message = error instanceof Error ? error.message : String(error);
     throw new Error(`gateway did not start: ${message}\n${report}`, { cause: error });
