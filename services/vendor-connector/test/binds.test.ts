@@ -167,6 +167,38 @@ describe('bind pools', () => {
   );
 
   it(
+    'two pods keep their binds when Redis loses the pod set and the leases',
+    { timeout: 40_000 },
+    async () => {
+      const sim = await h.simulator();
+      const vendor = await h.vendor(sim, { maxBinds: 4 });
+      const env = { BIND_LEASE_REFRESH_MS: '200', BIND_LEASE_TTL_MS: '1000' };
+      const a = await h.connector(env);
+      const b = await h.connector(env);
+      const bound = () =>
+        [a, b].map((c) => c.manager.vendor(vendor.id)?.snapshot().bound ?? 0).join('+');
+      await eventually(() => bound() === '2+2' && activeBinds(sim) === 4, 15_000, '2 + 2');
+      const opened = sim.stats().binds.accepted;
+
+      // Whoever heartbeats first sees itself alone (share 4) and must not
+      // take the other pod's budget before the pod set is whole again.
+      const seen = new Set<string>();
+      const sampler = setInterval(() => seen.add(bound()), 5);
+      await h.redis.del(connectorKeys.pods(vendor.id), connectorKeys.leases(vendor.id));
+      await new Promise((r) => setTimeout(r, 2_000));
+      clearInterval(sampler);
+      expect([...seen]).toEqual(['2+2']);
+      expect(sim.stats().binds.accepted).toBe(opened);
+      expect(activeBinds(sim)).toBe(4);
+      expect(await h.redis.zcard(connectorKeys.leases(vendor.id))).toBe(4);
+      for (const c of [a, b]) {
+        await c.stop();
+        h.connectors.splice(h.connectors.indexOf(c), 1);
+      }
+    },
+  );
+
+  it(
     'a bind whose lease was taken answers its in-flight submits before it closes (no second copy at the carrier)',
     { timeout: 40_000 },
     async () => {

@@ -261,6 +261,9 @@ export class BindPool {
   private ticking: Promise<void> | undefined;
   private stopped = false;
   private share = 0;
+  /** Supervisor ticks so far, and the one at which the share last grew. */
+  private ticks = 0;
+  private shareGrewAt = 0;
   private podCount = 1;
   private consecutiveFailures = 0;
   private alerted = false;
@@ -460,7 +463,8 @@ export class BindPool {
     const { vendorId, maxBinds } = this.settings;
     const leases = this.options.leases;
     const now = performance.now();
-    // Leases we could not refresh in time are no longer ours: drop the sessions now.
+    this.ticks += 1;
+    // Leases we could not refresh in time are no longer ours: out of service now.
     for (const slot of [...this.slots]) {
       if (slot.leaseValidUntil > 0 && slot.leaseValidUntil < now)
         this.dropSlot(slot, 'bind lease expired');
@@ -471,6 +475,7 @@ export class BindPool {
     const share = bindShare(maxBinds, pods, this.instanceId);
     if (share !== this.share) {
       this.log.info('bind share changed', { share, pods: pods.length, max_binds: maxBinds });
+      if (share > this.share) this.shareGrewAt = this.ticks;
       this.share = share;
     }
     // Refresh what we hold; a refused refresh means the lease is gone.
@@ -486,8 +491,14 @@ export class BindPool {
       this.log.info("retiring a bind over this pod's share", { slot: slot.index, share });
       this.track(slot.retire());
     }
-    // Grow towards the share while the budget has room.
-    while (this.slots.length < share && !this.stopped) {
+    // Grow towards the share while the budget has room; a pod that holds
+    // binds grows only on a share that survived one more heartbeat. After
+    // Redis lost the pod set, the first pod to heartbeat sees itself alone:
+    // growing at once took the other pods' budget, their leases were refused
+    // and the binds churned until the shares settled (the fault run's Redis
+    // loss). A pod with no bind (starting, or after losing them) grows at once.
+    const growing = this.slots.length === 0 || this.ticks > this.shareGrewAt;
+    while (growing && this.slots.length < share && !this.stopped) {
       const slot = new BindSlot(this, this.freeIndex());
       const started = performance.now();
       if (!(await leases.acquire(vendorId, slot.leaseId, maxBinds))) break;
