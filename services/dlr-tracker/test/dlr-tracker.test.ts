@@ -393,6 +393,40 @@ describe('dlr-tracker', () => {
     expect([...deliveriesA, ...deliveriesB]).toEqual([]);
   });
 
+  it('PostgreSQL unreachable: the receipt still reaches the customer once, the CDR follows when it is back', async () => {
+    const customerId = newCustomerId();
+    const deliveries = await h.deliveriesOf(customerId);
+    const result = submitResult(customerId);
+    await mapVendorId(h, result);
+    const restore = await h.env.db.cutOff();
+    try {
+      await h.publisher.publish('MtSubmitResult', result);
+      await h.publisher.publish('VendorReceipt', vendorReceipt(result, 'DELIVRD'));
+      // The customer's receipt does not wait for its CDR.
+      await eventually(
+        () => deliveries,
+        (d) => d.length === 1,
+        8_000,
+      );
+      // Both messages are retried while their CDR batches fail.
+      await new Promise((r) => setTimeout(r, 1_000));
+    } finally {
+      await restore();
+    }
+    const cdr = await eventually(
+      () => getCdr(h.db, result.messageId),
+      (c) => c?.deliveryStatus === 'DELIVRD',
+      15_000,
+    );
+    expect(cdr).toMatchObject({ submitStatus: 'submitted', vendorId: VENDOR_ID });
+    // The retries after the outage published nothing twice.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(deliveries).toHaveLength(1);
+    expect(deliveries[0]).toMatchObject({
+      delivery: { receiptedMessageId: result.messageId, stat: 'DELIVRD' },
+    });
+  });
+
   it('Redis lost the record but kept its mapping: the context comes back from the CDR and the receipt goes out', async () => {
     // A partial loss (eviction under maxmemory, a flush that was not atomic):
     // the receipt maps to our id, but the record it merges into is empty.
