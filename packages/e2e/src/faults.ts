@@ -444,11 +444,11 @@ export async function runFaults(options: FaultRunOptions = {}): Promise<FaultRun
         `Redis unreachable for ${settings.redisDownMs} ms (connections ended, new ones refused)`,
         async () => {
           const t0 = performance.now();
-          proxy.cut();
+          await proxy.cut();
           try {
             await sleep(settings.redisDownMs);
           } finally {
-            proxy.restore();
+            await proxy.restore();
           }
           await allReady(stack, 120_000);
           const recovery = performance.now() - t0;

@@ -27,7 +27,6 @@ export type {
   VendorSpec,
 } from './stack.data.js';
 export { metricSum, metricValues } from './metrics.reader.js';
-export { TcpProxy, type ProxyTarget } from './tcp.proxy.js';
 export { CustomerClient, type CustomerConnectOptions, type InboundPdu } from './customer.client.js';
 export {
   BROKER_WARNING,

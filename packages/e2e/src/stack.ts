@@ -7,10 +7,9 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { createTestEnv, type TestEnv } from '@smpp-gateway/testkit';
+import { createTestEnv, TcpProxy, type TestEnv } from '@smpp-gateway/testkit';
 import type { Simulator } from '@smpp-gateway/smsc-simulator';
 import { CustomerClient, type CustomerConnectOptions } from './customer.client.js';
-import { TcpProxy } from './tcp.proxy.js';
 import {
   SERVICE_NAMES,
   ServiceProcess,

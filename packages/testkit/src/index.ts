@@ -5,3 +5,4 @@
 // stack or a concurrent run.
 export * from './test-env.js';
 export * from './kannel.box.js';
+export * from './tcp.proxy.js';

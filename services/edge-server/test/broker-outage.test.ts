@@ -6,15 +6,15 @@ import { MtSubmitted, QUEUES, SmppStatus } from '@smpp-gateway/contracts';
 import { RefusedSubmitsStore } from '@smpp-gateway/message-state';
 import { createLogger, silentLogger } from '@smpp-gateway/runtime';
 import { connectSmpp, type SmppSession } from '@smpp-gateway/smpp';
-import { createTestEnv, testServers, type TestEnv } from '@smpp-gateway/testkit';
+import { createTestEnv, TcpProxy, testServers, type TestEnv } from '@smpp-gateway/testkit';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEdgeServer, type EdgeServer } from '../src/app.js';
-import { BrokerProxy, edgeConfig, eventually, getOne, setUpDatabase } from './edge.harness.js';
+import { edgeConfig, eventually, getOne, setUpDatabase } from './edge.harness.js';
 
 const password = 'pa55word';
 let env: TestEnv;
-let proxy: BrokerProxy;
+let proxy: TcpProxy;
 let edge: EdgeServer;
 let session: SmppSession;
 
@@ -36,9 +36,8 @@ beforeAll(async () => {
     acme: { name: 'Acme', systemId: 'acme', password, throughput: 1_000, maxBinds: 5 },
   });
   const [host = '127.0.0.1', port = '5672'] = testServers.amqpHost.split(':');
-  proxy = new BrokerProxy({ host, port: Number(port) });
-  const proxyPort = await proxy.start();
-  const amqpUrl = env.amqp.url.replace(testServers.amqpHost, `127.0.0.1:${proxyPort}`);
+  proxy = await TcpProxy.start({ host, port: Number(port) });
+  const amqpUrl = env.amqp.url.replace(testServers.amqpHost, `127.0.0.1:${proxy.port}`);
   edge = await startEdgeServer(
     edgeConfig(env, { AMQP_URL: amqpUrl, AMQP_CONFIRM_TIMEOUT_MS: '1000' }),
     {
@@ -60,7 +59,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await edge?.stop();
-  await proxy?.cut().catch(() => undefined);
+  await proxy?.close().catch(() => undefined);
   await env?.destroy();
 });
 
