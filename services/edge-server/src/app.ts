@@ -199,8 +199,25 @@ export async function startEdgeServer(
     onFallback: onRedisFallback,
   });
   bindGuard.start();
+  let staleSince = 0;
+  let staleCount = 0;
   const directory = new AccountDirectory({
     ttlMs: config.AUTH_CACHE_TTL_MS,
+    staleIfErrorMs: config.AUTH_CACHE_STALE_IF_ERROR_MS,
+    onStale: (systemId, err) => {
+      metrics.accountStale.inc();
+      // A bind storm during an outage: one line per 10 s with the count.
+      staleCount += 1;
+      const now = Date.now();
+      if (now - staleSince < 10_000) return;
+      log.warn('PostgreSQL unreadable, binds answered from expired account entries', {
+        system_id: systemId,
+        lookups: staleCount,
+        err,
+      });
+      staleSince = now;
+      staleCount = 0;
+    },
     source: {
       bySystemId: (systemId) => getCustomerBySystemId(db, systemId),
       byId: (id) => getCustomerById(db, id),

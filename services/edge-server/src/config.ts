@@ -34,6 +34,8 @@ export const EdgeConfigSchema = z
     SMPP_ENQUIRE_LINK_INTERVAL_MS: envInt({ min: 0, max: 3_600_000, default: 30_000 }),
     SMPP_MAX_INCOMING_IN_FLIGHT: envInt({ min: 1, max: 100_000, default: 1_000 }),
     AUTH_CACHE_TTL_MS: envInt({ min: 0, max: 3_600_000, default: 60_000 }),
+    /** An expired account entry still answers binds this long while PostgreSQL cannot be read (0 = off). */
+    AUTH_CACHE_STALE_IF_ERROR_MS: envInt({ min: 0, max: 86_400_000, default: 3_600_000 }),
     BIND_LEASE_TTL_MS: envInt({ min: 1_000, max: 600_000, default: 30_000 }),
     BIND_LOCKOUT_FAILURES: envInt({ min: 1, max: 1_000, default: 5 }),
     BIND_LOCKOUT_WINDOW_MS: envInt({ min: 1_000, max: 86_400_000, default: 60_000 }),

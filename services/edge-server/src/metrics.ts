@@ -89,6 +89,11 @@ export function createEdgeMetrics(registry: Registry) {
       labelNames: ['type'] as const,
       registers,
     }),
+    accountStale: new Counter({
+      name: 'smpp_server_account_stale_total',
+      help: 'Account lookups answered from an expired cache entry because PostgreSQL could not be read',
+      registers,
+    }),
     redisFallbacks: new Counter({
       name: 'smpp_server_redis_fallbacks_total',
       help: 'Redis calls that failed and fell back to local state (fail open)',

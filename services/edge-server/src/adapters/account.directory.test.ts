@@ -98,4 +98,63 @@ describe('AccountDirectory', () => {
     expect(await directory.checkPassword(after!, '2')).toBe(true);
     expect(calls.lookups).toBe(2);
   });
+
+  it('answers from an expired entry while the source fails, within staleIfErrorMs only', async () => {
+    let now = 0;
+    let failing = false;
+    const rows = [customer()];
+    const { src, calls } = source(rows);
+    const stale: string[] = [];
+    const directory = new AccountDirectory({
+      source: {
+        ...src,
+        bySystemId: (systemId) =>
+          failing ? Promise.reject(new Error('database down')) : src.bySystemId(systemId),
+      },
+      ttlMs: 1_000,
+      staleIfErrorMs: 10_000,
+      onStale: (systemId) => stale.push(systemId),
+      now: () => now,
+    });
+    expect((await directory.find('acme'))?.id).toBe('c1');
+    expect(await directory.find('ghost')).toBeUndefined();
+    failing = true;
+    now = 5_000;
+    directory.sweep();
+    // Expired, the database down: the last answer stands, a miss included.
+    expect((await directory.find('acme'))?.id).toBe('c1');
+    expect(await directory.find('ghost')).toBeUndefined();
+    expect(stale).toEqual(['acme', 'ghost']);
+    // Never seen: nothing to fall back on.
+    await expect(directory.find('other')).rejects.toThrow('database down');
+    // Past the stale window, and once swept, the error surfaces.
+    now = 11_001;
+    await expect(directory.find('acme')).rejects.toThrow('database down');
+    directory.sweep();
+    failing = false;
+    expect((await directory.find('acme'))?.id).toBe('c1');
+    expect(calls.lookups).toBe(3);
+  });
+
+  it('does not answer from an entry dropped by an invalidation, even while the source fails', async () => {
+    let now = 0;
+    let failing = false;
+    const { src } = source([customer()]);
+    const directory = new AccountDirectory({
+      source: {
+        ...src,
+        bySystemId: (systemId) =>
+          failing ? Promise.reject(new Error('database down')) : src.bySystemId(systemId),
+        byId: () => Promise.resolve(undefined),
+      },
+      ttlMs: 1_000,
+      staleIfErrorMs: 10_000,
+      now: () => now,
+    });
+    await directory.find('acme');
+    await directory.invalidate('c1');
+    failing = true;
+    now = 2_000;
+    await expect(directory.find('acme')).rejects.toThrow('database down');
+  });
 });

@@ -8,6 +8,13 @@
 // argon2 run holds 19 MiB in a libuv thread, and four at once (a bind storm
 // on a cold cache) left the edge ~76 MB larger for good, since glibc keeps
 // the freed arenas.
+//
+// Stale if error: when PostgreSQL cannot be read, an expired entry still
+// answers (for `staleIfErrorMs`), so customers reconnecting during a
+// database outage (after an edge restart, a network blip) keep binding with
+// the credentials last seen; only a system_id never seen in that window is
+// refused. A change made while the database is down cannot reach the edge
+// anyway, and `invalidate-customer` still drops the entry at once.
 import { createHash } from 'node:crypto';
 import type { Customer } from '@smpp-gateway/db';
 
@@ -25,6 +32,10 @@ interface CachedAccount {
 export interface AccountDirectoryOptions {
   readonly source: AccountSource;
   readonly ttlMs: number;
+  /** How long past its TTL an entry still answers when the source fails. Default 0 (never). */
+  readonly staleIfErrorMs?: number;
+  /** An expired entry answered because the source failed. */
+  readonly onStale?: (systemId: string, error: unknown) => void;
   readonly now?: () => number;
 }
 
@@ -40,10 +51,12 @@ export class AccountDirectory {
   /** In-flight verifications, keyed like `verified` plus the hash verified against. */
   private readonly verifying = new Map<string, Promise<boolean>>();
   private readonly now: () => number;
+  private readonly staleIfErrorMs: number;
   private generation = 0;
 
   constructor(private readonly options: AccountDirectoryOptions) {
     this.now = options.now ?? Date.now;
+    this.staleIfErrorMs = options.staleIfErrorMs ?? 0;
   }
 
   async find(systemId: string): Promise<Customer | undefined> {
@@ -60,6 +73,15 @@ export class AccountDirectory {
           this.accounts.set(systemId, { customer, expiresAt: this.now() + this.options.ttlMs });
         }
         return customer;
+      })
+      .catch((error: unknown) => {
+        // Read at failure time: an invalidation meanwhile removed it, rightly.
+        const stale = this.accounts.get(systemId);
+        if (stale && this.now() - stale.expiresAt < this.staleIfErrorMs) {
+          this.options.onStale?.(systemId, error);
+          return stale.customer;
+        }
+        throw error;
       })
       .finally(() => this.loading.delete(systemId));
     this.loading.set(systemId, load);
@@ -107,7 +129,9 @@ export class AccountDirectory {
   /** Periodic sweep of expired entries so the maps do not grow with failed system_ids. */
   sweep(): void {
     const now = this.now();
-    for (const [key, entry] of this.accounts) if (entry.expiresAt <= now) this.accounts.delete(key);
+    for (const [key, entry] of this.accounts) {
+      if (entry.expiresAt + this.staleIfErrorMs <= now) this.accounts.delete(key);
+    }
     for (const [key, entry] of this.verified) if (entry.expiresAt <= now) this.verified.delete(key);
   }
 }

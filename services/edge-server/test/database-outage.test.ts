@@ -1,0 +1,69 @@
+// PostgreSQL goes away under the edge (the test database refuses connections
+// and its open ones are ended): customers the edge has seen keep binding and
+// submitting from the expired account cache; a system_id it never saw is
+// refused, and answered normally again once the database is back.
+import { SmppStatus } from '@smpp-gateway/contracts';
+import { SmppBindError } from '@smpp-gateway/smpp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness, type Harness } from './edge.harness.js';
+
+const password = 'pa55word';
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness(
+    {
+      acme: { name: 'Acme', systemId: 'acme', password, throughput: 1_000, maxBinds: 5 },
+      other: { name: 'Other', systemId: 'other', password, throughput: 1_000, maxBinds: 5 },
+    },
+    // Every bind looks the account up again: the cache alone cannot answer.
+    { AUTH_CACHE_TTL_MS: '0' },
+  );
+});
+
+afterAll(async () => {
+  await h?.destroy();
+});
+
+const submit = {
+  command: 'submit_sm',
+  sourceAddrTon: 1,
+  sourceAddrNpi: 1,
+  sourceAddr: '14155550100',
+  destAddrTon: 1,
+  destAddrNpi: 1,
+  destinationAddr: '447700900123',
+  shortMessage: Buffer.from('database outage'),
+} as const;
+
+async function bindStatus(systemId: string): Promise<number> {
+  try {
+    const session = await h.connect(systemId, password);
+    await session.close();
+    return SmppStatus.ESME_ROK;
+  } catch (err) {
+    if (err instanceof SmppBindError) return err.commandStatus;
+    throw err;
+  }
+}
+
+describe('PostgreSQL outage', () => {
+  it('binds and submits for a customer seen before, refuses one never seen, and recovers', async () => {
+    const before = await h.connect('acme', password);
+    await before.close();
+
+    const restore = await h.env.db.cutOff();
+    try {
+      const during = await h.connect('acme', password);
+      expect((await during.request(submit)).commandStatus).toBe(SmppStatus.ESME_ROK);
+      await during.close();
+      expect(await bindStatus('other')).not.toBe(SmppStatus.ESME_ROK);
+    } finally {
+      await restore();
+    }
+    expect(await bindStatus('other')).toBe(SmppStatus.ESME_ROK);
+    // The bind during the outage was answered from the expired entry.
+    const stale = await h.edge.metrics.accountStale.get();
+    expect(stale.values[0]?.value).toBe(1);
+  });
+});
