@@ -10,7 +10,7 @@ import { createTestEnv, TcpProxy, testServers, type TestEnv } from '@smpp-gatewa
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEdgeServer, type EdgeServer } from '../src/app.js';
-import { edgeConfig, eventually, getOne, setUpDatabase } from './edge.harness.js';
+import { edgeConfig, eventually, getOne, setUpDatabase, submitInit } from './edge.harness.js';
 
 const password = 'pa55word';
 let env: TestEnv;
@@ -19,16 +19,7 @@ let edge: EdgeServer;
 let session: SmppSession;
 
 const submit = () =>
-  session.request({
-    command: 'submit_sm',
-    sourceAddrTon: 1,
-    sourceAddrNpi: 1,
-    sourceAddr: '14155550100',
-    destAddrTon: 1,
-    destAddrNpi: 1,
-    destinationAddr: '447700900123',
-    shortMessage: Buffer.from('outage'),
-  });
+  session.request(submitInit({ priorityFlag: 0, shortMessage: Buffer.from('outage') }));
 
 beforeAll(async () => {
   env = await createTestEnv();

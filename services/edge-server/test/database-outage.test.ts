@@ -5,7 +5,7 @@
 import { SmppStatus } from '@smpp-gateway/contracts';
 import { SmppBindError } from '@smpp-gateway/smpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from './edge.harness.js';
+import { startHarness, submitInit, type Harness } from './edge.harness.js';
 
 const password = 'pa55word';
 let h: Harness;
@@ -24,17 +24,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.destroy();
 });
-
-const submit = {
-  command: 'submit_sm',
-  sourceAddrTon: 1,
-  sourceAddrNpi: 1,
-  sourceAddr: '14155550100',
-  destAddrTon: 1,
-  destAddrNpi: 1,
-  destinationAddr: '447700900123',
-  shortMessage: Buffer.from('database outage'),
-} as const;
 
 async function bindStatus(systemId: string): Promise<number> {
   try {
@@ -55,7 +44,7 @@ describe('PostgreSQL outage', () => {
     const restore = await h.env.db.cutOff();
     try {
       const during = await h.connect('acme', password);
-      expect((await during.request(submit)).commandStatus).toBe(SmppStatus.ESME_ROK);
+      expect((await during.request(submitInit())).commandStatus).toBe(SmppStatus.ESME_ROK);
       await during.close();
       expect(await bindStatus('other')).not.toBe(SmppStatus.ESME_ROK);
     } finally {

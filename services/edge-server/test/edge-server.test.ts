@@ -26,6 +26,7 @@ import {
   getOne,
   queueDepth,
   startHarness,
+  submitInit,
   tempDir,
   writeCertificate,
   type Harness,
@@ -92,22 +93,6 @@ async function connectFrom(localAddress: string, systemId: string, pass: string)
     if (error instanceof SmppBindError) return error.commandStatus;
     throw error;
   }
-}
-
-function submitInit(overrides: Partial<PduOf<'submit_sm'>> = {}) {
-  return {
-    command: 'submit_sm' as const,
-    sourceAddrTon: 1,
-    sourceAddrNpi: 1,
-    sourceAddr: '14155550100',
-    destAddrTon: 1,
-    destAddrNpi: 1,
-    destinationAddr: '447700900123',
-    registeredDelivery: 1,
-    priorityFlag: 2,
-    shortMessage: Buffer.from('hello'),
-    ...overrides,
-  };
 }
 
 describe('binds', () => {

@@ -19,6 +19,7 @@ import {
   connectSmpp,
   type BindType,
   type ConnectSmppOptions,
+  type PduOf,
   type SmppSession,
 } from '@smpp-gateway/smpp';
 import { createTestEnv, type TestEnv } from '@smpp-gateway/testkit';
@@ -199,4 +200,21 @@ export async function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** A valid submit_sm from a customer, with receipts requested. */
+export function submitInit(overrides: Partial<PduOf<'submit_sm'>> = {}) {
+  return {
+    command: 'submit_sm' as const,
+    sourceAddrTon: 1,
+    sourceAddrNpi: 1,
+    sourceAddr: '14155550100',
+    destAddrTon: 1,
+    destAddrNpi: 1,
+    destinationAddr: '447700900123',
+    registeredDelivery: 1,
+    priorityFlag: 2,
+    shortMessage: Buffer.from('hello'),
+    ...overrides,
+  };
 }
