@@ -175,6 +175,8 @@ export interface FaultRunReport {
     readonly lostAtCarrier: readonly number[];
     readonly lostReceipts: readonly number[];
     readonly duplicated: readonly number[];
+    /** Our message ids that reached the customer in more than one receipt. */
+    readonly duplicatedReceipts: readonly string[];
   };
   readonly verdict: {
     /** Every accepted message reached the carrier or got a failure receipt, and every one got a receipt. */
@@ -719,8 +721,12 @@ function buildReport(input: {
   }
   let receiptDuplicates = 0;
   let forOtherIds = 0;
+  const duplicatedReceipts: string[] = [];
   for (const [id, list] of load.receipts) {
-    if (list.length > 1) receiptDuplicates += list.length - 1;
+    if (list.length > 1) {
+      receiptDuplicates += list.length - 1;
+      duplicatedReceipts.push(id);
+    }
     if (!acceptedIds.has(id)) forOtherIds += 1;
   }
   const distinct = tap.copies.size;
@@ -770,6 +776,7 @@ function buildReport(input: {
       lostAtCarrier: lostAtCarrier.slice(0, 50),
       lostReceipts: lostReceipts.slice(0, 50),
       duplicated: duplicated.slice(0, 50),
+      duplicatedReceipts: duplicatedReceipts.slice(0, 50),
     },
     verdict: {
       nothingAcceptedLost:
