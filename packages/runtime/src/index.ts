@@ -11,4 +11,5 @@ export * from './shutdown.js';
 export * from './postgres.js';
 export * from './redis.js';
 export { TimeoutError, withTimeout } from './timeout.js';
+export { throttled } from './throttle.js';
 export * from './amqp/index.js';

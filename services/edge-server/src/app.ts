@@ -32,6 +32,7 @@ import {
   staticTopology,
   topologyOptionsFrom,
   topologySetup,
+  throttled,
   type Consumer,
   type Logger,
   type OpsServer,
@@ -199,24 +200,20 @@ export async function startEdgeServer(
     onFallback: onRedisFallback,
   });
   bindGuard.start();
-  let staleSince = 0;
-  let staleCount = 0;
+  // A bind storm during an outage: one line per 10 s with the count.
+  const logStale = throttled(10_000, (lookups, systemId: string, err: unknown) =>
+    log.warn('PostgreSQL unreadable, binds answered from expired account entries', {
+      system_id: systemId,
+      lookups,
+      err,
+    }),
+  );
   const directory = new AccountDirectory({
     ttlMs: config.AUTH_CACHE_TTL_MS,
     staleIfErrorMs: config.AUTH_CACHE_STALE_IF_ERROR_MS,
     onStale: (systemId, err) => {
       metrics.accountStale.inc();
-      // A bind storm during an outage: one line per 10 s with the count.
-      staleCount += 1;
-      const now = Date.now();
-      if (now - staleSince < 10_000) return;
-      log.warn('PostgreSQL unreadable, binds answered from expired account entries', {
-        system_id: systemId,
-        lookups: staleCount,
-        err,
-      });
-      staleSince = now;
-      staleCount = 0;
+      logStale(systemId, err);
     },
     source: {
       bySystemId: (systemId) => getCustomerBySystemId(db, systemId),

@@ -11,6 +11,7 @@ import type { Database } from '@smpp-gateway/db';
 import { RefusedSubmitsStore, VendorStatusStore } from '@smpp-gateway/message-state';
 import {
   coalescingFrom,
+  throttled,
   amqpMetrics,
   AmqpConnection,
   consume,
@@ -109,19 +110,15 @@ export async function startRouterWorker(
   //   broker: read every 200 ms, dropped if they turn up (RefusedSubmitsWatcher).
   // - Vendors no connector can reach: ranked last (VendorAvailabilityWatcher).
   const stateRedis = createRedis({ ...redisOptions, db: RedisDb.dlr, name: 'message-state' });
-  let refusedErrorLoggedAt = -Infinity;
   const refusedSubmits = new RefusedSubmitsWatcher({
     source: new RefusedSubmitsStore({ redis: stateRedis.client }),
     pollMs: 200,
-    onError: (error) => {
-      if (performance.now() - refusedErrorLoggedAt < 10_000) return;
-      refusedErrorLoggedAt = performance.now();
+    onError: throttled(10_000, (_count, error: unknown) =>
       logger.warn('cannot read the refused submits; MTs are routed without that check', {
         err: error instanceof Error ? error.message : String(error),
-      });
-    },
+      }),
+    ),
   });
-  let vendorStatusErrorLoggedAt = -Infinity;
   const vendorAvailability = new VendorAvailabilityWatcher({
     source: new VendorStatusStore(stateRedis.client),
     vendorIds: () => snapshots.current().rules.map((rule) => rule.vendorId),
@@ -138,13 +135,11 @@ export async function startRouterWorker(
         });
       }
     },
-    onError: (error) => {
-      if (performance.now() - vendorStatusErrorLoggedAt < 10_000) return;
-      vendorStatusErrorLoggedAt = performance.now();
+    onError: throttled(10_000, (_count, error: unknown) =>
       logger.warn("cannot read the vendors' status; every vendor stays eligible", {
         err: error instanceof Error ? error.message : String(error),
-      });
-    },
+      }),
+    ),
   });
   const amqp = new AmqpConnection({
     url: config.AMQP_URL,

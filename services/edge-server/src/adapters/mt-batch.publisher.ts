@@ -9,6 +9,7 @@ import type { ContractInput } from '@smpp-gateway/contracts';
 import {
   CoalescingPublisher,
   PublishError,
+  throttled,
   type CoalescingOptions,
   type ContractPublisher,
 } from '@smpp-gateway/runtime';
@@ -30,8 +31,6 @@ function outcomeOf(error: unknown): PublishOutcome {
 
 export class MtBatchPublisher {
   private readonly coalescing: CoalescingPublisher<'MtSubmitted'>;
-  private failuresSinceReport = 0;
-  private lastReportAt = 0;
 
   constructor(private readonly options: MtBatchPublisherOptions) {
     this.coalescing = new CoalescingPublisher(
@@ -53,15 +52,9 @@ export class MtBatchPublisher {
     );
   }
 
-  private reportFailure(error: unknown): void {
-    // A broker outage fails every submit of a batch at once: one line a
-    // second with the count, not one per submit.
-    this.failuresSinceReport += 1;
-    const now = Date.now();
-    if (now - this.lastReportAt < 1_000) return;
-    this.lastReportAt = now;
-    const count = this.failuresSinceReport;
-    this.failuresSinceReport = 0;
-    this.options.onFailure?.(error, count);
-  }
+  // A broker outage fails every submit of a batch at once: one report a
+  // second with the count, not one per submit.
+  private readonly reportFailure = throttled(1_000, (count, error: unknown) =>
+    this.options.onFailure?.(error, count),
+  );
 }
