@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import type { Simulator } from '@smpp-gateway/smsc-simulator';
 import { metricSum } from './metrics.reader.js';
-import { SERVICE_NAMES, type ServiceName, type ServiceProcess } from './service.process.js';
+import { SERVICE_NAMES, type ServiceName } from './service.process.js';
 import { startGateway, type GatewayStack, type QueueType } from './stack.js';
 import { SteadyLoad, type SentMessage } from './steady.load.js';
 
@@ -564,7 +564,7 @@ export async function runFaults(options: FaultRunOptions = {}): Promise<FaultRun
     tap.stop();
     clearInterval(progress);
     clearInterval(supervisor);
-    const refusedDroppedByRouter = await sumMetric(
+    const refusedDroppedByRouter = await metricSum(
       stack.replicas('router-worker'),
       'router_refused_dropped_total',
     );
@@ -621,25 +621,6 @@ export async function runFaults(options: FaultRunOptions = {}): Promise<FaultRun
 }
 
 /** A counter's value summed over the replicas that answer their /metrics (0 for the others). */
-async function sumMetric(processes: readonly ServiceProcess[], name: string): Promise<number> {
-  let sum = 0;
-  for (const replica of processes) {
-    const ops = replica.ports?.ops;
-    if (ops === undefined || !replica.running) continue;
-    try {
-      const text = await (await fetch(`http://127.0.0.1:${ops}/metrics`)).text();
-      // `name{service="…"} 12` (every series carries the service label) or `name 12`.
-      const line = text
-        .split('\n')
-        .find((l) => l.startsWith(name) && (l[name.length] === '{' || l[name.length] === ' '));
-      if (line !== undefined) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-    } catch {
-      // A replica that cannot answer contributes nothing.
-    }
-  }
-  return sum;
-}
-
 function buildReport(input: {
   failover: FaultRunReport['failover'];
   refusedDroppedByRouter: number;
