@@ -192,6 +192,8 @@ export const commonEnv = {
   DATABASE_URL: envUrl(['postgres', 'postgresql']),
   PG_POOL_MAX: envInt({ min: 1, max: 500, default: 10 }),
   PG_STATEMENT_TIMEOUT_MS: envInt({ min: 0, max: 3_600_000, default: 5_000 }),
+  /** Hot statements as named prepared statements (createKysely); false behind a pooler that cannot keep them. */
+  PG_PREPARED_STATEMENTS: envBoolean(true),
   REDIS_URL: envUrl(['redis', 'rediss']),
   REDIS_KEY_PREFIX: z.string().default(''),
   AMQP_URL: envUrl(['amqp', 'amqps']),
@@ -252,6 +254,7 @@ export const envGroups = {
     DATABASE_URL: commonEnv.DATABASE_URL,
     PG_POOL_MAX: commonEnv.PG_POOL_MAX,
     PG_STATEMENT_TIMEOUT_MS: commonEnv.PG_STATEMENT_TIMEOUT_MS,
+    PG_PREPARED_STATEMENTS: commonEnv.PG_PREPARED_STATEMENTS,
   },
   redis: {
     REDIS_URL: commonEnv.REDIS_URL,

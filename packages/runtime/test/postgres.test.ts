@@ -3,7 +3,7 @@ import { createTestEnv, type TestEnv } from '@smpp-gateway/testkit';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKysely, createLogger, silentLogger } from '../src/index.js';
+import { createKysely, createLogger, preparedStatementName, silentLogger } from '../src/index.js';
 
 interface DB {
   probe: { id: number; note: string };
@@ -76,5 +76,83 @@ describe('createKysely (real PostgreSQL)', () => {
     const { rows } = await sql<{ one: number }>`SELECT 1 AS one`.execute(pgh.db);
     expect(rows).toEqual([{ one: 1 }]);
     await pgh.destroy();
+  });
+
+  describe('statements marked /* prepare:name */', () => {
+    // What the connection has prepared: pg_prepared_statements is per session,
+    // so the pool holds one connection and the view is read through it.
+    async function prepared(db: ReturnType<typeof createKysely<DB>>['db']): Promise<string[]> {
+      const { rows } = await sql<{
+        name: string;
+      }>`SELECT name FROM pg_prepared_statements ORDER BY name`.execute(db);
+      return rows.map((r) => r.name);
+    }
+    const marked = (n: number) =>
+      sql<{ n: number }>`/* prepare:probe_echo */ SELECT ${n}::int AS n`;
+
+    it('run as named prepared statements, once parsed per connection, with their own parameters', async () => {
+      const pgh = createKysely<DB>({ url: env.db.url, logger: silentLogger, poolMax: 1 });
+      expect(await prepared(pgh.db)).toEqual([]);
+      expect((await marked(1).execute(pgh.db)).rows).toEqual([{ n: 1 }]);
+      expect((await marked(2).execute(pgh.db)).rows).toEqual([{ n: 2 }]);
+      expect(await prepared(pgh.db)).toEqual(['probe_echo']);
+      // Unmarked statements stay unnamed.
+      await sql`SELECT 1`.execute(pgh.db);
+      expect(await prepared(pgh.db)).toEqual(['probe_echo']);
+      await pgh.destroy();
+    });
+
+    it('are prepared again on a new connection after the server ended the old one', async () => {
+      const pgh = createKysely<DB>({
+        url: env.db.url,
+        logger: silentLogger,
+        poolMax: 1,
+        applicationName: 'runtime-prepared-victim',
+      });
+      expect((await marked(1).execute(pgh.db)).rows).toEqual([{ n: 1 }]);
+      const admin = new pg.Client({ connectionString: env.db.url });
+      await admin.connect();
+      await admin.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'runtime-prepared-victim'`,
+      );
+      await admin.end();
+      // The dead client is dropped (its error event, or this query failing once).
+      let rows: { n: number }[] | undefined;
+      for (let attempt = 0; attempt < 20 && rows === undefined; attempt += 1) {
+        rows = await marked(3)
+          .execute(pgh.db)
+          .then((r) => r.rows)
+          .catch(() => undefined);
+      }
+      expect(rows).toEqual([{ n: 3 }]);
+      expect(await prepared(pgh.db)).toEqual(['probe_echo']);
+      await pgh.destroy();
+    });
+
+    it('run unnamed when preparedStatements is false (a pooler that cannot keep them)', async () => {
+      const pgh = createKysely<DB>({
+        url: env.db.url,
+        logger: silentLogger,
+        poolMax: 1,
+        preparedStatements: false,
+      });
+      expect((await marked(1).execute(pgh.db)).rows).toEqual([{ n: 1 }]);
+      expect(await prepared(pgh.db)).toEqual([]);
+      await pgh.destroy();
+    });
+  });
+});
+
+describe('preparedStatementName', () => {
+  it('reads the name of a well-formed marker only', () => {
+    expect(preparedStatementName('/* prepare:smppgw_cdr_upsert */ insert into t')).toBe(
+      'smppgw_cdr_upsert',
+    );
+    expect(preparedStatementName('select 1')).toBeUndefined();
+    expect(preparedStatementName(' /* prepare:late */ select 1')).toBeUndefined();
+    expect(preparedStatementName('/* prepare:unterminated select 1')).toBeUndefined();
+    expect(preparedStatementName('/* prepare:Bad-Name */ select 1')).toBeUndefined();
+    expect(preparedStatementName('/* prepare: */ select 1')).toBeUndefined();
+    expect(preparedStatementName(`/* prepare:${'a'.repeat(64)} */ select 1`)).toBeUndefined();
   });
 });

@@ -457,7 +457,13 @@ describe('dlr-tracker', () => {
         destination: { addr: 'ACME', ton: 5, npi: 0 },
       },
     });
-    expect(await getCdr(h.db, result.messageId)).toMatchObject({ deliveryStatus: 'DELIVRD' });
+    // The receipt is published while its CDR batch fills: the row may follow it.
+    expect(
+      await eventually(
+        () => getCdr(h.db, result.messageId),
+        (c) => c?.deliveryStatus === 'DELIVRD',
+      ),
+    ).toMatchObject({ deliveryStatus: 'DELIVRD' });
   });
 
   it('Redis flushed: lookups fall back to PostgreSQL, and a late receipt still reaches the customer', async () => {

@@ -83,6 +83,7 @@ export async function startVendorConnector(
     url: config.DATABASE_URL,
     poolMax: config.PG_POOL_MAX,
     statementTimeoutMs: config.PG_STATEMENT_TIMEOUT_MS,
+    preparedStatements: config.PG_PREPARED_STATEMENTS,
     applicationName: `${SERVICE_NAME}-${config.INSTANCE_ID}`,
     logger,
   });
