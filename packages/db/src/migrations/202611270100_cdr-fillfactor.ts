@@ -1,12 +1,12 @@
-// Nearly every CDR row is written twice: inserted at the submit result and
-// updated when the receipt arrives, seconds later. Packed full (fillfactor
-// 100), a page has no room for the row's new version, so the update goes to
-// another page and adds an entry to every index (primary key, customer, vendor
-// key), which vacuum must clean up later. With room left on each page (60 %:
-// measured 0.1 % → 66 % of updates HOT, index pages halved, PostgreSQL's CPU
-// per CDR −13 %; docs/performance.md, ninth round) the new version stays on
-// the row's page and no index is touched, since the receipt changes no
-// indexed column. The table takes more pages for rows never updated (no
+// A CDR row whose message requested a receipt is written twice: inserted at
+// the submit result and updated when the receipt arrives, seconds later.
+// Packed full (fillfactor 100), a page has no room for the row's new
+// version, so the update goes to another page and adds an entry to every index (primary key, customer, vendor
+// key), which vacuum must clean up later. With 40 % of each page left free
+// the new version stays on the row's page and no index is touched, since
+// the receipt changes no indexed column (`pnpm bench:cdr`: 0 → 67–70 % of
+// updates HOT, ≈ 20 µs less PostgreSQL CPU per SMS; docs/performance.md,
+// ninth round). The table takes more pages for rows never updated (no
 // receipt requested); those that are updated took two versions anyway.
 //
 // SET (fillfactor) takes a SHARE UPDATE EXCLUSIVE lock (reads and writes go

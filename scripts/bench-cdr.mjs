@@ -1,0 +1,233 @@
+// PostgreSQL's own cost per CDR on this machine, apart from the gateway: the
+// tracker's write pattern through the real repository (`upsertCdrs`, 100-row
+// batches; each message inserted at its submit result, then updated by its
+// receipt a few batches later), with the table's fillfactor and the
+// statement's preparation varied. Reads PostgreSQL's CPU (every `postgres`
+// process, from /proc) and the table's HOT-update share and size. Prints a
+// table and writes bench-results/cdr-<timestamp>.json. Run after `pnpm build`:
+//
+//   node scripts/bench-cdr.mjs [--fillfactors 100,60] [--batches 300] [--lag 3]
+//                              [--rounds 2]
+//
+// Each scenario runs once unnamed (Kysely's own way) and once through
+// runtime's createKysely, which runs the marked upsert as a named prepared
+// statement; rounds alternate them, since this machine drifts within minutes.
+// Uses DATABASE_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres)
+// to create one scratch database, dropped afterwards (also on Ctrl-C).
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const load = (pkg) => import(pathToFileURL(join(root, pkg, 'dist/index.js')).href);
+const { createDatabase, migrateToLatest, upsertCdrs } = await load('packages/db');
+const { createKysely, silentLogger } = await load('packages/runtime');
+// kysely and pg are dependencies of packages/db, not of the workspace root.
+const requireFromDb = createRequire(join(root, 'packages/db/package.json'));
+const { sql } = requireFromDb('kysely');
+const pg = requireFromDb('pg');
+
+const { values } = parseArgs({
+  options: {
+    fillfactors: { type: 'string', default: '100,60' },
+    batches: { type: 'string', default: '300' },
+    lag: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '2' },
+  },
+});
+const positive = (name, text) => {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name}: not a positive integer: ${text}`);
+  return n;
+};
+const fillfactors = values.fillfactors.split(',').map((v) => {
+  const n = positive('fillfactors', v.trim());
+  if (n < 10 || n > 100) throw new Error('--fillfactors: PostgreSQL allows 10–100');
+  return n;
+});
+const batches = positive('batches', values.batches);
+const lag = positive('lag', values.lag);
+const rounds = positive('rounds', values.rounds);
+const ROWS = 100;
+
+const adminUrl = process.env.DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const dbName = `smppgw_cdrbench_${Date.now()}_${randomBytes(4).toString('hex')}`;
+const dbUrl = new URL(adminUrl);
+dbUrl.pathname = `/${dbName}`;
+
+async function admin(text) {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+let dropped = false;
+async function dropDatabase() {
+  if (dropped) return;
+  dropped = true;
+  await admin(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+}
+process.once('SIGINT', () => {
+  void dropDatabase().finally(() => process.exit(130));
+});
+
+/** CPU µs of every postgres process (the server's and its backends') so far. */
+function postgresCpuUs() {
+  let ticks = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (!readFileSync(`/proc/${entry}/comm`, 'utf8').startsWith('postgres')) continue;
+      const fields = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return ticks * 10_000; // USER_HZ is 100 on Linux
+}
+
+const customerId = randomUUID();
+const vendorId = randomUUID();
+function submitted(messageId) {
+  return {
+    messageId,
+    customerId,
+    systemId: 'bench',
+    vendorId,
+    vendorMessageId: `V${messageId}`,
+    vendorMessageKey: `v${messageId.toLowerCase()}`,
+    sourceAddr: 'GATEWAY',
+    destinationAddr: '4915112345678',
+    segments: 1,
+    pricePerSegmentMicros: 10_000,
+    costPerSegmentMicros: 5_000,
+    currency: 'EUR',
+    submitStatus: 'submitted',
+    acceptedAt: new Date(),
+    submittedAt: new Date(),
+    registeredDelivery: 1,
+    sourceTon: 5,
+    sourceNpi: 0,
+    destinationTon: 1,
+    destinationNpi: 1,
+  };
+}
+
+async function scenario(db, fillfactor, prepared, run) {
+  await sql`TRUNCATE messaging.cdrs`.execute(db);
+  await sql.raw(`ALTER TABLE messaging.cdrs SET (fillfactor = ${fillfactor})`).execute(db);
+  await sql`VACUUM FULL messaging.cdrs`.execute(db);
+  const before = (
+    await sql`SELECT n_tup_upd::int AS upd, n_tup_hot_upd::int AS hot
+      FROM pg_stat_user_tables WHERE relid = 'messaging.cdrs'::regclass`.execute(db)
+  ).rows[0];
+  const pool = createKysely({
+    url: dbUrl.toString(),
+    logger: silentLogger,
+    poolMax: 1,
+    preparedStatements: prepared,
+    applicationName: 'bench-cdr',
+  });
+  const ids = [];
+  const cpu0 = postgresCpuUs();
+  const wall0 = performance.now();
+  for (let b = 0; b < batches; b += 1) {
+    const batch = Array.from(
+      { length: ROWS },
+      (_, i) => `${run}-${String(b).padStart(6, '0')}-${String(i).padStart(4, '0')}`,
+    );
+    ids.push(batch);
+    await upsertCdrs(pool.db, batch.map(submitted));
+    const receipts = ids[b - lag];
+    if (receipts) {
+      await upsertCdrs(
+        pool.db,
+        receipts.map((id) => ({ ...submitted(id), deliveryStatus: 'DELIVRD', doneAt: new Date() })),
+      );
+    }
+  }
+  const cpuUs = postgresCpuUs() - cpu0;
+  const wallMs = performance.now() - wall0;
+  await pool.destroy();
+  // The statistics collector reports with a delay: wait until it has them all.
+  const updates = (batches - lag) * ROWS;
+  let stats;
+  for (let tries = 0; tries < 50; tries += 1) {
+    await sql`SELECT pg_stat_clear_snapshot()`.execute(db);
+    stats = (
+      await sql`SELECT n_tup_upd::int AS upd, n_tup_hot_upd::int AS hot,
+          pg_relation_size('messaging.cdrs')::bigint / 8192 AS pages,
+          pg_indexes_size('messaging.cdrs')::bigint / 8192 AS index_pages
+        FROM pg_stat_user_tables WHERE relid = 'messaging.cdrs'::regclass`.execute(db)
+    ).rows[0];
+    if (stats.upd - before.upd >= updates) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const sms = batches * ROWS;
+  return {
+    fillfactor,
+    prepared,
+    postgresUsPerSms: Math.round((cpuUs / sms) * 10) / 10,
+    wallMs: Math.round(wallMs),
+    hotShare:
+      Math.round(((stats.hot - before.hot) / Math.max(1, stats.upd - before.upd)) * 1000) / 10,
+    pages: Number(stats.pages),
+    indexPages: Number(stats.index_pages),
+  };
+}
+
+await admin(`CREATE DATABASE "${dbName}"`);
+const results = [];
+try {
+  const db = createDatabase(dbUrl.toString(), { poolMax: 1 });
+  try {
+    await migrateToLatest(db);
+    let run = 0;
+    for (let round = 0; round < rounds; round += 1) {
+      for (const fillfactor of fillfactors) {
+        for (const prepared of round % 2 === 0 ? [false, true] : [true, false]) {
+          run += 1;
+          const result = await scenario(db, fillfactor, prepared, `r${run}`);
+          results.push(result);
+          console.log(
+            `fillfactor ${String(fillfactor).padStart(3)} ${prepared ? 'prepared' : 'unnamed '}  ` +
+              `PostgreSQL ${String(result.postgresUsPerSms).padStart(6)} µs per SMS (2 writes)  ` +
+              `HOT ${String(result.hotShare).padStart(5)} %  pages ${result.pages}  index pages ${result.indexPages}  ${result.wallMs} ms`,
+          );
+        }
+      }
+    }
+  } finally {
+    await db.destroy();
+  }
+} finally {
+  await dropDatabase();
+}
+
+const dir = join(root, 'bench-results');
+mkdirSync(dir, { recursive: true });
+const file = join(dir, `cdr-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+writeFileSync(
+  file,
+  JSON.stringify(
+    {
+      at: new Date().toISOString(),
+      cpus: cpus().length,
+      batches,
+      lag,
+      rowsPerBatch: ROWS,
+      results,
+    },
+    null,
+    2,
+  ),
+);
+console.log(`wrote ${file}`);
