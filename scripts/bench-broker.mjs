@@ -124,7 +124,7 @@ async function scenario(rate, batch) {
     amqpMessages: sent,
     confirmed,
     items: sent * batch,
-    brokerCpuPercent: cpuMs === undefined ? null : (cpuMs / durationS / 10),
+    brokerCpuPercent: cpuMs === undefined ? null : cpuMs / durationS / 10,
     brokerMicrosPerAmqpMessage: cpuMs === undefined ? null : (cpuMs * 1000) / sent,
     brokerMicrosPerItem: cpuMs === undefined ? null : (cpuMs * 1000) / (sent * batch),
   };

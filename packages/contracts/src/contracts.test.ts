@@ -19,7 +19,11 @@ import {
   type MtSubmitted as MtSubmittedType,
 } from './index.js';
 
-const base = { v: 1 as const, messageId: '01900000-0000-7000-8000-000000000001', occurredAt: '2026-11-26T01:00:00.000Z' };
+const base = {
+  v: 1 as const,
+  messageId: '01900000-0000-7000-8000-000000000001',
+  occurredAt: '2026-11-26T01:00:00.000Z',
+};
 
 const mt: MtSubmittedType = MtSubmitted.parse({
   ...base,
@@ -45,7 +49,12 @@ describe('contracts', () => {
   });
 
   it('rejects a wrong version, a non-base64 body and a missing envelope field', () => {
-    const bad = MtSubmitted.safeParse({ ...mt, v: 2, shortMessage: 'not base64!', occurredAt: undefined });
+    const bad = MtSubmitted.safeParse({
+      ...mt,
+      v: 2,
+      shortMessage: 'not base64!',
+      occurredAt: undefined,
+    });
     expect(bad.success).toBe(false);
     const paths = bad.error?.issues.map((i) => i.path.join('.')) ?? [];
     expect(paths).toEqual(expect.arrayContaining(['v', 'shortMessage', 'occurredAt']));
@@ -107,7 +116,9 @@ describe('topology', () => {
       expect(q.arguments['x-queue-type']).toBe('classic');
       if (q.name !== 'dead.letters') expect(q.arguments['x-dead-letter-exchange']).toBeDefined();
     }
-    expect(queues.find((q) => q.name === 'dead.letters')?.arguments['x-dead-letter-exchange']).toBeUndefined();
+    expect(
+      queues.find((q) => q.name === 'dead.letters')?.arguments['x-dead-letter-exchange'],
+    ).toBeUndefined();
   });
 
   it('deferral queues expire back into the live MT queue', () => {
@@ -121,7 +132,10 @@ describe('topology', () => {
 
   it('the receipt retry queue expires back into dlr.receipts, at-least-once on quorum', () => {
     const quorum = receiptRetryQueue(DEFAULT_TOPOLOGY_OPTIONS, 1_000);
-    expect(quorum).toMatchObject({ name: 'dlr.receipts.deferred', bindings: [{ exchange: 'smpp.dlr' }] });
+    expect(quorum).toMatchObject({
+      name: 'dlr.receipts.deferred',
+      bindings: [{ exchange: 'smpp.dlr' }],
+    });
     expect(quorum.arguments).toMatchObject({
       'x-message-ttl': 1_000,
       'x-dead-letter-exchange': 'smpp.dlr',
@@ -137,9 +151,15 @@ describe('topology', () => {
     expect(vendorQueue('v1', DEFAULT_TOPOLOGY_OPTIONS).arguments['x-delivery-limit']).toBe(20);
     const deferred = staticQueues(DEFAULT_TOPOLOGY_OPTIONS).find((q) => q.name === 'mt.deferred.0');
     expect(deferred?.arguments['x-dead-letter-strategy']).toBe('at-least-once');
-    expect(deliveryQueue('c1', DEFAULT_TOPOLOGY_OPTIONS).arguments['x-message-ttl']).toBeGreaterThan(0);
+    expect(
+      deliveryQueue('c1', DEFAULT_TOPOLOGY_OPTIONS).arguments['x-message-ttl'],
+    ).toBeGreaterThan(0);
     const control = controlQueue('edge-server', 'pod-1');
-    expect(control).toMatchObject({ exclusive: true, durable: false, name: 'control.edge-server.pod-1' });
+    expect(control).toMatchObject({
+      exclusive: true,
+      durable: false,
+      name: 'control.edge-server.pod-1',
+    });
   });
 });
 

@@ -147,7 +147,11 @@ export function staticQueues(options: TopologyOptions): QueueSpec[] {
   const dead = durableQueue(QUEUES.dead, EXCHANGES.dead, options);
   // The dead-letter queue must not dead-letter into itself.
   const deadArgs: Record<string, string | number> = { 'x-queue-type': options.queueType };
-  queues.push({ ...dead, arguments: deadArgs, bindings: [{ exchange: EXCHANGES.dead, routingKey: '' }] });
+  queues.push({
+    ...dead,
+    arguments: deadArgs,
+    bindings: [{ exchange: EXCHANGES.dead, routingKey: '' }],
+  });
   return queues;
 }
 

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { Base64, IsoTimestamp, RawTlv, ReceiptStat, SmppAddress, envelope } from '../common.schema.js';
+import {
+  Base64,
+  IsoTimestamp,
+  RawTlv,
+  ReceiptStat,
+  SmppAddress,
+  envelope,
+} from '../common.schema.js';
 
 /** A delivery receipt for the customer, with OUR message id. */
 export const ReceiptDelivery = z.object({
