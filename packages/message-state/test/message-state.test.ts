@@ -182,6 +182,86 @@ describe('MessageStateStore', () => {
       expect(created).toMatchObject({ advanced: true, claim: 'claimed' });
       expect((await store.get('m-fresh'))?.customerReceipt).toBe('pending');
     });
+
+    describe('calls made in one turn of the event loop', () => {
+      // A client of its own whose script calls are counted (EVALSHA, or EVAL
+      // when Redis did not have the script yet).
+      let counted: Redis;
+      let batchStore: MessageStateStore;
+      let scriptCalls: number[];
+      beforeAll(() => {
+        counted = new Redis(redisEnv.url, { keyPrefix: redisEnv.keyPrefix, db: 0 });
+        scriptCalls = [];
+        const send = counted.sendCommand.bind(counted);
+        counted.sendCommand = (command: Parameters<typeof send>[0]) => {
+          if (command.name === 'evalsha') scriptCalls.push(Number(command.args[1]) / 2);
+          return send(command);
+        };
+        batchStore = new MessageStateStore({ redis: counted });
+      });
+      afterAll(() => {
+        counted.disconnect();
+      });
+
+      it('go to Redis as one script call per 20 records, each with its own result', async () => {
+        // Warm: the first call may load the script (NOSCRIPT, then EVAL).
+        await batchStore.mergeAndClaim('m-batch-warm', { status: 'submitted' }, opts('w'));
+        scriptCalls.length = 0;
+        const ids = Array.from({ length: 45 }, (_, i) => `m-batch-${i}`);
+        const results = await Promise.all(
+          ids.map((id, i) =>
+            batchStore.mergeAndClaim(
+              id,
+              { status: 'DELIVRD', customerId, registeredDelivery: i % 2 },
+              opts(`o${i}`),
+            ),
+          ),
+        );
+        expect(scriptCalls).toEqual([20, 20, 5]);
+        results.forEach((result, i) => {
+          expect(result.record.messageId).toBe(ids[i]);
+          // registered_delivery 1 asks for the receipt, 0 does not.
+          expect(result.claim).toBe(i % 2 === 1 ? 'claimed' : undefined);
+          expect(result.record.customerReceipt).toBe(i % 2 === 1 ? 'pending' : 'not_requested');
+        });
+        // Each record's lease went to its own owner.
+        expect(await redis.get(stateKeys.receiptLease('m-batch-3'))).toBe('o3');
+      });
+
+      it('apply two merges of one message in the order they were called', async () => {
+        scriptCalls.length = 0;
+        const [first, second] = await Promise.all([
+          batchStore.mergeAndClaim('m-batch-order', { status: 'submitted', customerId }, opts('a')),
+          batchStore.mergeAndClaim(
+            'm-batch-order',
+            { status: 'DELIVRD', registeredDelivery: 1 },
+            opts('b'),
+          ),
+        ]);
+        expect(scriptCalls).toEqual([2]);
+        expect(first).toMatchObject({ advanced: true, previousStatus: undefined });
+        expect(second).toMatchObject({
+          advanced: true,
+          previousStatus: 'submitted',
+          claim: 'claimed',
+        });
+        expect(second.record).toMatchObject({ status: 'DELIVRD', customerId });
+      });
+
+      it('fail only the call whose record Redis cannot merge', async () => {
+        await redis.set(stateKeys.message('m-batch-bad'), 'not json');
+        scriptCalls.length = 0;
+        const [bad, good] = await Promise.allSettled([
+          batchStore.mergeAndClaim('m-batch-bad', { status: 'DELIVRD' }, opts('a')),
+          batchStore.mergeAndClaim('m-batch-good', { status: 'DELIVRD', customerId }, opts('b')),
+        ]);
+        expect(scriptCalls).toEqual([2]);
+        expect(bad.status).toBe('rejected');
+        expect(String((bad as PromiseRejectedResult).reason)).toMatch(/merge failed in Redis/);
+        expect(good).toMatchObject({ status: 'fulfilled', value: { advanced: true } });
+        expect(await redis.get(stateKeys.message('m-batch-bad'))).toBe('not json');
+      });
+    });
   });
 
   it('markCustomerReceiptSent: the record reads as sent and the receipt cannot be claimed again', async () => {
