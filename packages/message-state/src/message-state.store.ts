@@ -8,6 +8,7 @@ import {
   type MessageStatus,
 } from './message-state.schema.js';
 import { AMBIGUOUS_MAPPING, RECEIPT_SENT, STATE_TTL_SECONDS, stateKeys } from './state-keys.js';
+import { TurnBatcher } from './turn-batcher.js';
 
 /** A Lua string literal for an identifier-like value (statuses, field names). */
 function luaName(value: string): string {
@@ -129,7 +130,7 @@ return {mergeOne(KEYS[1], nil, ARGV[1], tonumber(ARGV[2]))}
 
 /**
  * Several records in one call (mergeAndClaim's batches, see
- * MergeClaimBatcher): KEYS the record and lease key of each, in pairs; ARGV
+ * TurnBatcher): KEYS the record and lease key of each, in pairs; ARGV
  * TTL, lease ms, then the lease owner and patch JSON of each. Returns four
  * values per record, in order, as mergeScript does. A record whose merge
  * raised an error (a stored value that is not JSON) gets applied = -1 and
@@ -198,23 +199,51 @@ return claim
 `;
 
 /**
- * KEYS: exact mapping key, ARGV[3] candidate keys, then an optional extra
- * key. ARGV: message id, TTL, number of candidates[, extra value, extra TTL].
+ * Vendor-id mappings of several messages in one call. Per message, in
+ * order: KEYS its exact mapping key, its candidate keys, then its extra key
+ * if it has one; ARGV (after the TTL) its id, its number of candidates,
+ * '1' or '0' (an extra key follows), and with an extra key its value and
+ * TTL. Returns the number of messages mapped.
  */
 const MAP_VENDOR_SCRIPT = `
-local ttl = tonumber(ARGV[2])
-redis.call('SET', KEYS[1], ARGV[1], 'EX', ttl)
-local n = tonumber(ARGV[3])
-for i = 2, n + 1 do
-  local existing = redis.call('GET', KEYS[i])
-  if not existing then
-    redis.call('SET', KEYS[i], ARGV[1], 'EX', ttl)
-  elseif existing ~= ARGV[1] then
-    redis.call('SET', KEYS[i], '${AMBIGUOUS_MAPPING}', 'EX', ttl)
+local ttl = tonumber(ARGV[1])
+local k, a, mapped = 1, 2, 0
+while a <= #ARGV do
+  local id, n, extra = ARGV[a], tonumber(ARGV[a + 1]), ARGV[a + 2]
+  a = a + 3
+  redis.call('SET', KEYS[k], id, 'EX', ttl)
+  k = k + 1
+  for i = 1, n do
+    local existing = redis.call('GET', KEYS[k])
+    if not existing then
+      redis.call('SET', KEYS[k], id, 'EX', ttl)
+    elseif existing ~= id then
+      redis.call('SET', KEYS[k], '${AMBIGUOUS_MAPPING}', 'EX', ttl)
+    end
+    k = k + 1
   end
+  if extra == '1' then
+    redis.call('SET', KEYS[k], ARGV[a], 'EX', tonumber(ARGV[a + 1]))
+    k = k + 1
+    a = a + 2
+  end
+  mapped = mapped + 1
 end
-if ARGV[4] then redis.call('SET', KEYS[n + 2], ARGV[4], 'EX', tonumber(ARGV[5])) end
-return 1
+return mapped
+`;
+
+/**
+ * Accepted states of several messages in one call: KEYS the records; ARGV
+ * the TTL, then each record's JSON. Each is only created, never overwrites
+ * (SET NX). Returns 1 (created) or 0 per record.
+ */
+const RECORD_ACCEPTED_SCRIPT = `
+local ttl = tonumber(ARGV[1])
+local out = {}
+for i = 1, #KEYS do
+  out[i] = redis.call('SET', KEYS[i], ARGV[i + 1], 'EX', ttl, 'NX') and 1 or 0
+end
+return out
 `;
 
 /** Drops the lease only if `owner` still holds it. */
@@ -251,7 +280,8 @@ export interface VendorLookup {
 }
 
 interface StateCommands {
-  smppgwMapVendor(numberOfKeys: number, ...args: (string | number)[]): Promise<number>;
+  smppgwMapVendors(numberOfKeys: number, ...args: (string | number)[]): Promise<number>;
+  smppgwRecordAccepted(numberOfKeys: number, ...args: (string | number)[]): Promise<number[]>;
   smppgwMergeState(key: string, patch: string, ttl: number): Promise<MergeReply>;
   smppgwCompareSet(key: string, field: string, expected: string, value: string): Promise<number>;
   smppgwClaimReceipt(
@@ -284,15 +314,6 @@ type MergeClaimBatchCommand = (
   ...args: (string | number)[]
 ) => Promise<unknown[]>;
 
-interface PendingMerge {
-  readonly key: string;
-  readonly leaseKey: string;
-  readonly owner: string;
-  readonly patch: string;
-  readonly resolve: (reply: MergeReply) => void;
-  readonly reject: (error: Error) => void;
-}
-
 /**
  * Records per script call. Redis serves nothing else while a script runs
  * (on the slowest machine measured ≈ 50 µs per record alone, ≈ 115 under
@@ -301,77 +322,23 @@ interface PendingMerge {
  */
 const MERGE_BATCH_MAX = 20;
 
-/**
- * mergeAndClaim calls made in one turn of the event loop go to Redis as one
- * script call (in order, so two merges of one message apply as if called
- * one after the other). Each call cost the tracker ≈ 20 µs of ioredis
- * bookkeeping and Redis ≈ 6 µs of script invocation; the consumers run the
- * items of a batch concurrently, so their merges meet here
- * (docs/performance.md, ninth round). A record that fails in Redis fails
- * its own call only.
- */
-class MergeClaimBatcher {
-  private pending: PendingMerge[] = [];
-  private scheduled = false;
+/** Records per call of the SET-only scripts (accepted state, vendor-id mapping): a few µs each. */
+const SET_BATCH_MAX = 50;
 
-  constructor(
-    private readonly command: MergeClaimBatchCommand,
-    private readonly ttl: number,
-    private readonly leaseMs: number,
-  ) {}
+/** One mapVendorId call: its keys in the script's order (exact, candidates, extra). */
+interface VendorMappingItem {
+  readonly keys: readonly string[];
+  readonly messageId: string;
+  readonly candidates: number;
+  readonly extra: { readonly value: string; readonly ttlSeconds: number } | undefined;
+}
 
-  add(key: string, leaseKey: string, owner: string, patch: string): Promise<MergeReply> {
-    return new Promise<MergeReply>((resolve, reject) => {
-      this.pending.push({ key, leaseKey, owner, patch, resolve, reject });
-      if (this.scheduled) return;
-      this.scheduled = true;
-      // After the microtasks and I/O callbacks of this turn: a consumer's
-      // items reach their merge at different await depths.
-      setImmediate(() => this.flush());
-    });
-  }
-
-  private flush(): void {
-    this.scheduled = false;
-    const all = this.pending;
-    this.pending = [];
-    for (let i = 0; i < all.length; i += MERGE_BATCH_MAX) {
-      this.send(all.slice(i, i + MERGE_BATCH_MAX));
-    }
-  }
-
-  private send(batch: readonly PendingMerge[]): void {
-    const args: (string | number)[] = [];
-    for (const merge of batch) args.push(merge.key, merge.leaseKey);
-    args.push(this.ttl, this.leaseMs);
-    for (const merge of batch) args.push(merge.owner, merge.patch);
-    this.command(batch.length * 2, ...args).then(
-      (flat) => {
-        if (!Array.isArray(flat) || flat.length !== batch.length * 4) {
-          const error = new Error(`merge batch of ${batch.length} returned a malformed reply`);
-          for (const merge of batch) merge.reject(error);
-          return;
-        }
-        batch.forEach((merge, i) => {
-          const applied = Number(flat[4 * i]);
-          if (applied === -1) {
-            merge.reject(new Error(`merge failed in Redis: ${String(flat[4 * i + 1])}`));
-            return;
-          }
-          merge.resolve([
-            applied,
-            String(flat[4 * i + 1]),
-            String(flat[4 * i + 2]),
-            String(flat[4 * i + 3]),
-          ]);
-        });
-      },
-      (error: unknown) => {
-        const err = error instanceof Error ? error : new Error(String(error));
-        for (const merge of batch) merge.reject(err);
-      },
-    );
-  }
+/** One mergeAndClaim call. */
+interface MergeItem {
+  readonly key: string;
+  readonly leaseKey: string;
+  readonly owner: string;
+  readonly patch: string;
 }
 
 // One merge-and-claim script per receipt policy, defined on first use; a
@@ -473,9 +440,11 @@ export class MessageStateStore {
     | {
         decisions: ReceiptDecisions;
         command: MergeClaimBatchCommand;
-        batchers: Map<number, MergeClaimBatcher>;
+        batchers: Map<number, TurnBatcher<MergeItem, MergeReply>>;
       }
     | undefined;
+  private readonly accepted: TurnBatcher<{ key: string; record: string }, boolean>;
+  private readonly mappings: TurnBatcher<VendorMappingItem, true>;
 
   constructor(options: MessageStateStoreOptions) {
     const redis = options.redis as Redis & Partial<StateCommands>;
@@ -487,29 +456,44 @@ export class MessageStateStore {
       redis.defineCommand('smppgwClaimReceipt', { numberOfKeys: 2, lua: CLAIM_RECEIPT_SCRIPT });
       redis.defineCommand('smppgwReleaseReceipt', { numberOfKeys: 1, lua: RELEASE_RECEIPT_SCRIPT });
     }
-    if (!redis.smppgwMapVendor) {
+    if (!redis.smppgwMapVendors) {
       // Variable number of keys: passed as the first argument of each call.
-      redis.defineCommand('smppgwMapVendor', { lua: MAP_VENDOR_SCRIPT });
+      redis.defineCommand('smppgwMapVendors', { lua: MAP_VENDOR_SCRIPT });
+      redis.defineCommand('smppgwRecordAccepted', { lua: RECORD_ACCEPTED_SCRIPT });
     }
     this.redis = redis as Redis & StateCommands;
     this.ttl = options.ttlSeconds ?? STATE_TTL_SECONDS;
     this.now = options.now ?? (() => new Date());
+    this.accepted = new TurnBatcher(async (items) => {
+      const created = await this.redis.smppgwRecordAccepted(
+        items.length,
+        ...items.map((item) => item.key),
+        this.ttl,
+        ...items.map((item) => item.record),
+      );
+      return created.map((flag) => flag === 1);
+    }, SET_BATCH_MAX);
+    this.mappings = new TurnBatcher(async (items) => {
+      const keys: string[] = [];
+      const args: (string | number)[] = [this.ttl];
+      for (const item of items) {
+        keys.push(...item.keys);
+        args.push(item.messageId, item.candidates, item.extra ? '1' : '0');
+        if (item.extra) args.push(item.extra.value, item.extra.ttlSeconds);
+      }
+      const mapped = await this.redis.smppgwMapVendors(keys.length, ...keys, ...args);
+      // The script maps every message or fails as a whole.
+      return mapped === items.length ? items.map(() => true as const) : [];
+    }, SET_BATCH_MAX);
   }
 
   /**
    * Edge-server's first write, right after the broker confirmed the MT: only
    * creates the record, never overwrites one a faster tracker already wrote.
    */
-  async recordAccepted(messageId: string, patch: MessageStatePatch): Promise<boolean> {
+  recordAccepted(messageId: string, patch: MessageStatePatch): Promise<boolean> {
     const record = recordPatch(patch, messageId, this.now().toISOString());
-    const result = await this.redis.set(
-      stateKeys.message(messageId),
-      JSON.stringify(record),
-      'EX',
-      this.ttl,
-      'NX',
-    );
-    return result === 'OK';
+    return this.accepted.add({ key: stateKeys.message(messageId), record: JSON.stringify(record) });
   }
 
   /** Monotonic update (see mergeScript). */
@@ -543,12 +527,12 @@ export class MessageStateStore {
       options.contextFields,
       Math.max(1, Math.round(options.leaseMs)),
     );
-    const reply = await batcher.add(
-      stateKeys.message(messageId),
-      stateKeys.receiptLease(messageId),
-      options.owner,
-      this.patchJson(messageId, patch),
-    );
+    const reply = await batcher.add({
+      key: stateKeys.message(messageId),
+      leaseKey: stateKeys.receiptLease(messageId),
+      owner: options.owner,
+      patch: this.patchJson(messageId, patch),
+    });
     const claim = reply[3];
     const result = mergeResult(reply);
     if (claim === '') return { ...result, claim: undefined };
@@ -564,7 +548,7 @@ export class MessageStateStore {
     decisions: ReceiptDecisions,
     contextFields: readonly string[],
     leaseMs: number,
-  ): MergeClaimBatcher {
+  ): TurnBatcher<MergeItem, MergeReply> {
     let cached = this.lastClaimCommand;
     if (cached?.decisions !== decisions) {
       cached = {
@@ -576,7 +560,21 @@ export class MessageStateStore {
     }
     let batcher = cached.batchers.get(leaseMs);
     if (!batcher) {
-      batcher = new MergeClaimBatcher(cached.command, this.ttl, leaseMs);
+      const command = cached.command;
+      batcher = new TurnBatcher(async (items) => {
+        const args: (string | number)[] = [];
+        for (const item of items) args.push(item.key, item.leaseKey);
+        args.push(this.ttl, leaseMs);
+        for (const item of items) args.push(item.owner, item.patch);
+        const flat = await command(items.length * 2, ...args);
+        if (flat.length !== items.length * 4) return [];
+        return items.map((_, i): MergeReply | Error => {
+          const applied = Number(flat[4 * i]);
+          const [record, previous, claim] = [flat[4 * i + 1], flat[4 * i + 2], flat[4 * i + 3]];
+          if (applied === -1) return new Error(`merge failed in Redis: ${String(record)}`);
+          return [applied, String(record), String(previous), String(claim)];
+        });
+      }, MERGE_BATCH_MAX);
       cached.batchers.set(leaseMs, batcher);
     }
     return batcher;
@@ -699,19 +697,16 @@ export class MessageStateStore {
     alsoSet?: { readonly key: string; readonly value: string; readonly ttlSeconds: number },
   ): Promise<void> {
     const candidates = keys.candidates.filter((k) => k !== keys.exact);
-    const redisKeys = [
-      stateKeys.vendorMapping(vendorId, keys.exact),
-      ...candidates.map((k) => stateKeys.vendorCandidate(vendorId, k)),
-      ...(alsoSet ? [alsoSet.key] : []),
-    ];
-    await this.redis.smppgwMapVendor(
-      redisKeys.length,
-      ...redisKeys,
+    await this.mappings.add({
+      keys: [
+        stateKeys.vendorMapping(vendorId, keys.exact),
+        ...candidates.map((k) => stateKeys.vendorCandidate(vendorId, k)),
+        ...(alsoSet ? [alsoSet.key] : []),
+      ],
       messageId,
-      this.ttl,
-      candidates.length,
-      ...(alsoSet ? [alsoSet.value, alsoSet.ttlSeconds] : []),
-    );
+      candidates: candidates.length,
+      extra: alsoSet,
+    });
   }
 
   /**

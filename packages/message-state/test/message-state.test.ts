@@ -351,6 +351,49 @@ describe('MessageStateStore', () => {
     );
   });
 
+  it('maps the messages of one turn in one script call, candidates and extra keys in their places', async () => {
+    // In one turn: an 'auto' vendor's two messages sharing a reading, one with
+    // an extra key, and an explicit vendor's message without candidates.
+    await Promise.all([
+      store.mapVendorId('vb', { exact: '3039', candidates: ['12345'] }, 'm-ba', {
+        key: 'marker:m-ba',
+        value: 'A',
+        ttlSeconds: 60,
+      }),
+      store.mapVendorId('vb', { exact: 'c0ffee', candidates: ['12345', '99'] }, 'm-bb'),
+      store.mapVendorId('vc', { exact: 'abc', candidates: [] }, 'm-bc', {
+        key: 'marker:m-bc',
+        value: 'C',
+        ttlSeconds: 30,
+      }),
+    ]);
+    const find = (vendor: string, exact: string, candidates: string[] = []) =>
+      store.lookupVendorId(vendor, { exact, candidates });
+    expect((await find('vb', '3039')).messageId).toBe('m-ba');
+    expect((await find('vb', 'c0ffee')).messageId).toBe('m-bb');
+    expect((await find('vb', 'x', ['99'])).messageId).toBe('m-bb');
+    // The shared reading, written by both in one script call: nobody's.
+    expect(await find('vb', 'x', ['12345'])).toEqual({ messageId: undefined, ambiguous: true });
+    expect((await find('vc', 'abc')).messageId).toBe('m-bc');
+    expect(await redis.mget('marker:m-ba', 'marker:m-bc')).toEqual(['A', 'C']);
+    const markerTtl = await redis.ttl('marker:m-bc');
+    expect(markerTtl).toBeGreaterThan(0);
+    expect(markerTtl).toBeLessThanOrEqual(30);
+  });
+
+  it('records the accepted states of one turn in one call, never over a record already there', async () => {
+    await store.merge('m-acc-late', { status: 'submitted', vendorId: 'v1' });
+    const created = await Promise.all(
+      ['m-acc-1', 'm-acc-late', 'm-acc-2'].map((id) =>
+        store.recordAccepted(id, { status: 'accepted', customerId, segments: 1 }),
+      ),
+    );
+    expect(created).toEqual([true, false, true]);
+    expect((await store.get('m-acc-late'))?.status).toBe('submitted');
+    expect(await store.get('m-acc-2')).toMatchObject({ status: 'accepted', customerId });
+    expect(await redis.ttl(stateKeys.message('m-acc-1'))).toBeGreaterThan(6 * 24 * 3600);
+  });
+
   it('writes an extra key in the same step, and every mapping carries the TTL', async () => {
     await store.mapVendorId('v3', { exact: 'aa', candidates: ['170'] }, 'm-ttl', {
       key: 'marker:m-ttl',
