@@ -1,6 +1,6 @@
 /**
  * Calls made in one turn of the event loop, sent to Redis together. Each
- * ioredis call costs its caller ≈ 20–25 µs of bookkeeping (a command object,
+ * ioredis call costs its caller ≈ 20–40 µs of bookkeeping (a command object,
  * a promise, the reply's parsing) on the slowest machine measured, and Redis
  * ≈ 6 µs of script invocation; the services handle their traffic in bursts
  * (the items of an AMQP message run concurrently, a socket read brings
