@@ -48,9 +48,10 @@ export interface DatabaseOptions {
   readonly idleTimeoutMs?: number;
   readonly applicationName?: string;
   /**
-   * An idle client losing its connection (server restart, failover) is
-   * reported here; the pool replaces the client on the next checkout.
-   * Default: one line on stderr.
+   * A client losing its connection (server restart, failover), idle in the
+   * pool or in use, is reported here; the pool replaces the client (an
+   * in-use one's caller also sees its query fail). Default: one line on
+   * stderr.
    */
   readonly onPoolError?: (error: Error) => void;
 }
@@ -74,9 +75,19 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Kyse
     options.onPoolError ??
     ((error: Error) => {
       console.error(
-        `postgres pool: idle client error (${describeDatabaseUrl(parsed)}): ${error.message}`,
+        `postgres pool: client error (${describeDatabaseUrl(parsed)}): ${error.message}`,
       );
     });
   pool.on('error', onPoolError);
+  // pg-pool listens for a client's errors only while it is idle: one that
+  // fails while checked out (between a transaction's statements) would emit
+  // 'error' to nobody and end the process. (runtime's createKysely does the
+  // same for the other services' pools.)
+  pool.on('connect', (client) => {
+    client.on('error', (error) => {
+      if (client.listenerCount('error') > 1) return; // idle: reported through the pool
+      onPoolError(error);
+    });
+  });
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }

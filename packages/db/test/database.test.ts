@@ -49,6 +49,37 @@ describe('createDatabase', () => {
     }
   });
 
+  it('survives a connection that dies while checked out (inside a transaction)', async () => {
+    const errors: Error[] = [];
+    const applicationName = `smppgw-pool-inuse-${process.pid}`;
+    const db = createDatabase(testDb.url, {
+      applicationName,
+      onPoolError: (error) => errors.push(error),
+    });
+    try {
+      const transaction = db.transaction().execute(async (trx) => {
+        await sql`SELECT 1`.execute(trx);
+        const admin = new pg.Client({ connectionString: testServers.pgAdminUrl });
+        await admin.connect();
+        try {
+          await admin.query(
+            'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1',
+            [applicationName],
+          );
+        } finally {
+          await admin.end();
+        }
+        await expect.poll(() => errors.length, { timeout: 10_000 }).toBeGreaterThan(0);
+        await sql`SELECT 2`.execute(trx);
+      });
+      await expect(transaction).rejects.toThrow();
+      const { rows } = await sql<{ ok: number }>`SELECT 1 AS ok`.execute(db);
+      expect(rows).toEqual([{ ok: 1 }]);
+    } finally {
+      await db.destroy();
+    }
+  });
+
   it('applies statement_timeout when asked', async () => {
     const db = createDatabase(testDb.url, { statementTimeoutMs: 50 });
     try {

@@ -348,6 +348,8 @@ export async function runFaults(options: FaultRunOptions = {}): Promise<FaultRun
         `${proc.label} exited by itself at ${elapsedS().toFixed(1)} s (code ${proc.lastExit?.code}, signal ${proc.lastExit?.signal})`,
       );
       log(`!! ${unexpectedExits.at(-1) ?? ''}; restarting it`);
+      // What it said last: the cause of a crash is in its own log, not in ours.
+      log(proc.formatLogs(30));
       void stack
         .restart(proc.service, proc.replica)
         .catch((error: unknown) => log(`!! restart of ${proc.label} failed: ${String(error)}`))

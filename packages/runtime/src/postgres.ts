@@ -91,6 +91,19 @@ export function createKysely<DB>(options: PostgresOptions): PostgresHandle<DB> {
     application_name: options.applicationName,
   });
   pool.on('error', (err) => log.error('idle postgres client failed', { err }));
+  // pg-pool listens for a client's errors only while it is idle in the pool.
+  // A connection that dies while checked out (a transaction waiting between
+  // statements, the server restarted or the database cut off) emits 'error'
+  // with nobody listening, which ends the process. Its caller sees the
+  // failure anyway (the next statement fails; the pool drops the client on
+  // release), so this only keeps the process alive and says so.
+  pool.on('connect', (client) => {
+    client.on('error', (err) => {
+      // Idle in the pool, the pool's own listener is there too and reports it.
+      if (client.listenerCount('error') > 1) return;
+      log.warn('postgres connection failed while in use', { err });
+    });
+  });
   if (options.preparedStatements ?? true) pool.on('connect', prepareMarkedStatements);
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   let destroyed = false;

@@ -78,6 +78,34 @@ describe('createKysely (real PostgreSQL)', () => {
     await pgh.destroy();
   });
 
+  it('survives a connection that dies while checked out (inside a transaction), and recovers', async () => {
+    const stream = new PassThrough();
+    const lines: string[] = [];
+    stream.on('data', (c: Buffer) => lines.push(...c.toString().split('\n').filter(Boolean)));
+    const logger = createLogger({ service: 'test', level: 'warn', stream });
+    const pgh = createKysely<DB>({ url: env.db.url, logger, applicationName: 'runtime-in-use' });
+    const transaction = pgh.db.transaction().execute(async (trx) => {
+      await sql`SELECT 1`.execute(trx);
+      // Checked out and idle between two statements while the server ends it.
+      const admin = new pg.Client({ connectionString: env.db.url });
+      await admin.connect();
+      await admin.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'runtime-in-use'`,
+      );
+      await admin.end();
+      const deadline = Date.now() + 5_000;
+      while (!lines.some((l) => l.includes('failed while in use')) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await sql`SELECT 2`.execute(trx);
+    });
+    await expect(transaction).rejects.toThrow();
+    expect(lines.some((l) => l.includes('postgres connection failed while in use'))).toBe(true);
+    const { rows } = await sql<{ one: number }>`SELECT 1 AS one`.execute(pgh.db);
+    expect(rows).toEqual([{ one: 1 }]);
+    await pgh.destroy();
+  });
+
   describe('statements marked /* prepare:name */', () => {
     // What the connection has prepared: pg_prepared_statements is per session,
     // so the pool holds one connection and the view is read through it.
