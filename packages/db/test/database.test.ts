@@ -1,6 +1,5 @@
-import { createTestDatabase, testServers, type TestDatabase } from '@smpp-gateway/testkit';
+import { createTestDatabase, terminateConnections, type TestDatabase } from '@smpp-gateway/testkit';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DatabaseUrlError,
@@ -29,17 +28,7 @@ describe('createDatabase', () => {
     });
     try {
       await sql`SELECT 1`.execute(db);
-      const admin = new pg.Client({ connectionString: testServers.pgAdminUrl });
-      await admin.connect();
-      try {
-        const { rowCount } = await admin.query(
-          'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1',
-          [applicationName],
-        );
-        expect(rowCount).toBe(1);
-      } finally {
-        await admin.end();
-      }
+      expect(await terminateConnections(applicationName)).toBe(1);
       await expect.poll(() => errors.length, { timeout: 10_000 }).toBeGreaterThan(0);
       // The pool replaced the dead client: the next query just works.
       const { rows } = await sql<{ ok: number }>`SELECT 1 AS ok`.execute(db);
@@ -59,16 +48,7 @@ describe('createDatabase', () => {
     try {
       const transaction = db.transaction().execute(async (trx) => {
         await sql`SELECT 1`.execute(trx);
-        const admin = new pg.Client({ connectionString: testServers.pgAdminUrl });
-        await admin.connect();
-        try {
-          await admin.query(
-            'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1',
-            [applicationName],
-          );
-        } finally {
-          await admin.end();
-        }
+        await terminateConnections(applicationName);
         await expect.poll(() => errors.length, { timeout: 10_000 }).toBeGreaterThan(0);
         await sql`SELECT 2`.execute(trx);
       });

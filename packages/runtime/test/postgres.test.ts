@@ -1,7 +1,6 @@
 import { PassThrough } from 'node:stream';
-import { createTestEnv, type TestEnv } from '@smpp-gateway/testkit';
+import { createTestEnv, terminateConnections, type TestEnv } from '@smpp-gateway/testkit';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKysely, createLogger, preparedStatementName, silentLogger } from '../src/index.js';
 
@@ -60,12 +59,7 @@ describe('createKysely (real PostgreSQL)', () => {
     const pgh = createKysely<DB>({ url: env.db.url, logger, applicationName: 'runtime-victim' });
     await sql`SELECT 1`.execute(pgh.db); // leaves one idle client in the pool
 
-    const admin = new pg.Client({ connectionString: env.db.url });
-    await admin.connect();
-    await admin.query(
-      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'runtime-victim'`,
-    );
-    await admin.end();
+    await terminateConnections('runtime-victim');
 
     const deadline = Date.now() + 5_000;
     while (!lines.some((l) => l.includes('idle postgres client failed')) && Date.now() < deadline) {
@@ -87,12 +81,7 @@ describe('createKysely (real PostgreSQL)', () => {
     const transaction = pgh.db.transaction().execute(async (trx) => {
       await sql`SELECT 1`.execute(trx);
       // Checked out and idle between two statements while the server ends it.
-      const admin = new pg.Client({ connectionString: env.db.url });
-      await admin.connect();
-      await admin.query(
-        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'runtime-in-use'`,
-      );
-      await admin.end();
+      await terminateConnections('runtime-in-use');
       const deadline = Date.now() + 5_000;
       while (!lines.some((l) => l.includes('failed while in use')) && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 20));
@@ -138,12 +127,7 @@ describe('createKysely (real PostgreSQL)', () => {
         applicationName: 'runtime-prepared-victim',
       });
       expect((await marked(1).execute(pgh.db)).rows).toEqual([{ n: 1 }]);
-      const admin = new pg.Client({ connectionString: env.db.url });
-      await admin.connect();
-      await admin.query(
-        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'runtime-prepared-victim'`,
-      );
-      await admin.end();
+      await terminateConnections('runtime-prepared-victim');
       // The dead client is dropped (its error event, or this query failing once).
       let rows: { n: number }[] | undefined;
       for (let attempt = 0; attempt < 20 && rows === undefined; attempt += 1) {

@@ -59,6 +59,25 @@ async function adminQuery(sql: string): Promise<pg.QueryResult> {
   }
 }
 
+/**
+ * Ends every server connection whose application_name is `applicationName`
+ * (what a server restart or an administrator does to a pool's connections).
+ * Resolves with how many were ended.
+ */
+export async function terminateConnections(applicationName: string): Promise<number> {
+  const client = new pg.Client({ connectionString: testServers.pgAdminUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query(
+      'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1',
+      [applicationName],
+    );
+    return rowCount ?? 0;
+  } finally {
+    await client.end();
+  }
+}
+
 /** Creates an empty database for one test file. */
 export async function createTestDatabase(): Promise<TestDatabase> {
   const name = uniqueTestName();
