@@ -93,6 +93,13 @@ export interface PhaseReport {
   readonly carrierDuplicates: number;
   readonly failedByGateway: number;
   readonly receiptDuplicates: number;
+  /**
+   * Second and later copies of a receipt that ARRIVED during this phase,
+   * whenever their message was sent: where a redelivery happened (an edge
+   * killed with deliveries unacked, the broker restarted). The last phase
+   * also counts what arrived while the run drained.
+   */
+  readonly receiptDuplicatesArrived: number;
 }
 
 export interface FaultRunReport {
@@ -571,6 +578,10 @@ export async function runFaults(options: FaultRunOptions = {}): Promise<FaultRun
       'router_refused_dropped_total',
     );
 
+    // Seconds into the run at which each second-or-later receipt copy arrived.
+    const duplicateArrivals = [...load.receipts.values()].flatMap((copies) =>
+      copies.slice(1).map((copy) => (copy.at - began) / 1000),
+    );
     report = buildReport({
       failover,
       refusedDroppedByRouter,
@@ -579,7 +590,7 @@ export async function runFaults(options: FaultRunOptions = {}): Promise<FaultRun
       durationS: elapsedS(),
       load,
       tap,
-      phases: phases.map((p) => {
+      phases: phases.map((p, index) => {
         const slice = load.messages.slice(p.firstSeq, p.lastSeq);
         return {
           name: p.name,
@@ -603,6 +614,9 @@ export async function runFaults(options: FaultRunOptions = {}): Promise<FaultRun
             (sum, m) => sum + Math.max(0, (load.receipts.get(m.messageId ?? '')?.length ?? 0) - 1),
             0,
           ),
+          receiptDuplicatesArrived: duplicateArrivals.filter(
+            (s) => s >= p.start && (s < p.end || index === phases.length - 1),
+          ).length,
         };
       }),
       unexpectedExits,
@@ -779,13 +793,14 @@ export function formatFaultReport(report: FaultRunReport): string {
     `fault run ${report.startedAt}: ${report.settings.rate} msg/s, ${report.settings.replicas} replicas, ` +
       `${report.settings.queueType} queues, ${report.durationS} s`,
     '',
-    'phase                       start   dur   recovery   sent  accepted refused unknown  dup@carrier failed(9xx) dup-receipts',
+    'phase                       start   dur   recovery   sent  accepted refused unknown  dup@carrier failed(9xx) dup-receipts arrived',
     ...report.phases.map(
       (p) =>
         `${p.name.padEnd(26)} ${p.startedAtS.toFixed(0).padStart(5)}s ${p.durationS.toFixed(0).padStart(4)}s ` +
         `${(p.recoveryMs === undefined ? '-' : `${p.recoveryMs} ms`).padStart(10)} ${String(p.sent).padStart(6)} ` +
         `${String(p.accepted).padStart(9)} ${String(p.refused).padStart(7)} ${String(p.unknown).padStart(7)} ` +
-        `${String(p.carrierDuplicates).padStart(12)} ${String(p.failedByGateway).padStart(11)} ${String(p.receiptDuplicates).padStart(12)}`,
+        `${String(p.carrierDuplicates).padStart(12)} ${String(p.failedByGateway).padStart(11)} ${String(p.receiptDuplicates).padStart(12)} ` +
+        `${String(p.receiptDuplicatesArrived).padStart(7)}`,
     ),
     '',
     `submits     sent ${report.submits.sent}, accepted ${report.submits.accepted}, refused ${report.submits.refused} ` +

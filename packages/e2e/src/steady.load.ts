@@ -40,6 +40,8 @@ export interface ReceiptSeen {
   readonly messageId: string;
   readonly stat: string | undefined;
   readonly err: string | undefined;
+  /** When it arrived (performance.now()): a duplicate is counted in the phase it arrived in. */
+  readonly at: number;
 }
 
 export interface SteadyLoadOptions {
@@ -170,7 +172,12 @@ export class SteadyLoad {
       this.receiptPdus += 1;
       const id = parsed.receipt.messageId.toLowerCase();
       const list = this.receipts.get(id) ?? [];
-      list.push({ messageId: id, stat: parsed.receipt.stat, err: parsed.receipt.err });
+      list.push({
+        messageId: id,
+        stat: parsed.receipt.stat,
+        err: parsed.receipt.err,
+        at: performance.now(),
+      });
       this.receipts.set(id, list);
     }
     return {};
