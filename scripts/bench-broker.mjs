@@ -12,12 +12,12 @@
 //
 // Uses AMQP_URL (default amqp://guest:guest@127.0.0.1:5672); declares one
 // uniquely named queue per scenario and deletes it afterwards (also on Ctrl-C).
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { listProcesses, processCpuMs, writeBenchResults } from './proc-stats.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // amqplib is a dependency of packages/runtime, not of the workspace root.
@@ -45,23 +45,9 @@ const itemBytes = Number(values['item-bytes']);
 const queueType = values['queue-type'];
 if (!['quorum', 'classic'].includes(queueType)) throw new Error('--queue-type quorum|classic');
 
-function brokerPid() {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'beam.smp') return Number(entry);
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return undefined;
-}
-const pid = brokerPid();
-const ticksToMs = 10; // USER_HZ is 100 on Linux
+const pid = listProcesses().find((p) => p.comm === 'beam.smp')?.pid;
 function brokerCpuMs() {
-  if (pid === undefined) return undefined;
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * ticksToMs;
+  return pid === undefined ? undefined : processCpuMs(pid);
 }
 
 const url = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -157,15 +143,12 @@ for (const r of results) {
     ].join(' '),
   );
 }
-const out = join(root, 'bench-results');
-mkdirSync(out, { recursive: true });
-const file = join(out, `broker-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-writeFileSync(
-  file,
-  JSON.stringify(
-    { node: process.version, cpus: cpus().length, queueType, itemBytes, durationS, results },
-    null,
-    2,
-  ),
-);
+const file = writeBenchResults('broker', {
+  node: process.version,
+  cpus: cpus().length,
+  queueType,
+  itemBytes,
+  durationS,
+  results,
+});
 console.log(`\nwrote ${file}`);

@@ -15,12 +15,12 @@
 // Uses DATABASE_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres)
 // to create one scratch database, dropped afterwards (also on Ctrl-C).
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { listProcesses, processCpuMs, writeBenchResults } from './proc-stats.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const load = (pkg) => import(pathToFileURL(join(root, pkg, 'dist/index.js')).href);
@@ -80,18 +80,11 @@ process.once('SIGINT', () => {
 
 /** CPU µs of every postgres process (the server's and its backends') so far. */
 function postgresCpuUs() {
-  let ticks = 0;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (!readFileSync(`/proc/${entry}/comm`, 'utf8').startsWith('postgres')) continue;
-      const fields = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // The process ended while we looked.
-    }
+  let ms = 0;
+  for (const { pid, comm } of listProcesses()) {
+    if (comm.startsWith('postgres')) ms += processCpuMs(pid) ?? 0;
   }
-  return ticks * 10_000; // USER_HZ is 100 on Linux
+  return ms * 1000;
 }
 
 const customerId = randomUUID();
@@ -212,22 +205,12 @@ try {
   await dropDatabase();
 }
 
-const dir = join(root, 'bench-results');
-mkdirSync(dir, { recursive: true });
-const file = join(dir, `cdr-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-writeFileSync(
-  file,
-  JSON.stringify(
-    {
-      at: new Date().toISOString(),
-      cpus: cpus().length,
-      batches,
-      lag,
-      rowsPerBatch: ROWS,
-      results,
-    },
-    null,
-    2,
-  ),
-);
+const file = writeBenchResults('cdr', {
+  at: new Date().toISOString(),
+  cpus: cpus().length,
+  batches,
+  lag,
+  rowsPerBatch: ROWS,
+  results,
+});
 console.log(`wrote ${file}`);

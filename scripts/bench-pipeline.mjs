@@ -30,7 +30,7 @@
 // runs on this machine).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -38,6 +38,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { calibrateMedian } from './calibrate.mjs';
+import { listProcesses, processCpuMs, processMemory, writeBenchResults } from './proc-stats.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -179,43 +180,10 @@ const log = (text) => process.stderr.write(`[bench-pipeline] ${text}\n`);
 
 // ---------------------------------------------------------------- /proc readings
 
-const CLK_TCK = 100; // Linux USER_HZ; /proc/<pid>/stat reports ticks of 1/100 s.
-
-function readProcStat(pid) {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // comm may hold spaces and parentheses: the fields start after the last ')'.
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return { cpuMs: ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK };
-  } catch {
-    return undefined;
-  }
-}
-
-function readVm(pid) {
-  try {
-    const text = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = (name) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0);
-    return { hwmBytes: kb('VmHWM') * 1024, rssBytes: kb('VmRSS') * 1024 };
-  } catch {
-    return undefined;
-  }
-}
-
 /** The broker, Redis and PostgreSQL, found by process name; cheap to read, summed per server. */
 function infraPids() {
   const groups = { rabbitmq: [], redis: [], postgres: [] };
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    let comm;
-    let cmdline;
-    try {
-      comm = readFileSync(`/proc/${entry}/comm`, 'utf8').trim();
-      cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-    } catch {
-      continue;
-    }
-    const pid = Number(entry);
+  for (const { pid, comm, cmdline } of listProcesses()) {
     if (comm === 'beam.smp' && !cmdline.includes('rabbitmqctl') && cmdline.includes('rabbit'))
       groups.rabbitmq.push(pid);
     else if (comm === 'redis-server') groups.redis.push(pid);
@@ -228,7 +196,7 @@ function infraPids() {
 function cpuSnapshot(named) {
   const out = {};
   for (const [name, pids] of Object.entries(named)) {
-    out[name] = new Map(pids.map((pid) => [pid, readProcStat(pid)?.cpuMs]));
+    out[name] = new Map(pids.map((pid) => [pid, processCpuMs(pid)]));
   }
   return { at: performance.now(), cpu: out };
 }
@@ -858,7 +826,7 @@ async function lastRecordId(sim) {
 async function scaleRun(stack) {
   const count = settings.scaleSessions;
   const edge = stack.children.find((c) => c.name === 'edge-server');
-  const before = readVm(edge.pid);
+  const before = processMemory(edge.pid);
   let receipts = 0;
   const handlers = {
     deliver_sm: () => {
@@ -888,7 +856,7 @@ async function scaleRun(stack) {
     sessions.push(...wave);
   }
   const bindMs = performance.now() - bindStart;
-  const afterBind = readVm(edge.pid);
+  const afterBind = processMemory(edge.pid);
   const cpuBefore = cpuSnapshot(stack.pidGroups());
   let sentCount = 0;
   let ok = 0;
@@ -912,7 +880,7 @@ async function scaleRun(stack) {
     clearInterval(repeat);
   }
   const cpuAfter = cpuSnapshot(stack.pidGroups());
-  const afterRun = readVm(edge.pid);
+  const afterRun = processMemory(edge.pid);
   await sleep(3_000);
   const alive = sessions.filter((s) => s.state === 'bound').length;
   await Promise.all(sessions.map((s) => s.close().catch(() => undefined)));
@@ -1082,7 +1050,7 @@ try {
   }
   results.memory = Object.fromEntries(
     [...children.map((c) => [c.name, [c.pid]]), ...Object.entries(infra)].map(([name, pids]) => {
-      const vms = pids.map(readVm).filter(Boolean);
+      const vms = pids.map(processMemory).filter(Boolean);
       return [
         name,
         {
@@ -1216,31 +1184,25 @@ if (crashes.length > 0) {
     );
 }
 
-const dir = join(root, 'bench-results');
-mkdirSync(dir, { recursive: true });
-const file = join(dir, `pipeline-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
-writeFileSync(
-  file,
-  `${JSON.stringify(
-    {
-      node: process.version,
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model,
-      startedAt: startedAt.toISOString(),
-      settings,
-      loadAverageEnd: loadavg(),
-      calibration,
-      ...results,
-      sustained: results.sustained.map(({ report, ...rest }) => ({
-        ...rest,
-        generatorReport: report,
-      })),
-      crashes,
-      error: failure ? String(failure) : undefined,
-    },
-    null,
-    2,
-  )}\n`,
+const file = writeBenchResults(
+  'pipeline',
+  {
+    node: process.version,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model,
+    startedAt: startedAt.toISOString(),
+    settings,
+    loadAverageEnd: loadavg(),
+    calibration,
+    ...results,
+    sustained: results.sustained.map(({ report, ...rest }) => ({
+      ...rest,
+      generatorReport: report,
+    })),
+    crashes,
+    error: failure ? String(failure) : undefined,
+  },
+  startedAt,
 );
 console.log(`\nwrote ${file}`);
 process.exit(failure || crashes.length > 0 ? 1 : 0);

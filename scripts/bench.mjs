@@ -6,11 +6,11 @@
 //
 //   node scripts/bench.mjs [--count 50000] [--duration 10] [--scenarios 1x1,1x10,1x100,4x100] [--receipts 1]
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { writeBenchResults } from './proc-stats.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { runLoad } = await import('../packages/load-generator/dist/index.js');
@@ -145,11 +145,11 @@ console.log(
   'submits/s: steady rate (first/last 10 % trimmed); p50/p95/p99: submit_sm_resp latency in ms; errors: non-OK + unmatched/duplicate/missing receipts',
 );
 
-const dir = join(root, 'bench-results');
-mkdirSync(dir, { recursive: true });
-const file = join(dir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-writeFileSync(
-  file,
-  `${JSON.stringify({ node: process.version, cpus: cpus().length, options: values, rows, results }, null, 2)}\n`,
-);
+const file = writeBenchResults('bench', {
+  node: process.version,
+  cpus: cpus().length,
+  options: values,
+  rows,
+  results,
+});
 console.log(`wrote ${file}`);
