@@ -611,6 +611,7 @@ async function latencyRun(stack) {
   });
   const sinceId = await lastRecordId(stack.sim);
   const lagBefore = await histogramSnapshot(stack.children, 'amqp_consume_lag_seconds');
+  const timingsBefore = await serviceTimingTotals(stack.children);
   const cpuBefore = cpuSnapshot(stack.pidGroups());
   let seq = 0;
   const pending = new Set();
@@ -661,7 +662,7 @@ async function latencyRun(stack) {
   const deadline = Date.now() + 60_000;
   while (receiptAt.size < accepted && Date.now() < deadline) await sleep(100);
   const cpuAfter = cpuSnapshot(stack.pidGroups());
-  const timings = await serviceTimings(stack.children);
+  const timings = timingMeans(timingsBefore, await serviceTimingTotals(stack.children));
   const hopLag = histogramQuantiles(
     lagBefore,
     await histogramSnapshot(stack.children, 'amqp_consume_lag_seconds'),
@@ -745,23 +746,38 @@ async function scrapeServices(children) {
  * Mean of every `*_seconds` histogram each service exports (AMQP confirm
  * times, CDR flushes, receipt → customer…), in ms: where the time goes.
  */
-async function serviceTimings(children) {
+/** Every `*_seconds` summary's (or histogram's) sum and count per service: `service` → key → {sum, count}. */
+async function serviceTimingTotals(children) {
   const out = {};
   for (const { child, text } of await scrapeServices(children)) {
-    const sums = new Map();
-    const counts = new Map();
+    const totals = {};
     for (const line of text.split('\n')) {
       const match = /^([a-z_]+_seconds)_(sum|count)(\{[^}]*\})? ([\d.e+-]+)$/.exec(line);
       if (!match) continue;
       const key = `${match[1]}${match[3] ?? ''}`;
-      (match[2] === 'sum' ? sums : counts).set(key, Number(match[4]));
+      totals[key] ??= { sum: 0, count: 0 };
+      totals[key][match[2]] = Number(match[4]);
     }
+    out[child.name] = totals;
+  }
+  return out;
+}
+
+/**
+ * Mean time and count of each timing between two snapshots, so a run's
+ * figures are its own (the services' histograms also hold the warm-up and
+ * the overload runs before it).
+ */
+function timingMeans(before, after) {
+  const out = {};
+  for (const [service, totals] of Object.entries(after)) {
     const means = {};
-    for (const [key, count] of counts) {
-      if (count > 0)
-        means[key] = { meanMs: round(((sums.get(key) ?? 0) / count) * 1000, 2), count };
+    for (const [key, { sum, count }] of Object.entries(totals)) {
+      const earlier = before[service]?.[key] ?? { sum: 0, count: 0 };
+      const n = count - earlier.count;
+      if (n > 0) means[key] = { meanMs: round(((sum - earlier.sum) / n) * 1000, 2), count: n };
     }
-    out[child.name] = means;
+    out[service] = means;
   }
   return out;
 }
