@@ -14,12 +14,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   InvalidInputError,
   createDatabase,
+  createVendor,
   getCdr,
   getCdrByVendorMessageId,
   migrateToLatest,
   upsertCdrs,
   type CdrWrite,
   type Database,
+  type MessageIdFormat,
 } from '../src/index.js';
 
 let testDb: TestDatabase;
@@ -258,6 +260,96 @@ describe('upsertCdrs', () => {
     ]);
     expect(await getCdrByVendorMessageId(db, vendor, { id: '65296', key: 'ff10' })).toMatchObject({
       messageId: 'key-3',
+    });
+  });
+
+  it("finds an 'auto' vendor's all-digit hex id quoted in decimal by an unambiguous reading, and never guesses for explicit formats", async () => {
+    const vendorWith = async (format: MessageIdFormat, receiptFormat: MessageIdFormat | null) =>
+      (
+        await createVendor(
+          db,
+          {
+            instanceName: `archive-${randomUUID()}`,
+            displayName: 'Archive readings',
+            host: '127.0.0.1',
+            port: 2777,
+            bindType: 'transceiver',
+            systemId: 'gateway',
+            password: 'gw-pass',
+            throughput: 100,
+            messageIdFormat: format,
+            receiptMessageIdFormat: receiptFormat,
+          },
+          Buffer.alloc(32, 7),
+        )
+      ).id;
+    // The resp id "12345678" is hex, but 'auto' read its digits as decimal:
+    // key "bc614e". The receipt quotes 0x12345678 in decimal, 305419896: key
+    // "12345678". Only a reading meets ("bc614e" is the 'auto' key of the
+    // receipt's reading "12345678"; keysMeetingReadings in @smpp-gateway/smpp).
+    const receipt = {
+      id: '305419896',
+      key: '12345678',
+      readings: ['12345678', '305419896', 'bc614e'],
+    };
+    const submitted = (messageId: string, vendor: string, key: string) =>
+      accepted(messageId, {
+        submitStatus: 'submitted',
+        vendorId: vendor,
+        vendorMessageId: key === 'bc614e' ? '12345678' : key,
+        vendorMessageKey: key,
+      });
+
+    const auto = await vendorWith('auto', null);
+    await upsertCdrs(db, [submitted('reading-1', auto, 'bc614e')]);
+    expect(await getCdrByVendorMessageId(db, auto, receipt)).toMatchObject({
+      messageId: 'reading-1',
+    });
+    // Without the readings, as before: not found.
+    expect(
+      await getCdrByVendorMessageId(db, auto, { id: receipt.id, key: receipt.key }),
+    ).toBeUndefined();
+    // 'auto' on the receipt side only counts too.
+    const autoReceipts = await vendorWith('hex', 'auto');
+    await upsertCdrs(db, [submitted('reading-2', autoReceipts, 'bc614e')]);
+    expect(await getCdrByVendorMessageId(db, autoReceipts, receipt)).toMatchObject({
+      messageId: 'reading-2',
+    });
+
+    // Declared formats: no guess, even when a reading would match.
+    const explicit = await vendorWith('decimal', 'hex');
+    await upsertCdrs(db, [submitted('reading-3', explicit, 'bc614e')]);
+    expect(await getCdrByVendorMessageId(db, explicit, receipt)).toBeUndefined();
+
+    // The exact key wins over a reading.
+    await upsertCdrs(db, [submitted('reading-4', auto, '12345678')]);
+    expect(await getCdrByVendorMessageId(db, auto, receipt)).toMatchObject({
+      messageId: 'reading-4',
+    });
+
+    // Two messages behind two different readings: neither. The receipt
+    // "0016" (key "10") has the readings "16" and "a" besides.
+    const shared = await vendorWith('auto', null);
+    await upsertCdrs(db, [
+      submitted('reading-5', shared, '16'),
+      submitted('reading-6', shared, 'a'),
+    ]);
+    const padded = { id: '0016', key: '10', readings: ['10', '16', '0016', 'a'] };
+    expect(await getCdrByVendorMessageId(db, shared, padded)).toBeUndefined();
+    expect(
+      await getCdrByVendorMessageId(db, shared, { ...padded, readings: ['10', '16', '0016'] }),
+    ).toMatchObject({ messageId: 'reading-5' });
+    // One reading behind a recycled id: the newest message.
+    const recycled = await vendorWith('auto', null);
+    await upsertCdrs(db, [
+      submitted('reading-7', recycled, 'bc614e'),
+      {
+        ...submitted('reading-8', recycled, 'bc614e'),
+        acceptedAt: new Date('2026-03-04T10:00:00.000Z'),
+      },
+    ]);
+    expect(await getCdrByVendorMessageId(db, recycled, receipt)).toMatchObject({
+      messageId: 'reading-8',
     });
   });
 

@@ -1,4 +1,5 @@
-import { getCdr } from '@smpp-gateway/db';
+import { randomUUID } from 'node:crypto';
+import { createVendor, getCdr } from '@smpp-gateway/db';
 import { lookupMessage, stateKeys } from '@smpp-gateway/message-state';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -547,5 +548,68 @@ describe('dlr-tracker', () => {
         destination: { addr: 'ACME', ton: 5, npi: 0 },
       },
     });
+  });
+
+  it("Redis flushed: an 'auto' vendor's receipt that met its submit only through a reading still finds it in the archive", async () => {
+    const vendor = await createVendor(
+      h.db,
+      {
+        instanceName: `auto-ids-${randomUUID()}`,
+        displayName: 'Auto ids',
+        host: '127.0.0.1',
+        port: 2777,
+        bindType: 'transceiver',
+        systemId: 'gateway',
+        password: 'gw-pass',
+        throughput: 100,
+        messageIdFormat: 'auto',
+      },
+      Buffer.alloc(32, 7),
+    );
+    const customerId = newCustomerId();
+    const deliveries = await h.deliveriesOf(customerId);
+    // The resp id "12345678" is hex, but 'auto' reads all digits as
+    // decimal: key "bc614e"; the receipt quotes 0x12345678 in decimal,
+    // 305419896 (key "12345678"). They meet only through a reading.
+    const result = submitResult(customerId, {
+      vendorId: vendor.id,
+      vendorMessageId: '12345678',
+      vendorMessageKey: 'bc614e',
+    });
+    await mapVendorId(h, result);
+    await h.publisher.publish('MtSubmitResult', result);
+    await eventually(
+      () => getCdr(h.db, result.messageId),
+      (c) => c?.submitStatus === 'submitted' && c.vendorMessageKey === 'bc614e',
+    );
+
+    // Flush this test's Redis keys (our prefix only).
+    const prefix = h.env.redis.keyPrefix;
+    const keys = await h.redis.keys(`${prefix}*`);
+    if (keys.length > 0) await h.redis.del(...keys.map((k) => k.slice(prefix.length)));
+    expect(await h.state.get(result.messageId)).toBeUndefined();
+
+    await h.publisher.publish(
+      'VendorReceipt',
+      vendorReceipt(result, 'DELIVRD', {
+        vendorMessageId: '305419896',
+        vendorMessageKey: '12345678',
+      }),
+    );
+    await eventually(
+      () => deliveries,
+      (d) => d.length === 1,
+      8_000,
+    );
+    expect(deliveries[0]).toMatchObject({
+      customerId,
+      delivery: { kind: 'receipt', receiptedMessageId: result.messageId, stat: 'DELIVRD' },
+    });
+    expect(
+      await eventually(
+        () => getCdr(h.db, result.messageId),
+        (c) => c?.deliveryStatus === 'DELIVRD',
+      ),
+    ).toMatchObject({ deliveryStatus: 'DELIVRD' });
   });
 });

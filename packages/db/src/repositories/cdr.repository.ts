@@ -412,6 +412,13 @@ export interface VendorMessageRef {
   readonly id: string;
   /** The id under the vendor's declared receipt format (normalizeMessageId). */
   readonly key: string;
+  /**
+   * Keys the submit may have been archived under if the two sides of an
+   * 'auto' vendor only meet through a guess (`keysMeetingReadings` of the
+   * receipt's id). Tried only when the vendor declares 'auto' for either
+   * side, and only after the key and the raw id found nothing.
+   */
+  readonly readings?: readonly string[];
 }
 
 /**
@@ -421,6 +428,14 @@ export interface VendorMessageRef {
  * padding still meets its message; rows archived before the key existed are
  * matched by an identical raw id. A key match wins over a raw one, then the
  * newest message (vendors recycle ids).
+ *
+ * Only then the readings, for vendors declaring 'auto': the archive keeps a
+ * submit's key, not the other readings Redis's candidate space held for it,
+ * so an all-digit hex resp id ("12345678", key "bc614e" under 'auto') quoted
+ * in decimal by its receipt ("305419896") is found through the readings'
+ * own 'auto' keys. As in the candidate space, a guess that matches two
+ * different keys matches neither (undefined): the receipt is never given to
+ * the wrong message.
  */
 export async function getCdrByVendorMessageId(
   db: Kysely<Database>,
@@ -430,14 +445,39 @@ export async function getCdrByVendorMessageId(
   if (!isUuid(vendorId)) return undefined;
   // The expression must read exactly as cdrs_vendor_message_key_idx does.
   const matchKey = sql<string>`COALESCE(vendor_message_key, vendor_message_id)`;
-  const row = await db
+  const exact = [ref.key, ref.id];
+  const readings = [...new Set(ref.readings ?? [])].filter((k) => !exact.includes(k));
+  // The newest row per matched key: at most one per key tried.
+  const rows = await db
     .selectFrom(TABLE)
+    .distinctOn(matchKey)
     .selectAll()
+    .select(matchKey.as('match_key'))
     .where('vendor_id', '=', vendorId)
-    .where(matchKey, '=', sql<string>`ANY(${[ref.key, ref.id]}::text[])`)
-    .orderBy(sql`${matchKey} = ${ref.key}`, 'desc')
+    .where((eb) =>
+      eb.or([
+        eb(matchKey, '=', sql<string>`ANY(${exact}::text[])`),
+        ...(readings.length === 0
+          ? []
+          : [
+              eb.and([
+                eb(matchKey, '=', sql<string>`ANY(${readings}::text[])`),
+                sql<boolean>`EXISTS (SELECT 1 FROM vendor_mgmt.service_providers sp
+                  WHERE sp.id = ${vendorId}::uuid
+                    AND 'auto' IN (sp.message_id_format,
+                                   COALESCE(sp.receipt_message_id_format, sp.message_id_format)))`,
+              ]),
+            ]),
+      ]),
+    )
+    .orderBy(matchKey)
     .orderBy('accepted_at', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  return row && toCdr(row);
+    .execute();
+  const byKey = new Map(rows.map((row) => [row.match_key, row]));
+  // Only readings matched: one key or none (two messages share the guess).
+  const found =
+    byKey.get(ref.key) ?? byKey.get(ref.id) ?? (rows.length === 1 ? rows[0] : undefined);
+  if (!found) return undefined;
+  const { match_key: _key, ...row } = found;
+  return toCdr(row);
 }

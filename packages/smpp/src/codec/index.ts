@@ -118,6 +118,7 @@ export type {
 } from './receipt-pdu.parser.js';
 
 export {
+  keysMeetingReadings,
   MESSAGE_ID_FORMATS,
   messageIdCandidates,
   messageIdKeys,

@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { messageIdCandidates, messageIdKeys, normalizeMessageId } from './message-id.normalizer.js';
+import {
+  keysMeetingReadings,
+  messageIdCandidates,
+  messageIdKeys,
+  normalizeMessageId,
+} from './message-id.normalizer.js';
 import type { MessageIdFormat } from './message-id.normalizer.js';
 
 describe('normalizeMessageId', () => {
@@ -150,5 +155,48 @@ describe('messageIdKeys', () => {
       exact: '12345',
       candidates: ['3039', '012345'],
     });
+  });
+});
+
+describe('keysMeetingReadings', () => {
+  it("finds the 'auto' key of an all-digit hex resp id from its decimal receipt", () => {
+    // 0x12345678 = 305419896; 'auto' keyed the resp as decimal: "bc614e".
+    expect(normalizeMessageId('12345678', 'auto')).toBe('bc614e');
+    expect(keysMeetingReadings('305419896')).toContain('bc614e');
+    expect(keysMeetingReadings('305419896')).toEqual(
+      expect.arrayContaining(messageIdCandidates('305419896')),
+    );
+  });
+
+  it("holds whatever key the resp side got, for every number, base, padding and 'auto' side", () => {
+    const sides: [MessageIdFormat, MessageIdFormat][] = [
+      ['auto', 'auto'],
+      ['hex', 'auto'],
+      ['auto', 'decimal'],
+    ];
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: 0n, max: 2n ** 96n }),
+        fc.nat({ max: 3 }),
+        fc.boolean(),
+        fc.constantFrom(...sides),
+        fc.boolean(),
+        (n, zeros, upper, [hexFormat, decimalFormat], respInHex) => {
+          const hexId = '0'.repeat(zeros) + (upper ? n.toString(16).toUpperCase() : n.toString(16));
+          const decimalId = n.toString(10);
+          // The resp in one base, the receipt in the other.
+          const [resp, respFormat, receipt, receiptFormat] = respInHex
+            ? [hexId, hexFormat, decimalId, decimalFormat]
+            : [decimalId, decimalFormat, hexId, hexFormat];
+          const archived = normalizeMessageId(resp, respFormat);
+          const searched = [
+            normalizeMessageId(receipt, receiptFormat),
+            receipt,
+            ...keysMeetingReadings(receipt),
+          ];
+          expect(searched).toContain(archived);
+        },
+      ),
+    );
   });
 });

@@ -100,6 +100,22 @@ export function messageIdCandidates(id: string): string[] {
 }
 
 /**
+ * The readings of `id` plus each reading's 'auto' key: every key an id whose
+ * readings meet `id`'s could have under 'auto' or under the format that
+ * produced the meeting reading. A store that kept only a submit's key (the
+ * CDR archive), not all its readings as the candidate space does, is
+ * searched with these to find what the candidate space would have matched:
+ *
+ *   receipt "305419896" (decimal) → ["12345678", "305419896", "bc614e"]:
+ *   "bc614e" is the 'auto' key of the all-digit hex resp id "12345678"
+ *   (0x12345678 = 305419896), which 'auto' read as decimal.
+ */
+export function keysMeetingReadings(id: string): string[] {
+  const readings = messageIdCandidates(id);
+  return [...new Set([...readings, ...readings.map((r) => normalizeMessageId(r, 'auto'))])];
+}
+
+/**
  * How one side (submit_sm_resp or receipt) keys a vendor message id: `exact`
  * under its declared format; `candidates`, the other readings, only when one
  * of the two sides is declared 'auto' (then the two may disagree and only a

@@ -55,7 +55,10 @@ export interface CdrSink {
 
 /** The CDR archive, for receipts whose Redis mapping is gone. */
 export interface CdrArchivePort {
-  /** By the receipt's canonical key, or its raw id for rows archived without a key. */
+  /**
+   * By the receipt's canonical key, or its raw id for rows archived without a
+   * key, then (vendors declaring 'auto') by an unambiguous reading.
+   */
   findByVendorMessageId(vendorId: string, ref: VendorMessageRef): Promise<Cdr | undefined>;
   /** By our message id (the mapping survived, the record did not). */
   findByMessageId(messageId: string): Promise<Cdr | undefined>;

@@ -1,7 +1,7 @@
 import type { VendorReceipt } from '@smpp-gateway/contracts';
 import type { MessageStatePatch, VendorIdKeys } from '@smpp-gateway/message-state';
 import type { Logger, MessageContext } from '@smpp-gateway/runtime';
-import { messageIdCandidates } from '@smpp-gateway/smpp';
+import { keysMeetingReadings, messageIdCandidates } from '@smpp-gateway/smpp';
 import type { TrackerMetrics } from '../metrics.js';
 import { contextPatchFromCdr, receiptContext } from './message-context.js';
 import type {
@@ -107,9 +107,12 @@ export function createVendorReceiptHandler(deps: VendorReceiptHandlerDeps) {
     if (lookup.messageId || !useArchive) {
       return { id: lookup.messageId, archived: undefined, ambiguous: lookup.ambiguous };
     }
+    // The readings matter for 'auto' vendors only (the archive checks): the
+    // CDR keeps the submit's key, not the candidates Redis held for it.
     const archived = await deps.archive.findByVendorMessageId(receipt.vendorId, {
       id: receipt.vendorMessageId,
       key: receipt.vendorMessageKey,
+      readings: keysMeetingReadings(receipt.vendorMessageId),
     });
     return { id: archived?.messageId, archived, ambiguous: lookup.ambiguous && !archived };
   }
