@@ -20,6 +20,7 @@ import {
 } from '@smpp-gateway/runtime';
 import type { Registry } from 'prom-client';
 import { AmqpControlNotifier } from './adapters/amqp-control-notifier.js';
+import { AmqpDeadLetterQueue } from './adapters/dead-letter.queue.js';
 import { RedisAuthFailureLimiter } from './adapters/redis-auth-failure-limiter.js';
 import { CachedTokenAuthenticator } from './auth/token-authenticator.js';
 import type { AdminConfig } from './config.js';
@@ -110,6 +111,12 @@ export async function startAdminApi(
     messageState: new MessageStateStore({ redis: stateRedis.client }),
     vendorStatus: new VendorStatusStore(stateRedis.client),
     control,
+    deadLetters: new AmqpDeadLetterQueue({
+      connection: amqp,
+      confirmTimeoutMs: config.AMQP_CONFIRM_TIMEOUT_MS,
+      logger,
+      registry,
+    }),
     tokens,
     authLimiter: new RedisAuthFailureLimiter({
       redis: limitRedis.client,

@@ -4,11 +4,17 @@ import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { findApiToken, getVendorByInstanceName } from '@smpp-gateway/db';
 import { MessageStateStore, VendorStatusStore } from '@smpp-gateway/message-state';
-import { createLogger, createMetricsRegistry, Readiness } from '@smpp-gateway/runtime';
+import {
+  AmqpConnection,
+  createLogger,
+  createMetricsRegistry,
+  Readiness,
+} from '@smpp-gateway/runtime';
 import { testServers } from '@smpp-gateway/testkit';
 import { Redis } from 'ioredis';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AmqpDeadLetterQueue } from '../src/adapters/dead-letter.queue.js';
 import { RedisAuthFailureLimiter } from '../src/adapters/redis-auth-failure-limiter.js';
 import { CachedTokenAuthenticator } from '../src/auth/token-authenticator.js';
 import { ControlUnavailableError, type ControlNotifier } from '../src/control/control-notifier.js';
@@ -64,6 +70,15 @@ describe('while RabbitMQ is unreachable (a real outage of this vhost)', () => {
       expect(await getVendorByInstanceName(h.db, 'sinch-chicago')).toBeUndefined();
       expect((await h.request('GET', '/api/v1/vendors')).status).toBe(200);
       expect((await h.request('POST', '/api/v1/admin/reload-vendors')).status).toBe(503);
+      // The dead-letter queue cannot be read or replayed: a clear 503, nothing moved.
+      for (const res of [
+        await h.request('GET', '/api/v1/dead-letters'),
+        await h.request('POST', '/api/v1/dead-letters/replay', { body: {} }),
+      ]) {
+        expect(res.status).toBe(503);
+        expect(res.body.error.code).toBe('broker_unavailable');
+        expect(res.headers.get('retry-after')).toBe('5');
+      }
     } finally {
       await rabbitmqctl('clear_vhost_limits', '--vhost', vhost);
     }
@@ -106,6 +121,17 @@ describe('failures after the change is committed', () => {
       messageState: new MessageStateStore({ redis }),
       vendorStatus: new VendorStatusStore(redis),
       control: notifier,
+      // Never connected: these tests do not reach it.
+      deadLetters: new AmqpDeadLetterQueue({
+        connection: new AmqpConnection({
+          url: h.env.amqp.url,
+          name: 'unused',
+          logger: createLogger({ service: 'admin-api', stream }),
+        }),
+        confirmTimeoutMs: 1_000,
+        logger: createLogger({ service: 'admin-api', stream }),
+        registry: createMetricsRegistry({ service: 'admin-api', defaultMetrics: false }),
+      }),
       tokens: new CachedTokenAuthenticator({ lookup: (t) => findApiToken(h.db, t), ttlMs: 0 }),
       authLimiter: new RedisAuthFailureLimiter({
         redis,

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import amqp, { type Channel, type ChannelModel } from 'amqplib';
+import amqp, { type Channel, type ChannelModel, type ConfirmChannel } from 'amqplib';
 import { corkPerTick } from '../cork-per-tick.js';
 import type { Logger } from '../logger.js';
 import type { ReadinessCheck } from '../readiness.js';
@@ -130,14 +130,26 @@ export class AmqpConnection extends EventEmitter<AmqpConnectionEvents> {
   }
 
   /** A short-lived channel for one-off work (late topology assertions, admin checks). */
-  async withChannel<T>(work: (channel: Channel) => Promise<T>): Promise<T> {
+  withChannel<T>(work: (channel: Channel) => Promise<T>): Promise<T> {
+    return this.withTemporaryChannel((model) => model.createChannel(), work);
+  }
+
+  /** As `withChannel`, on a confirm channel (one-off publishes the broker must confirm). */
+  withConfirmChannel<T>(work: (channel: ConfirmChannel) => Promise<T>): Promise<T> {
+    return this.withTemporaryChannel((model) => model.createConfirmChannel(), work);
+  }
+
+  private async withTemporaryChannel<C extends Channel, T>(
+    open: (model: ChannelModel) => Promise<C>,
+    work: (channel: C) => Promise<T>,
+  ): Promise<T> {
     const model = this.model;
     if (!this.isConnected || !model)
       throw new PublishError(
         'unavailable',
         `amqp connection ${this.options.name} is ${this.stateValue}`,
       );
-    const channel = await model.createChannel();
+    const channel = await open(model);
     channel.on('error', (err: Error) => this.log.warn('temporary channel error', { err }));
     try {
       return await work(channel);

@@ -19,7 +19,11 @@ import { decodeBody, HEADERS, JSON_CONTENT_TYPE, truncateReason } from './wire.j
 export interface MessageContext {
   readonly contract: ContractName;
   readonly queue: string;
-  /** The broker delivered this before (a previous consumer died or requeued it): handlers must be idempotent. */
+  /**
+   * Delivered before: the broker redelivered it (a previous consumer died or
+   * requeued it) or an operator replayed it from the dead-letter queue.
+   * Handlers must be idempotent.
+   */
   readonly redelivered: boolean;
   readonly headers: Readonly<Record<string, unknown>>;
   /** Position in the batch the message arrived in, when it was batched. */
@@ -215,6 +219,7 @@ class ContractConsumer<N extends ContractName> implements Consumer {
     msg: ConsumeMessage,
   ): Promise<void> {
     const headers = (msg.properties.headers ?? {}) as Record<string, unknown>;
+    const redelivered = msg.fields.redelivered || headers[HEADERS.replays] !== undefined;
     const decoded = decodeBody(msg.content, headers, this.name);
     const metrics = this.options.metrics;
     const publishedAt = headers[HEADERS.publishedAt];
@@ -250,7 +255,7 @@ class ContractConsumer<N extends ContractName> implements Consumer {
         this.handleItem(raw, {
           contract: this.name,
           queue: this.queue,
-          redelivered: msg.fields.redelivered,
+          redelivered,
           headers,
           batch: isBatch ? { index, size: items.length } : undefined,
         }),

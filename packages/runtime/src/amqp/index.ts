@@ -1,4 +1,5 @@
 export * from './coalescing-publisher.js';
+export { ConfirmTracker } from './confirm-tracker.js';
 export * from './connection.js';
 export * from './consumer.js';
 export * from './errors.js';

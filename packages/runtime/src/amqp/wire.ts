@@ -16,6 +16,11 @@ export const HEADERS = {
   batchIndex: 'x-batch-index',
   /** Times a batch remainder was republished after a retryable failure. */
   retries: 'x-retries',
+  /**
+   * Times an operator replayed the message from the dead-letter queue: it was
+   * delivered before, so consumers see it as redelivered.
+   */
+  replays: 'x-replays',
   /** Wall-clock ms when the publisher sent it: the consumer's lag metric. */
   publishedAt: 'x-published-at',
 } as const;

@@ -19,6 +19,7 @@ export const ERROR_CODES = [
   'still_referenced',
   'invalid_value',
   'control_unavailable',
+  'broker_unavailable',
   'internal',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -2,6 +2,7 @@ import type { Route } from '../http/route-definition.js';
 import { adminRoutes } from './admin.routes.js';
 import { campaignRoutes } from './campaigns.routes.js';
 import { customerRoutes } from './customers.routes.js';
+import { deadLetterRoutes } from './dead-letters.routes.js';
 import { messageRoutes } from './messages.routes.js';
 import { numberRoutes } from './numbers.routes.js';
 import { rateRoutes } from './rates.routes.js';
@@ -19,5 +20,6 @@ export function apiRoutes(): Route[] {
     ...rateRoutes(),
     ...messageRoutes(),
     ...adminRoutes(),
+    ...deadLetterRoutes(),
   ];
 }
