@@ -158,6 +158,47 @@ describe('dead letters through the admin API', () => {
     expect(h.logs.some((l) => l.message === 'dead letters replayed')).toBe(true);
   });
 
+  it('replays what the broker dead-lettered itself (a delivery that expired unbound)', async () => {
+    const expired = receipt();
+    // Per-message TTL of 1 ms and no consumer: the broker dead-letters it
+    // from dlr.receipts with an x-death entry, as it does a customer's
+    // delivery after DELIVERY_TTL_MS unbound.
+    await connection.withConfirmChannel(async (ch) => {
+      ch.publish('', QUEUES.receipts, Buffer.from(JSON.stringify(expired)), {
+        persistent: true,
+        expiration: '1',
+        messageId: expired.messageId,
+        contentType: 'application/json',
+        headers: { [HEADERS.contract]: 'VendorReceipt' },
+      });
+      await ch.waitForConfirms();
+    });
+    await waitFor(async () => (await queueDepth(QUEUES.dead)) === 1, 'the expiry');
+    const peek = await h.request('GET', '/api/v1/dead-letters');
+    expect(peek.body.peeked).toEqual([
+      expect.objectContaining({
+        originalQueue: QUEUES.receipts,
+        contract: 'VendorReceipt',
+        messageId: expired.messageId,
+        reason: 'broker: expired',
+        deadLetteredAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) as unknown,
+      }),
+    ]);
+    const replay = await h.request('POST', '/api/v1/dead-letters/replay', { body: {} });
+    expect(replay.body).toMatchObject({ replayed: 1, remaining: 0 });
+    const seen: MessageContext[] = [];
+    await consumeReceipts(
+      (_message, ctx) => {
+        seen.push(ctx);
+        return Promise.resolve();
+      },
+      () => seen.length === 1,
+    );
+    // Back with a fresh life: no x-death, no expiration carried over.
+    expect(seen[0]?.redelivered).toBe(true);
+    expect(seen[0]?.headers['x-death']).toBeUndefined();
+  });
+
   it('keeps a dead letter whose queue is gone, and says so', async () => {
     // As a customer's delivery queue that was deleted with the customer.
     await connection.withConfirmChannel(async (ch) => {

@@ -69,7 +69,11 @@ export interface DeadLetterPort {
   replay(request: ReplayRequest): Promise<ReplayResult>;
 }
 
-/** Headers the consumer adds when it dead-letters; a replayed message goes back without them. */
+/**
+ * Headers a dead-lettering adds (the consumer's, and the broker's own when it
+ * dead-letters an expired message or one past its delivery limit); a
+ * replayed message goes back without them.
+ */
 const DEAD_LETTER_HEADERS = [
   HEADERS.deadReason,
   HEADERS.deadLetteredAt,
@@ -78,7 +82,44 @@ const DEAD_LETTER_HEADERS = [
   HEADERS.originalQueue,
   HEADERS.batchIndex,
   HEADERS.publishId,
+  'x-death',
+  'x-first-death-exchange',
+  'x-first-death-queue',
+  'x-first-death-reason',
+  'x-last-death-exchange',
+  'x-last-death-queue',
+  'x-last-death-reason',
 ] as const;
+
+interface Origin {
+  readonly queue: string | null;
+  readonly reason: string | null;
+  readonly at: string | null;
+}
+
+/**
+ * Where a dead letter came from and why. The consumer's own headers when it
+ * gave up on the message; otherwise the broker's latest `x-death` entry: a
+ * customer's delivery that waited out its queue's TTL unbound ("expired"),
+ * a message redelivered past the quorum queue's delivery limit
+ * ("delivery_limit"), or rejected without requeue.
+ */
+function originOf(headers: Record<string, unknown>): Origin {
+  const deaths = headers['x-death'];
+  const latest =
+    Array.isArray(deaths) && typeof deaths[0] === 'object' && deaths[0] !== null
+      ? (deaths[0] as Record<string, unknown>)
+      : undefined;
+  const brokerReason = latest ? text(latest['reason']) : null;
+  const time = latest?.['time'] as { value?: unknown } | undefined;
+  const brokerAt =
+    typeof time?.value === 'number' ? new Date(time.value * 1000).toISOString() : null;
+  return {
+    queue: text(headers[HEADERS.originalQueue]) ?? (latest ? text(latest['queue']) : null),
+    reason: text(headers[HEADERS.deadReason]) ?? (brokerReason ? `broker: ${brokerReason}` : null),
+    at: text(headers[HEADERS.deadLetteredAt]) ?? brokerAt,
+  };
+}
 
 function text(value: unknown): string | null {
   if (typeof value === 'string') return value;
@@ -109,12 +150,13 @@ function headersOf(message: GetMessage): Record<string, unknown> {
 export function viewOf(message: GetMessage): DeadLetterView {
   const headers = headersOf(message);
   const batchIndex = headers[HEADERS.batchIndex];
+  const origin = originOf(headers);
   return {
-    originalQueue: text(headers[HEADERS.originalQueue]),
+    originalQueue: origin.queue,
     contract: text(headers[HEADERS.contract]),
     messageId: text(message.properties.messageId),
-    reason: text(headers[HEADERS.deadReason]),
-    deadLetteredAt: text(headers[HEADERS.deadLetteredAt]),
+    reason: origin.reason,
+    deadLetteredAt: origin.at,
     batchIndex: typeof batchIndex === 'number' ? batchIndex : null,
     replays: count(headers[HEADERS.replays]),
     bytes: message.content.length,
@@ -209,7 +251,7 @@ export class AmqpDeadLetterQueue implements DeadLetterPort {
         examined += 1;
         try {
           const headers = headersOf(message);
-          const target = text(headers[HEADERS.originalQueue]);
+          const target = originOf(headers).queue;
           if (request.originalQueue !== undefined && target !== request.originalQueue) {
             await park(message);
             skipped += 1;
