@@ -8,6 +8,8 @@
 import { execFile } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
+import { QUEUES } from '@smpp-gateway/contracts';
+import { AmqpConnection, HEADERS, silentLogger } from '@smpp-gateway/runtime';
 import type { Simulator } from '@smpp-gateway/smsc-simulator';
 import { metricSum } from './metrics.reader.js';
 import { SERVICE_NAMES, type ServiceName } from './service.process.js';
@@ -175,6 +177,12 @@ export interface FaultRunReport {
   };
   /** Processes that exited without being killed by the run, restarted like a pod. */
   readonly unexpectedExits: readonly string[];
+  /**
+   * What sat in dead.letters after the drain: messages a consumer gave up on
+   * (or the broker expired), by original queue and reason. Parked, not
+   * lost (the admin API replays them), but each one is a finding.
+   */
+  readonly deadLetters: DeadLetterSummary;
   /** First lost sequence numbers, for digging into the logs. */
   readonly samples: {
     readonly silentlyLost: readonly number[];
@@ -196,6 +204,49 @@ export interface FaultRunReport {
 }
 
 const DUPLICATE_TARGET = 0.001;
+
+export interface DeadLetterSummary {
+  readonly count: number;
+  /** `queue: reason` → messages (the first 1 000 looked at). */
+  readonly byOrigin: Readonly<Record<string, number>>;
+}
+
+/** Counts dead.letters of the run's vhost and groups what is there; the messages stay. */
+async function deadLetterSummary(amqpUrl: string): Promise<DeadLetterSummary> {
+  const connection = new AmqpConnection({
+    url: amqpUrl,
+    name: 'faults-dead-letters',
+    logger: silentLogger,
+  });
+  await connection.start();
+  try {
+    return await connection.withChannel(async (channel) => {
+      const { messageCount } = await channel.checkQueue(QUEUES.dead);
+      const byOrigin: Record<string, number> = {};
+      for (let i = 0; i < Math.min(messageCount, 1_000); i += 1) {
+        const message = await channel.get(QUEUES.dead, { noAck: false });
+        if (message === false) break;
+        const headers = (message.properties.headers ?? {}) as Record<string, unknown>;
+        const first = (...names: string[]): string => {
+          for (const name of names) {
+            const value: unknown = headers[name];
+            if (typeof value === 'string') return value;
+            if (Buffer.isBuffer(value)) return value.toString('utf8');
+          }
+          return '?';
+        };
+        const queue = first(HEADERS.originalQueue, 'x-first-death-queue');
+        const reason = first(HEADERS.deadReason, 'x-first-death-reason').slice(0, 100);
+        const key = `${queue}: ${reason}`;
+        byOrigin[key] = (byOrigin[key] ?? 0) + 1;
+      }
+      channel.nackAll(true);
+      return { count: messageCount, byOrigin };
+    });
+  } finally {
+    await connection.close();
+  }
+}
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -573,6 +624,7 @@ export async function runFaults(options: FaultRunOptions = {}): Promise<FaultRun
     tap.stop();
     clearInterval(progress);
     clearInterval(supervisor);
+    const deadLetters = await deadLetterSummary(stack.env.amqp.url);
     const refusedDroppedByRouter = await metricSum(
       stack.replicas('router-worker'),
       'router_refused_dropped_total',
@@ -620,6 +672,7 @@ export async function runFaults(options: FaultRunOptions = {}): Promise<FaultRun
         };
       }),
       unexpectedExits,
+      deadLetters,
     });
     return report;
   } catch (error) {
@@ -647,6 +700,7 @@ function buildReport(input: {
   tap: CarrierTap;
   phases: PhaseReport[];
   unexpectedExits: string[];
+  deadLetters: DeadLetterSummary;
 }): FaultRunReport {
   const { load, tap } = input;
   const refusedByStatus: Record<string, number> = {};
@@ -767,6 +821,7 @@ function buildReport(input: {
       byStat,
     },
     unexpectedExits: input.unexpectedExits,
+    deadLetters: input.deadLetters,
     samples: {
       silentlyLost: silentlyLost.slice(0, 50),
       failedByGateway: failedByGateway.slice(0, 50),
@@ -823,6 +878,7 @@ export function formatFaultReport(report: FaultRunReport): string {
         ]
       : []),
     `crashes     ${report.unexpectedExits.length === 0 ? 'none' : report.unexpectedExits.join('; ')}`,
+    `dead letters ${report.deadLetters.count}${report.deadLetters.count > 0 ? ` ${JSON.stringify(report.deadLetters.byOrigin)}` : ''}`,
     '',
     `verdict     nothing accepted lost: ${report.verdict.nothingAcceptedLost ? 'YES' : 'NO'}; ` +
       `everything accepted delivered: ${report.verdict.everythingAcceptedDelivered ? 'YES' : 'NO'}; ` +
