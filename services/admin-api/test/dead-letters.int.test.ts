@@ -19,19 +19,6 @@ let h: Harness;
 let connection: AmqpConnection;
 let publisher: ContractPublisher;
 
-beforeAll(async () => {
-  h = await startHarness();
-  connection = new AmqpConnection({ url: h.env.amqp.url, name: 'test', logger: silentLogger });
-  await connection.start();
-  publisher = await ContractPublisher.open(connection, { logger: silentLogger });
-});
-
-afterAll(async () => {
-  await publisher?.close();
-  await connection?.close();
-  await h?.close();
-});
-
 function receipt(): ContractInput<'VendorReceipt'> {
   const now = new Date().toISOString();
   return {
@@ -75,171 +62,189 @@ async function consumeReceipts(
   }
 }
 
-describe('dead letters through the admin API', () => {
-  it('shows why a message was dead-lettered, replays it to its queue, and the consumer sees a redelivery', async () => {
-    const poison = receipt();
-    await publisher.publish('VendorReceipt', poison);
-    // The consumer gives up (a non-retryable error): dead.letters, with the reason.
-    let failed = 0;
-    await consumeReceipts(
-      () => {
-        failed += 1;
-        return Promise.reject(new Error('no route for vendor (bug 1234)'));
-      },
-      () => failed === 1,
-    );
-    await waitFor(async () => (await queueDepth(QUEUES.dead)) === 1, 'the dead letter');
-
-    const peek = await h.request('GET', '/api/v1/dead-letters?limit=5', { token: h.readToken });
-    expect(peek.status).toBe(200);
-    expect(peek.body).toMatchObject({ queue: QUEUES.dead, messages: 1 });
-    expect(peek.body.peeked).toEqual([
-      {
-        originalQueue: QUEUES.receipts,
-        contract: 'VendorReceipt',
-        messageId: poison.messageId,
-        reason: expect.stringContaining('no route for vendor (bug 1234)') as unknown,
-        deadLetteredAt: expect.any(String) as unknown,
-        batchIndex: null,
-        replays: 0,
-        bytes: expect.any(Number) as unknown,
-      },
-    ]);
-    // Peeking leaves it there; the body is never shown.
-    expect(await queueDepth(QUEUES.dead)).toBe(1);
-    expect(peek.text).not.toContain('abc123');
-
-    // A replay for another queue leaves it where it is.
-    const other = await h.request('POST', '/api/v1/dead-letters/replay', {
-      body: { originalQueue: QUEUES.mo },
-    });
-    expect(other.status).toBe(200);
-    expect(other.body).toEqual({
-      examined: 1,
-      replayed: 0,
-      skipped: 1,
-      unroutable: 0,
-      remaining: 1,
-      byQueue: {},
+// Quorum queues (production) and classic (allowed in tests): basic.get,
+// requeueing and the broker's own dead-lettering differ between the two.
+describe.each(['quorum', 'classic'] as const)(
+  'dead letters through the admin API (%s queues)',
+  (queueType) => {
+    beforeAll(async () => {
+      h = await startHarness({ AMQP_QUEUE_TYPE: queueType });
+      connection = new AmqpConnection({ url: h.env.amqp.url, name: 'test', logger: silentLogger });
+      await connection.start();
+      publisher = await ContractPublisher.open(connection, { logger: silentLogger });
     });
 
-    // "Fixed": replay it; it is consumed again, as a redelivery, unchanged.
-    const replay = await h.request('POST', '/api/v1/dead-letters/replay', {
-      body: { originalQueue: QUEUES.receipts, limit: 10 },
+    afterAll(async () => {
+      await publisher?.close();
+      await connection?.close();
+      await h?.close();
     });
-    expect(replay.status).toBe(200);
-    expect(replay.body).toEqual({
-      examined: 1,
-      replayed: 1,
-      skipped: 0,
-      unroutable: 0,
-      remaining: 0,
-      byQueue: { [QUEUES.receipts]: 1 },
-    });
-    const seen: { message: Contract<'VendorReceipt'>; ctx: MessageContext }[] = [];
-    await consumeReceipts(
-      (message, ctx) => {
-        seen.push({ message, ctx });
-        return Promise.resolve();
-      },
-      () => seen.length === 1,
-    );
-    expect(seen[0]?.message).toMatchObject(poison);
-    expect(seen[0]?.ctx.redelivered).toBe(true);
-    expect(seen[0]?.ctx.headers[HEADERS.replays]).toBe(1);
-    expect(seen[0]?.ctx.headers[HEADERS.deadReason]).toBeUndefined();
-    expect(await queueDepth(QUEUES.dead)).toBe(0);
-    expect(await queueDepth(QUEUES.receipts)).toBe(0);
 
-    const metrics = await h.request('GET', '/metrics', { token: null });
-    expect(metrics.text).toMatch(
-      /admin_dead_letters_replayed_total\{[^}]*queue="dlr\.receipts"[^}]*\} 1/,
-    );
-    expect(h.logs.some((l) => l.message === 'dead letters replayed')).toBe(true);
-  });
-
-  it('replays what the broker dead-lettered itself (a delivery that expired unbound)', async () => {
-    const expired = receipt();
-    // Per-message TTL of 1 ms and no consumer: the broker dead-letters it
-    // from dlr.receipts with an x-death entry, as it does a customer's
-    // delivery after DELIVERY_TTL_MS unbound.
-    await connection.withConfirmChannel(async (ch) => {
-      ch.publish('', QUEUES.receipts, Buffer.from(JSON.stringify(expired)), {
-        persistent: true,
-        expiration: '1',
-        messageId: expired.messageId,
-        contentType: 'application/json',
-        headers: { [HEADERS.contract]: 'VendorReceipt' },
-      });
-      await ch.waitForConfirms();
-    });
-    await waitFor(async () => (await queueDepth(QUEUES.dead)) === 1, 'the expiry');
-    const peek = await h.request('GET', '/api/v1/dead-letters');
-    expect(peek.body.peeked).toEqual([
-      expect.objectContaining({
-        originalQueue: QUEUES.receipts,
-        contract: 'VendorReceipt',
-        messageId: expired.messageId,
-        reason: 'broker: expired',
-        deadLetteredAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) as unknown,
-      }),
-    ]);
-    const replay = await h.request('POST', '/api/v1/dead-letters/replay', { body: {} });
-    expect(replay.body).toMatchObject({ replayed: 1, remaining: 0 });
-    const seen: MessageContext[] = [];
-    await consumeReceipts(
-      (_message, ctx) => {
-        seen.push(ctx);
-        return Promise.resolve();
-      },
-      () => seen.length === 1,
-    );
-    // Back with a fresh life: no x-death, no expiration carried over.
-    expect(seen[0]?.redelivered).toBe(true);
-    expect(seen[0]?.headers['x-death']).toBeUndefined();
-  });
-
-  it('keeps a dead letter whose queue is gone, and says so', async () => {
-    // As a customer's delivery queue that was deleted with the customer.
-    await connection.withConfirmChannel(async (ch) => {
-      ch.publish(EXCHANGES.dead, 'deliver.gone', Buffer.from('{}'), {
-        persistent: true,
-        headers: {
-          [HEADERS.contract]: 'CustomerDelivery',
-          [HEADERS.originalQueue]: `deliver.${randomUUID()}`,
-          [HEADERS.deadReason]: 'customer answered deliver_sm with status 0x8',
+    it('shows why a message was dead-lettered, replays it to its queue, and the consumer sees a redelivery', async () => {
+      const poison = receipt();
+      await publisher.publish('VendorReceipt', poison);
+      // The consumer gives up (a non-retryable error): dead.letters, with the reason.
+      let failed = 0;
+      await consumeReceipts(
+        () => {
+          failed += 1;
+          return Promise.reject(new Error('no route for vendor (bug 1234)'));
         },
-      });
-      await ch.waitForConfirms();
-    });
-    const replay = await h.request('POST', '/api/v1/dead-letters/replay', { body: {} });
-    expect(replay.status).toBe(200);
-    expect(replay.body).toMatchObject({ examined: 1, replayed: 0, unroutable: 1, remaining: 1 });
-    const peek = await h.request('GET', '/api/v1/dead-letters');
-    expect(peek.body.peeked).toHaveLength(1);
-    expect(peek.body.peeked[0]).toMatchObject({
-      contract: 'CustomerDelivery',
-      reason: 'customer answered deliver_sm with status 0x8',
-    });
-    expect(
-      h.logs.some((l) => l.message === 'dead letter not replayed: its queue no longer exists'),
-    ).toBe(true);
-    // Clean up for the next test.
-    await connection.withChannel((ch) => ch.purgeQueue(QUEUES.dead));
-  });
+        () => failed === 1,
+      );
+      await waitFor(async () => (await queueDepth(QUEUES.dead)) === 1, 'the dead letter');
 
-  it('refuses bad requests with a specific 400, and replays only with a write token', async () => {
-    for (const body of [{ limit: 0 }, { limit: 1_001 }, { limit: 'all' }, { queue: 'x' }]) {
-      const res = await h.request('POST', '/api/v1/dead-letters/replay', { body });
-      expect(res.status).toBe(400);
-      expect(res.body.error.code).toBe('validation_failed');
-    }
-    expect((await h.request('GET', '/api/v1/dead-letters?limit=101')).status).toBe(400);
-    const readOnly = await h.request('POST', '/api/v1/dead-letters/replay', {
-      body: {},
-      token: h.readToken,
+      const peek = await h.request('GET', '/api/v1/dead-letters?limit=5', { token: h.readToken });
+      expect(peek.status).toBe(200);
+      expect(peek.body).toMatchObject({ queue: QUEUES.dead, messages: 1 });
+      expect(peek.body.peeked).toEqual([
+        {
+          originalQueue: QUEUES.receipts,
+          contract: 'VendorReceipt',
+          messageId: poison.messageId,
+          reason: expect.stringContaining('no route for vendor (bug 1234)') as unknown,
+          deadLetteredAt: expect.any(String) as unknown,
+          batchIndex: null,
+          replays: 0,
+          bytes: expect.any(Number) as unknown,
+        },
+      ]);
+      // Peeking leaves it there; the body is never shown.
+      expect(await queueDepth(QUEUES.dead)).toBe(1);
+      expect(peek.text).not.toContain('abc123');
+
+      // A replay for another queue leaves it where it is.
+      const other = await h.request('POST', '/api/v1/dead-letters/replay', {
+        body: { originalQueue: QUEUES.mo },
+      });
+      expect(other.status).toBe(200);
+      expect(other.body).toEqual({
+        examined: 1,
+        replayed: 0,
+        skipped: 1,
+        unroutable: 0,
+        remaining: 1,
+        byQueue: {},
+      });
+
+      // "Fixed": replay it; it is consumed again, as a redelivery, unchanged.
+      const replay = await h.request('POST', '/api/v1/dead-letters/replay', {
+        body: { originalQueue: QUEUES.receipts, limit: 10 },
+      });
+      expect(replay.status).toBe(200);
+      expect(replay.body).toEqual({
+        examined: 1,
+        replayed: 1,
+        skipped: 0,
+        unroutable: 0,
+        remaining: 0,
+        byQueue: { [QUEUES.receipts]: 1 },
+      });
+      const seen: { message: Contract<'VendorReceipt'>; ctx: MessageContext }[] = [];
+      await consumeReceipts(
+        (message, ctx) => {
+          seen.push({ message, ctx });
+          return Promise.resolve();
+        },
+        () => seen.length === 1,
+      );
+      expect(seen[0]?.message).toMatchObject(poison);
+      expect(seen[0]?.ctx.redelivered).toBe(true);
+      expect(seen[0]?.ctx.headers[HEADERS.replays]).toBe(1);
+      expect(seen[0]?.ctx.headers[HEADERS.deadReason]).toBeUndefined();
+      expect(await queueDepth(QUEUES.dead)).toBe(0);
+      expect(await queueDepth(QUEUES.receipts)).toBe(0);
+
+      const metrics = await h.request('GET', '/metrics', { token: null });
+      expect(metrics.text).toMatch(
+        /admin_dead_letters_replayed_total\{[^}]*queue="dlr\.receipts"[^}]*\} 1/,
+      );
+      expect(h.logs.some((l) => l.message === 'dead letters replayed')).toBe(true);
     });
-    expect(readOnly.status).toBe(403);
-    expect((await h.request('GET', '/api/v1/dead-letters', { token: null })).status).toBe(401);
-  });
-});
+
+    it('replays what the broker dead-lettered itself (a delivery that expired unbound)', async () => {
+      const expired = receipt();
+      // Per-message TTL of 1 ms and no consumer: the broker dead-letters it
+      // from dlr.receipts with an x-death entry, as it does a customer's
+      // delivery after DELIVERY_TTL_MS unbound.
+      await connection.withConfirmChannel(async (ch) => {
+        ch.publish('', QUEUES.receipts, Buffer.from(JSON.stringify(expired)), {
+          persistent: true,
+          expiration: '1',
+          messageId: expired.messageId,
+          contentType: 'application/json',
+          headers: { [HEADERS.contract]: 'VendorReceipt' },
+        });
+        await ch.waitForConfirms();
+      });
+      await waitFor(async () => (await queueDepth(QUEUES.dead)) === 1, 'the expiry');
+      const peek = await h.request('GET', '/api/v1/dead-letters');
+      expect(peek.body.peeked).toEqual([
+        expect.objectContaining({
+          originalQueue: QUEUES.receipts,
+          contract: 'VendorReceipt',
+          messageId: expired.messageId,
+          reason: 'broker: expired',
+          deadLetteredAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) as unknown,
+        }),
+      ]);
+      const replay = await h.request('POST', '/api/v1/dead-letters/replay', { body: {} });
+      expect(replay.body).toMatchObject({ replayed: 1, remaining: 0 });
+      const seen: MessageContext[] = [];
+      await consumeReceipts(
+        (_message, ctx) => {
+          seen.push(ctx);
+          return Promise.resolve();
+        },
+        () => seen.length === 1,
+      );
+      // Back with a fresh life: no x-death, no expiration carried over.
+      expect(seen[0]?.redelivered).toBe(true);
+      expect(seen[0]?.headers['x-death']).toBeUndefined();
+    });
+
+    it('keeps a dead letter whose queue is gone, and says so', async () => {
+      // As a customer's delivery queue that was deleted with the customer.
+      await connection.withConfirmChannel(async (ch) => {
+        ch.publish(EXCHANGES.dead, 'deliver.gone', Buffer.from('{}'), {
+          persistent: true,
+          headers: {
+            [HEADERS.contract]: 'CustomerDelivery',
+            [HEADERS.originalQueue]: `deliver.${randomUUID()}`,
+            [HEADERS.deadReason]: 'customer answered deliver_sm with status 0x8',
+          },
+        });
+        await ch.waitForConfirms();
+      });
+      const replay = await h.request('POST', '/api/v1/dead-letters/replay', { body: {} });
+      expect(replay.status).toBe(200);
+      expect(replay.body).toMatchObject({ examined: 1, replayed: 0, unroutable: 1, remaining: 1 });
+      const peek = await h.request('GET', '/api/v1/dead-letters');
+      expect(peek.body.peeked).toHaveLength(1);
+      expect(peek.body.peeked[0]).toMatchObject({
+        contract: 'CustomerDelivery',
+        reason: 'customer answered deliver_sm with status 0x8',
+      });
+      expect(
+        h.logs.some((l) => l.message === 'dead letter not replayed: its queue no longer exists'),
+      ).toBe(true);
+      // Clean up for the next test.
+      await connection.withChannel((ch) => ch.purgeQueue(QUEUES.dead));
+    });
+
+    it('refuses bad requests with a specific 400, and replays only with a write token', async () => {
+      for (const body of [{ limit: 0 }, { limit: 1_001 }, { limit: 'all' }, { queue: 'x' }]) {
+        const res = await h.request('POST', '/api/v1/dead-letters/replay', { body });
+        expect(res.status).toBe(400);
+        expect(res.body.error.code).toBe('validation_failed');
+      }
+      expect((await h.request('GET', '/api/v1/dead-letters?limit=101')).status).toBe(400);
+      const readOnly = await h.request('POST', '/api/v1/dead-letters/replay', {
+        body: {},
+        token: h.readToken,
+      });
+      expect(readOnly.status).toBe(403);
+      expect((await h.request('GET', '/api/v1/dead-letters', { token: null })).status).toBe(401);
+    });
+  },
+);
