@@ -406,6 +406,78 @@ export async function getCdr(db: Kysely<Database>, messageId: string): Promise<C
   return row && toCdr(row);
 }
 
+/** Where a page of `searchCdrs` ended: the next page starts after this row. */
+export interface CdrCursor {
+  readonly acceptedAt: Date;
+  readonly messageId: string;
+}
+
+/** One customer's messages accepted in [from, to), newest first. */
+export interface CdrSearch {
+  readonly customerId: string;
+  readonly from: Date;
+  readonly to: Date;
+  /** The message's status: its receipt's when it has one, else its submit status. */
+  readonly status?: DeliveryStatus | SubmitStatus;
+  readonly destination?: string;
+  readonly source?: string;
+  readonly vendorId?: string;
+  readonly limit: number;
+  readonly after?: CdrCursor;
+}
+
+/**
+ * A page of one customer's CDRs in a time window (support: "what happened to
+ * my messages to this number this morning"). The window and the customer
+ * ride the (customer_id, accepted_at) index; the other filters are applied
+ * to the rows in it, so the caller bounds the window. Keyset pagination on
+ * (accepted_at, message_id): stable while rows are added, no OFFSET scan.
+ * accepted_at is written from the edge's millisecond timestamps, so a
+ * cursor's Date holds it exactly.
+ */
+export async function searchCdrs(
+  db: Kysely<Database>,
+  search: CdrSearch,
+): Promise<{ items: Cdr[]; next: CdrCursor | undefined }> {
+  if (!isUuid(search.customerId)) return { items: [], next: undefined };
+  let query = db
+    .selectFrom(TABLE)
+    .selectAll()
+    .where('customer_id', '=', search.customerId)
+    .where('accepted_at', '>=', search.from)
+    .where('accepted_at', '<', search.to);
+  if (search.status !== undefined) {
+    query = query.where(sql<string>`COALESCE(delivery_status, submit_status)`, '=', search.status);
+  }
+  if (search.destination !== undefined)
+    query = query.where('destination_addr', '=', search.destination);
+  if (search.source !== undefined) query = query.where('source_addr', '=', search.source);
+  if (search.vendorId !== undefined) {
+    if (!isUuid(search.vendorId)) return { items: [], next: undefined };
+    query = query.where('vendor_id', '=', search.vendorId);
+  }
+  const after = search.after;
+  if (after !== undefined) {
+    query = query.where(
+      sql<boolean>`(accepted_at, message_id) < (${after.acceptedAt}, ${after.messageId})`,
+    );
+  }
+  const rows = await query
+    .orderBy('accepted_at', 'desc')
+    .orderBy('message_id', 'desc')
+    .limit(search.limit + 1)
+    .execute();
+  const items = rows.slice(0, search.limit).map(toCdr);
+  const last = items[items.length - 1];
+  return {
+    items,
+    next:
+      rows.length > search.limit && last
+        ? { acceptedAt: last.acceptedAt, messageId: last.messageId }
+        : undefined,
+  };
+}
+
 /** How a receipt names its message: the vendor's raw id and its canonical key. */
 export interface VendorMessageRef {
   /** The id as the receipt quoted it. */

@@ -1,8 +1,17 @@
 import { ReceiptStat } from '@smpp-gateway/contracts';
 import {
+  DELIVERY_STATUSES,
+  getCustomerById,
+  MAX_PAGE_LIMIT,
+  searchCdrs,
+  SUBMIT_STATUSES,
+  type CdrCursor,
+} from '@smpp-gateway/db';
+import {
   CustomerReceiptState,
   isFinalStatus,
   lookupMessage,
+  recordFromCdr,
   MessageStateRecord,
   MessageStatus,
   type MessageLookup,
@@ -10,7 +19,7 @@ import {
 import { z } from 'zod';
 import { notFound } from '../http/api-error.js';
 import { defineRoute, type Route } from '../http/route-definition.js';
-import { Timestamp } from './common.schema.js';
+import { Timestamp, Uuid } from './common.schema.js';
 
 const TAG = 'Messages';
 
@@ -92,8 +101,124 @@ export function toMessageReceiptView(found: MessageLookup): MessageReceiptView {
   };
 }
 
+/** The widest window one search may scan (the customer's rows in it are read, then filtered). */
+const MAX_WINDOW_MS = 31 * 24 * 60 * 60 * 1000;
+const DEFAULT_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+/** An opaque page cursor: the last row's accepted_at and id. */
+function encodeCursor(cursor: CdrCursor): string {
+  return Buffer.from(
+    JSON.stringify([cursor.acceptedAt.toISOString(), cursor.messageId]),
+    'utf8',
+  ).toString('base64url');
+}
+
+function decodeCursor(text: string): CdrCursor | undefined {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+    if (!Array.isArray(value) || value.length !== 2) return undefined;
+    const [at, id] = value as unknown[];
+    if (typeof at !== 'string' || typeof id !== 'string') return undefined;
+    const acceptedAt = new Date(at);
+    return Number.isNaN(acceptedAt.getTime()) ? undefined : { acceptedAt, messageId: id };
+  } catch {
+    return undefined;
+  }
+}
+
+const Address = z.string().min(1).max(21);
+
+const MessageSearchQuery = z
+  .strictObject({
+    customerId: Uuid.describe('Whose messages (required: searches are per customer)'),
+    from: Timestamp.optional().describe('Accepted at or after (default: 24 h before `to`)'),
+    to: Timestamp.optional().describe('Accepted before (default: now)'),
+    status: z
+      .enum([...SUBMIT_STATUSES, ...DELIVERY_STATUSES])
+      .optional()
+      .describe("The message's status: its receipt's once it has one, else its submit status"),
+    destination: Address.optional().describe('Destination address as stored (E.164 digits)'),
+    source: Address.optional(),
+    vendorId: Uuid.optional(),
+    limit: z.coerce
+      .number({ error: 'must be a number' })
+      .int('must be an integer')
+      .min(1)
+      .max(MAX_PAGE_LIMIT)
+      .default(50)
+      .describe(`Page size, 1-${MAX_PAGE_LIMIT}`),
+    cursor: z
+      .string()
+      .max(200)
+      .optional()
+      .describe('`next` of the previous page; the other parameters must stay the same'),
+  })
+  .transform((q, ctx) => {
+    const to = q.to !== undefined ? new Date(q.to) : new Date();
+    const from =
+      q.from !== undefined ? new Date(q.from) : new Date(to.getTime() - DEFAULT_WINDOW_MS);
+    if (from >= to)
+      ctx.addIssue({ code: 'custom', path: ['from'], message: 'must be before `to`' });
+    if (to.getTime() - from.getTime() > MAX_WINDOW_MS)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['from'],
+        message: 'the window may span at most 31 days',
+      });
+    const after = q.cursor !== undefined ? decodeCursor(q.cursor) : undefined;
+    if (q.cursor !== undefined && after === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cursor'],
+        message: 'is not a cursor this API returned',
+      });
+    return { ...q, from, to, after };
+  });
+
+const MessagePage = z
+  .object({
+    items: z.array(MessageStatusView),
+    next: z.string().nullable().describe('Cursor of the next page; null on the last'),
+  })
+  .meta({ id: 'MessagePage' });
+
 export function messageRoutes(): Route[] {
   return [
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/messages',
+      operationId: 'searchMessages',
+      tag: TAG,
+      summary: "A customer's messages in a time window",
+      description:
+        'Newest first, from the CDRs in PostgreSQL (the tracker writes them within milliseconds of each event), filtered by status, addresses or vendor. One customer per search and a window of at most 31 days.',
+      scope: 'read',
+      query: MessageSearchQuery,
+      responses: { 200: { description: 'One page of messages', schema: MessagePage } },
+      handler: async ({ deps, query }) => {
+        if (!(await getCustomerById(deps.db, query.customerId))) throw notFound('customer');
+        const page = await searchCdrs(deps.db, {
+          customerId: query.customerId,
+          from: query.from,
+          to: query.to,
+          limit: query.limit,
+          ...(query.status !== undefined ? { status: query.status } : {}),
+          ...(query.destination !== undefined ? { destination: query.destination } : {}),
+          ...(query.source !== undefined ? { source: query.source } : {}),
+          ...(query.vendorId !== undefined ? { vendorId: query.vendorId } : {}),
+          ...(query.after !== undefined ? { after: query.after } : {}),
+        });
+        return {
+          status: 200,
+          body: {
+            items: page.items.map((cdr) =>
+              toMessageStatusView({ from: 'postgres', record: recordFromCdr(cdr) }),
+            ),
+            next: page.next ? encodeCursor(page.next) : null,
+          },
+        };
+      },
+    }),
     defineRoute({
       method: 'get',
       path: '/api/v1/messages/:id',
