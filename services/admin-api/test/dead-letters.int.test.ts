@@ -188,6 +188,14 @@ describe.each(['quorum', 'classic'] as const)(
           deadLetteredAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) as unknown,
         }),
       ]);
+      // Parked again by a replay for another queue: its origin stays readable.
+      const other = await h.request('POST', '/api/v1/dead-letters/replay', {
+        body: { originalQueue: QUEUES.mo },
+      });
+      expect(other.body).toMatchObject({ skipped: 1, remaining: 1 });
+      expect((await h.request('GET', '/api/v1/dead-letters')).body.peeked).toEqual([
+        expect.objectContaining({ originalQueue: QUEUES.receipts, reason: 'broker: expired' }),
+      ]);
       const replay = await h.request('POST', '/api/v1/dead-letters/replay', { body: {} });
       expect(replay.body).toMatchObject({ replayed: 1, remaining: 0 });
       const seen: MessageContext[] = [];

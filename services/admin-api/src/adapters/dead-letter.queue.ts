@@ -231,13 +231,22 @@ export class AmqpDeadLetterQueue implements DeadLetterPort {
       let replayed = 0;
       let skipped = 0;
       let unroutable = 0;
-      // Back to the end of dead.letters, exactly as it was.
+      // Back to the end of dead.letters as it was, with its origin in our
+      // own headers when only the broker's x-death held it (a broker may
+      // not keep an x-death a client publishes).
       const park = async (message: GetMessage) => {
+        const headers = headersOf(message);
+        const origin = originOf(headers);
         await tracker.publish(
           EXCHANGES.dead,
           message.fields.routingKey,
           message.content,
-          publishOptions(message, headersOf(message)),
+          publishOptions(message, {
+            ...headers,
+            ...(origin.queue !== null ? { [HEADERS.originalQueue]: origin.queue } : {}),
+            ...(origin.reason !== null ? { [HEADERS.deadReason]: origin.reason } : {}),
+            ...(origin.at !== null ? { [HEADERS.deadLetteredAt]: origin.at } : {}),
+          }),
         );
         channel.ack(message);
       };
