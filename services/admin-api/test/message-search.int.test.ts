@@ -90,6 +90,22 @@ describe('GET /api/v1/messages', () => {
     expect(first.body.items[0]).not.toHaveProperty('textPreview');
   });
 
+  it("keeps the first page's window start on the following pages", async () => {
+    const from = encodeURIComponent(ago(45).toISOString());
+    const first = await search(`customerId=${customerId}&from=${from}&limit=2`);
+    expect(first.body.items.map((m: { messageId: string }) => m.messageId)).toEqual([
+      'm-4',
+      'm-3b',
+    ]);
+    // No `from` now: the cursor's (45 min ago) holds, so m-1 (50 min) stays out.
+    const second = await search(`customerId=${customerId}&limit=2&cursor=${first.body.next}`);
+    expect(second.body.items.map((m: { messageId: string }) => m.messageId)).toEqual([
+      'm-3a',
+      'm-2',
+    ]);
+    expect(second.body.next).toBeNull();
+  });
+
   it('filters by status, destination and window', async () => {
     const ids = async (query: string): Promise<string[]> => {
       const res = await search(`customerId=${customerId}&${query}`);

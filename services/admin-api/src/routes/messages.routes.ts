@@ -105,22 +105,34 @@ export function toMessageReceiptView(found: MessageLookup): MessageReceiptView {
 const MAX_WINDOW_MS = 31 * 24 * 60 * 60 * 1000;
 const DEFAULT_WINDOW_MS = 24 * 60 * 60 * 1000;
 
-/** An opaque page cursor: the last row's accepted_at and id. */
-function encodeCursor(cursor: CdrCursor): string {
+/**
+ * An opaque page cursor: the last row's accepted_at and id, and the window's
+ * start, so a search paged with the default window ("the last 24 h") keeps
+ * the window of its first page instead of sliding with the clock.
+ */
+interface PageCursor extends CdrCursor {
+  readonly from: Date;
+}
+
+function encodeCursor(cursor: CdrCursor, from: Date): string {
   return Buffer.from(
-    JSON.stringify([cursor.acceptedAt.toISOString(), cursor.messageId]),
+    JSON.stringify([cursor.acceptedAt.toISOString(), cursor.messageId, from.toISOString()]),
     'utf8',
   ).toString('base64url');
 }
 
-function decodeCursor(text: string): CdrCursor | undefined {
+function decodeCursor(text: string): PageCursor | undefined {
   try {
     const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-    if (!Array.isArray(value) || value.length !== 2) return undefined;
-    const [at, id] = value as unknown[];
-    if (typeof at !== 'string' || typeof id !== 'string') return undefined;
+    if (!Array.isArray(value) || value.length !== 3) return undefined;
+    const [at, id, start] = value as unknown[];
+    if (typeof at !== 'string' || typeof id !== 'string' || typeof start !== 'string') {
+      return undefined;
+    }
     const acceptedAt = new Date(at);
-    return Number.isNaN(acceptedAt.getTime()) ? undefined : { acceptedAt, messageId: id };
+    const from = new Date(start);
+    if (Number.isNaN(acceptedAt.getTime()) || Number.isNaN(from.getTime())) return undefined;
+    return { acceptedAt, messageId: id, from };
   } catch {
     return undefined;
   }
@@ -151,12 +163,17 @@ const MessageSearchQuery = z
       .string()
       .max(200)
       .optional()
-      .describe('`next` of the previous page; the other parameters must stay the same'),
+      .describe(
+        "`next` of the previous page (it keeps the first page's window start); the filters must stay the same",
+      ),
   })
   .transform((q, ctx) => {
+    const after = q.cursor !== undefined ? decodeCursor(q.cursor) : undefined;
     const to = q.to !== undefined ? new Date(q.to) : new Date();
     const from =
-      q.from !== undefined ? new Date(q.from) : new Date(to.getTime() - DEFAULT_WINDOW_MS);
+      q.from !== undefined
+        ? new Date(q.from)
+        : (after?.from ?? new Date(to.getTime() - DEFAULT_WINDOW_MS));
     if (from >= to)
       ctx.addIssue({ code: 'custom', path: ['from'], message: 'must be before `to`' });
     if (to.getTime() - from.getTime() > MAX_WINDOW_MS)
@@ -165,7 +182,6 @@ const MessageSearchQuery = z
         path: ['from'],
         message: 'the window may span at most 31 days',
       });
-    const after = q.cursor !== undefined ? decodeCursor(q.cursor) : undefined;
     if (q.cursor !== undefined && after === undefined)
       ctx.addIssue({
         code: 'custom',
@@ -214,7 +230,7 @@ export function messageRoutes(): Route[] {
             items: page.items.map((cdr) =>
               toMessageStatusView({ from: 'postgres', record: recordFromCdr(cdr) }),
             ),
-            next: page.next ? encodeCursor(page.next) : null,
+            next: page.next ? encodeCursor(page.next, query.from) : null,
           },
         };
       },
