@@ -26,6 +26,13 @@ afterAll(async () => {
 
 const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Redis lost everything: deletes every key of this run (its prefix only). */
+async function flushRedis(): Promise<void> {
+  const prefix = h.env.redis.keyPrefix;
+  const keys = await h.redis.keys(`${prefix}*`);
+  if (keys.length > 0) await h.redis.del(...keys.map((k) => k.slice(prefix.length)));
+}
+
 describe('dlr-tracker', () => {
   it('full event sequence → Redis record, CDR row and one customer receipt with our id', async () => {
     const customerId = newCustomerId();
@@ -496,10 +503,7 @@ describe('dlr-tracker', () => {
       (d) => d.length === 1,
     );
 
-    // Flush this test's Redis keys (our prefix only).
-    const keys = await h.redis.keys(`${h.env.redis.keyPrefix}*`);
-    const prefix = h.env.redis.keyPrefix;
-    if (keys.length > 0) await h.redis.del(...keys.map((k) => k.slice(prefix.length)));
+    await flushRedis();
     expect(await h.state.get(result.messageId)).toBeUndefined();
 
     const lookup = await lookupMessage(h.state, h.db, result.messageId);
@@ -583,10 +587,7 @@ describe('dlr-tracker', () => {
       (c) => c?.submitStatus === 'submitted' && c.vendorMessageKey === 'bc614e',
     );
 
-    // Flush this test's Redis keys (our prefix only).
-    const prefix = h.env.redis.keyPrefix;
-    const keys = await h.redis.keys(`${prefix}*`);
-    if (keys.length > 0) await h.redis.del(...keys.map((k) => k.slice(prefix.length)));
+    await flushRedis();
     expect(await h.state.get(result.messageId)).toBeUndefined();
 
     await h.publisher.publish(

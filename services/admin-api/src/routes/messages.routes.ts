@@ -2,7 +2,6 @@ import { ReceiptStat } from '@smpp-gateway/contracts';
 import {
   DELIVERY_STATUSES,
   getCustomerById,
-  MAX_PAGE_LIMIT,
   searchCdrs,
   SUBMIT_STATUSES,
   type CdrCursor,
@@ -19,7 +18,7 @@ import {
 import { z } from 'zod';
 import { notFound } from '../http/api-error.js';
 import { defineRoute, type Route } from '../http/route-definition.js';
-import { Timestamp, Uuid } from './common.schema.js';
+import { pagination, Timestamp, Uuid } from './common.schema.js';
 
 const TAG = 'Messages';
 
@@ -152,13 +151,7 @@ const MessageSearchQuery = z
     destination: Address.optional().describe('Destination address as stored (E.164 digits)'),
     source: Address.optional(),
     vendorId: Uuid.optional(),
-    limit: z.coerce
-      .number({ error: 'must be a number' })
-      .int('must be an integer')
-      .min(1)
-      .max(MAX_PAGE_LIMIT)
-      .default(50)
-      .describe(`Page size, 1-${MAX_PAGE_LIMIT}`),
+    limit: pagination.limit,
     cursor: z
       .string()
       .max(200)
