@@ -9,7 +9,7 @@ import {
   type NewCdrRow,
   type SubmitStatus,
 } from '../schema.js';
-import { isUuid, toSafeIntegerOrNull } from './column-values.js';
+import { isUuid, toSafeInteger, toSafeIntegerOrNull } from './column-values.js';
 
 const TABLE = 'messaging.cdrs';
 
@@ -477,6 +477,84 @@ export async function searchCdrs(
         : undefined,
   };
 }
+
+export type UsageInterval = 'hour' | 'day';
+
+/** One customer's traffic in one hour or day (UTC), in one currency. */
+export interface UsageBucket {
+  readonly start: Date;
+  /** null for messages without a price (no rate matched). */
+  readonly currency: string | null;
+  /** Accepted submits (each part of a multipart message is one). */
+  readonly messages: number;
+  readonly segments: number;
+  /** Messages by status: the receipt's once there is one, else the submit's. */
+  readonly byStatus: Readonly<Record<string, number>>;
+  /** Price to the customer: segments × price per segment, summed. */
+  readonly priceMicros: number;
+  /** The vendors' cost: segments × cost per segment, summed. */
+  readonly costMicros: number;
+}
+
+/**
+ * A customer's traffic per hour or day (UTC) in [from, to): what billing
+ * and support ask first. One pass over the customer's CDRs in the window
+ * (the (customer_id, accepted_at) index), grouped in PostgreSQL.
+ */
+export async function customerUsage(
+  db: Kysely<Database>,
+  query: { customerId: string; from: Date; to: Date; interval: UsageInterval },
+): Promise<UsageBucket[]> {
+  if (!isUuid(query.customerId)) return [];
+  const start = sql<Date>`date_trunc(${query.interval}, accepted_at, 'UTC')`;
+  const status = sql<string>`COALESCE(delivery_status, submit_status)`;
+  const rows = await db
+    .selectFrom(TABLE)
+    .select([
+      start.as('start'),
+      'currency',
+      status.as('status'),
+      sql<string>`count(*)`.as('messages'),
+      sql<string>`sum(segments)`.as('segments'),
+      sql<string>`COALESCE(sum(segments::int8 * price_per_segment_micros), 0)`.as('price'),
+      sql<string>`COALESCE(sum(segments::int8 * cost_per_segment_micros), 0)`.as('cost'),
+    ])
+    .where('customer_id', '=', query.customerId)
+    .where('accepted_at', '>=', query.from)
+    .where('accepted_at', '<', query.to)
+    .groupBy([sql`1`, sql`2`, sql`3`])
+    .orderBy(sql`1`)
+    .orderBy(sql`2`)
+    .execute();
+  // One row per (start, currency, status): folded into one bucket per (start, currency).
+  const buckets = new Map<string, Mutable<UsageBucket> & { byStatus: Record<string, number> }>();
+  for (const row of rows) {
+    const bucketStart = new Date(row.start);
+    const key = `${bucketStart.getTime()}|${row.currency ?? ''}`;
+    let bucket = buckets.get(key);
+    if (!bucket) {
+      bucket = {
+        start: bucketStart,
+        currency: row.currency,
+        messages: 0,
+        segments: 0,
+        byStatus: {},
+        priceMicros: 0,
+        costMicros: 0,
+      };
+      buckets.set(key, bucket);
+    }
+    const messages = toSafeInteger(row.messages);
+    bucket.byStatus[row.status] = messages;
+    bucket.messages += messages;
+    bucket.segments += toSafeInteger(row.segments);
+    bucket.priceMicros += toSafeInteger(row.price);
+    bucket.costMicros += toSafeInteger(row.cost);
+  }
+  return [...buckets.values()];
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** How a receipt names its message: the vendor's raw id and its canonical key. */
 export interface VendorMessageRef {

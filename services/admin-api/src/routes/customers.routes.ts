@@ -1,6 +1,7 @@
 import {
   createCustomer,
   CUSTOMER_STATUSES,
+  customerUsage,
   deleteCustomer,
   getCustomerById,
   listCustomers,
@@ -120,6 +121,65 @@ function customerChanged(customerId: string): ControlCommandBody[] {
   return [{ type: 'invalidate-customer', customerId }, { type: 'reload-routing' }];
 }
 
+/** Widest window per interval: at most 168 hourly or 92 daily buckets per currency. */
+const USAGE_MAX_MS = { hour: 7 * 24 * 3_600_000, day: 92 * 24 * 3_600_000 } as const;
+const USAGE_DEFAULT_MS = { hour: 24 * 3_600_000, day: 7 * 24 * 3_600_000 } as const;
+
+const UsageQuery = z
+  .strictObject({
+    interval: z.enum(['hour', 'day']).default('day').describe('Bucket size (UTC)'),
+    from: Timestamp.optional().describe(
+      'Accepted at or after (default: 7 days, or 24 h by the hour, before `to`)',
+    ),
+    to: Timestamp.optional().describe('Accepted before (default: now)'),
+  })
+  .transform((q, ctx) => {
+    const to = q.to !== undefined ? new Date(q.to) : new Date();
+    const from =
+      q.from !== undefined
+        ? new Date(q.from)
+        : new Date(to.getTime() - USAGE_DEFAULT_MS[q.interval]);
+    if (from >= to)
+      ctx.addIssue({ code: 'custom', path: ['from'], message: 'must be before `to`' });
+    if (to.getTime() - from.getTime() > USAGE_MAX_MS[q.interval]) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['from'],
+        message:
+          q.interval === 'hour'
+            ? 'hourly usage spans at most 7 days'
+            : 'daily usage spans at most 92 days',
+      });
+    }
+    return { interval: q.interval, from, to };
+  });
+
+const UsageFigures = {
+  currency: z.string().nullable().describe('null: messages no rate priced'),
+  messages: z
+    .number()
+    .int()
+    .min(0)
+    .describe('Accepted submits (each part of a long message is one)'),
+  segments: z.number().int().min(0),
+  byStatus: z
+    .record(z.string(), z.number().int().min(0))
+    .describe("Messages by status: the receipt's once there is one, else the submit's"),
+  priceMicros: Micros.describe('Charged to the customer'),
+  costMicros: Micros.describe("The vendors' cost"),
+};
+
+const UsageView = z
+  .object({
+    customerId: z.string(),
+    interval: z.enum(['hour', 'day']),
+    from: Timestamp,
+    to: Timestamp,
+    buckets: z.array(z.object({ start: Timestamp, ...UsageFigures })),
+    totals: z.array(z.object(UsageFigures)).describe('The whole window, per currency'),
+  })
+  .meta({ id: 'CustomerUsage' });
+
 export function customerRoutes(): Route[] {
   return [
     defineRoute({
@@ -172,6 +232,58 @@ export function customerRoutes(): Route[] {
         const customer = await getCustomerById(deps.db, params.id);
         if (!customer) throw notFound('customer');
         return { status: 200, body: toCustomerView(customer) };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/customers/:id/usage',
+      operationId: 'getCustomerUsage',
+      tag: TAG,
+      summary: "A customer's traffic and charges per hour or day",
+      description:
+        'From the CDRs: accepted messages, segments, messages by status, price and vendor cost, per UTC hour or day and currency, with totals. Up to 7 days by the hour, 92 by the day.',
+      scope: 'read',
+      params: IdParams,
+      query: UsageQuery,
+      responses: { 200: { description: 'Usage per bucket and in total', schema: UsageView } },
+      handler: async ({ deps, params, query }) => {
+        if (!(await getCustomerById(deps.db, params.id))) throw notFound('customer');
+        const buckets = await customerUsage(deps.db, { customerId: params.id, ...query });
+        const totals = new Map<string, z.infer<z.ZodObject<typeof UsageFigures>>>();
+        for (const b of buckets) {
+          const key = b.currency ?? '';
+          const t = totals.get(key) ?? {
+            currency: b.currency,
+            messages: 0,
+            segments: 0,
+            byStatus: {},
+            priceMicros: 0,
+            costMicros: 0,
+          };
+          const byStatus = { ...t.byStatus };
+          for (const [status, n] of Object.entries(b.byStatus)) {
+            byStatus[status] = (byStatus[status] ?? 0) + n;
+          }
+          totals.set(key, {
+            currency: b.currency,
+            messages: t.messages + b.messages,
+            segments: t.segments + b.segments,
+            byStatus,
+            priceMicros: t.priceMicros + b.priceMicros,
+            costMicros: t.costMicros + b.costMicros,
+          });
+        }
+        return {
+          status: 200,
+          body: {
+            customerId: params.id,
+            interval: query.interval,
+            from: iso(query.from),
+            to: iso(query.to),
+            buckets: buckets.map((b) => ({ ...b, start: iso(b.start) })),
+            totals: [...totals.values()],
+          },
+        };
       },
     }),
     defineRoute({

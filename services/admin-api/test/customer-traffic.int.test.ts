@@ -1,5 +1,5 @@
-// A customer's messages in a time window, from CDRs written the way the
-// tracker writes them, read back page by page over HTTP.
+// A customer's messages in a time window and their usage per hour or day,
+// from CDRs written the way the tracker writes them, read over HTTP.
 import { randomUUID } from 'node:crypto';
 import { createCustomer, upsertCdrs, type CdrWrite } from '@smpp-gateway/db';
 import { beforeAll, afterAll, describe, expect, it } from 'vitest';
@@ -142,5 +142,139 @@ describe('GET /api/v1/messages', () => {
     expect(
       (await h.request('GET', `/api/v1/messages?customerId=${customerId}`, { token: null })).status,
     ).toBe(401);
+  });
+});
+
+describe('GET /api/v1/customers/:id/usage', () => {
+  let usageCustomer: string;
+  const at = (iso: string) => new Date(iso);
+
+  beforeAll(async () => {
+    usageCustomer = (
+      await createCustomer(h.db, {
+        name: 'usage',
+        systemId: `usage-${randomUUID().slice(0, 8)}`,
+        password: 'secret12',
+        throughput: 50,
+        maxBinds: 2,
+      })
+    ).id;
+    const row = (messageId: string, overrides: Partial<CdrWrite>) =>
+      cdr(messageId, { customerId: usageCustomer, ...overrides });
+    await upsertCdrs(h.db, [
+      row('u-1', {
+        acceptedAt: at('2026-03-10T10:05:00.000Z'),
+        costPerSegmentMicros: 3_000,
+        deliveryStatus: 'DELIVRD',
+      }),
+      row('u-2', {
+        acceptedAt: at('2026-03-10T10:40:00.000Z'),
+        segments: 2,
+        costPerSegmentMicros: 3_000,
+        deliveryStatus: 'UNDELIV',
+      }),
+      row('u-3', { acceptedAt: at('2026-03-10T11:10:00.000Z') }),
+      row('u-4', {
+        acceptedAt: at('2026-03-10T11:20:00.000Z'),
+        segments: 3,
+        currency: 'EUR',
+        pricePerSegmentMicros: 7_000,
+        costPerSegmentMicros: 4_000,
+        deliveryStatus: 'DELIVRD',
+      }),
+      row('u-5', { acceptedAt: at('2026-03-11T09:00:00.000Z'), submitStatus: 'failed' }),
+      row('u-late', { acceptedAt: at('2026-03-12T00:00:00.000Z') }),
+    ]);
+  });
+
+  const usage = (query: string) =>
+    h.request('GET', `/api/v1/customers/${usageCustomer}/usage?${query}`, { token: h.readToken });
+
+  it('sums messages, segments, statuses, price and cost per UTC hour and currency', async () => {
+    const res = await usage('interval=hour&from=2026-03-10T00:00:00Z&to=2026-03-11T00:00:00Z');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      customerId: usageCustomer,
+      interval: 'hour',
+      from: '2026-03-10T00:00:00.000Z',
+      to: '2026-03-11T00:00:00.000Z',
+    });
+    expect(res.body.buckets).toEqual([
+      {
+        start: '2026-03-10T10:00:00.000Z',
+        currency: 'USD',
+        messages: 2,
+        segments: 3,
+        byStatus: { DELIVRD: 1, UNDELIV: 1 },
+        priceMicros: 15_000,
+        costMicros: 9_000,
+      },
+      {
+        start: '2026-03-10T11:00:00.000Z',
+        currency: 'EUR',
+        messages: 1,
+        segments: 3,
+        byStatus: { DELIVRD: 1 },
+        priceMicros: 21_000,
+        costMicros: 12_000,
+      },
+      {
+        start: '2026-03-10T11:00:00.000Z',
+        currency: 'USD',
+        messages: 1,
+        segments: 1,
+        byStatus: { submitted: 1 },
+        priceMicros: 5_000,
+        costMicros: 0,
+      },
+    ]);
+  });
+
+  it('per day, with totals per currency; the window end is exclusive', async () => {
+    const res = await usage('from=2026-03-10T00:00:00Z&to=2026-03-12T00:00:00Z');
+    expect(res.status).toBe(200);
+    expect(res.body.interval).toBe('day');
+    expect(
+      res.body.buckets.map((b: { start: string; currency: string }) => `${b.start} ${b.currency}`),
+    ).toEqual([
+      '2026-03-10T00:00:00.000Z EUR',
+      '2026-03-10T00:00:00.000Z USD',
+      '2026-03-11T00:00:00.000Z USD',
+    ]);
+    expect(res.body.totals).toEqual([
+      {
+        currency: 'EUR',
+        messages: 1,
+        segments: 3,
+        byStatus: { DELIVRD: 1 },
+        priceMicros: 21_000,
+        costMicros: 12_000,
+      },
+      {
+        currency: 'USD',
+        messages: 4,
+        segments: 5,
+        byStatus: { DELIVRD: 1, UNDELIV: 1, submitted: 1, failed: 1 },
+        priceMicros: 25_000,
+        costMicros: 9_000,
+      },
+    ]);
+  });
+
+  it('refuses windows it will not scan, and 404 for an unknown customer', async () => {
+    for (const query of [
+      'interval=hour&from=2026-03-01T00:00:00Z&to=2026-03-10T00:00:00Z',
+      'from=2026-01-01T00:00:00Z&to=2026-06-01T00:00:00Z',
+      'from=2026-03-10T00:00:00Z&to=2026-03-09T00:00:00Z',
+      'interval=week',
+    ]) {
+      const res = await usage(query);
+      expect(res.status, query).toBe(400);
+      expect(res.body.error.code).toBe('validation_failed');
+    }
+    const unknown = await h.request('GET', `/api/v1/customers/${randomUUID()}/usage`, {
+      token: h.readToken,
+    });
+    expect(unknown.status).toBe(404);
   });
 });
