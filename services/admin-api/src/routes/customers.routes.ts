@@ -7,6 +7,7 @@ import {
   listCustomers,
   updateCustomer,
   type Customer,
+  type UsageBucket,
 } from '@smpp-gateway/db';
 import { z } from 'zod';
 import { notFound } from '../http/api-error.js';
@@ -169,6 +170,29 @@ const UsageFigures = {
   costMicros: Micros.describe("The vendors' cost"),
 };
 
+type UsageTotal = Omit<UsageBucket, 'start'>;
+
+/** The buckets summed per currency: the whole window. */
+function usageTotals(buckets: readonly UsageBucket[]): UsageTotal[] {
+  const totals = new Map<string, UsageTotal>();
+  for (const b of buckets) {
+    const t = totals.get(b.currency ?? '');
+    const byStatus: Record<string, number> = { ...t?.byStatus };
+    for (const [status, n] of Object.entries(b.byStatus)) {
+      byStatus[status] = (byStatus[status] ?? 0) + n;
+    }
+    totals.set(b.currency ?? '', {
+      currency: b.currency,
+      messages: (t?.messages ?? 0) + b.messages,
+      segments: (t?.segments ?? 0) + b.segments,
+      byStatus,
+      priceMicros: (t?.priceMicros ?? 0) + b.priceMicros,
+      costMicros: (t?.costMicros ?? 0) + b.costMicros,
+    });
+  }
+  return [...totals.values()];
+}
+
 const UsageView = z
   .object({
     customerId: z.string(),
@@ -249,30 +273,6 @@ export function customerRoutes(): Route[] {
       handler: async ({ deps, params, query }) => {
         if (!(await getCustomerById(deps.db, params.id))) throw notFound('customer');
         const buckets = await customerUsage(deps.db, { customerId: params.id, ...query });
-        const totals = new Map<string, z.infer<z.ZodObject<typeof UsageFigures>>>();
-        for (const b of buckets) {
-          const key = b.currency ?? '';
-          const t = totals.get(key) ?? {
-            currency: b.currency,
-            messages: 0,
-            segments: 0,
-            byStatus: {},
-            priceMicros: 0,
-            costMicros: 0,
-          };
-          const byStatus = { ...t.byStatus };
-          for (const [status, n] of Object.entries(b.byStatus)) {
-            byStatus[status] = (byStatus[status] ?? 0) + n;
-          }
-          totals.set(key, {
-            currency: b.currency,
-            messages: t.messages + b.messages,
-            segments: t.segments + b.segments,
-            byStatus,
-            priceMicros: t.priceMicros + b.priceMicros,
-            costMicros: t.costMicros + b.costMicros,
-          });
-        }
         return {
           status: 200,
           body: {
@@ -281,7 +281,7 @@ export function customerRoutes(): Route[] {
             from: iso(query.from),
             to: iso(query.to),
             buckets: buckets.map((b) => ({ ...b, start: iso(b.start) })),
-            totals: [...totals.values()],
+            totals: usageTotals(buckets),
           },
         };
       },
