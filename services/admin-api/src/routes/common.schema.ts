@@ -87,3 +87,26 @@ export function iso(date: Date): string {
 export function isoOrNull(date: Date | null): string | null {
   return date === null ? null : date.toISOString();
 }
+
+/**
+ * A `[from, to)` query window: `to` defaults to now, `from` to
+ * `defaultFrom(to)`; refused (as an issue on `from`) when empty or wider
+ * than `maxMs`, so a query only scans what it may.
+ */
+export function queryWindow(
+  raw: { readonly from?: string | undefined; readonly to?: string | undefined },
+  ctx: z.RefinementCtx,
+  limits: {
+    readonly defaultFrom: (to: Date) => Date;
+    readonly maxMs: number;
+    readonly tooWide: string;
+  },
+): { from: Date; to: Date } {
+  const to = raw.to !== undefined ? new Date(raw.to) : new Date();
+  const from = raw.from !== undefined ? new Date(raw.from) : limits.defaultFrom(to);
+  if (from >= to) ctx.addIssue({ code: 'custom', path: ['from'], message: 'must be before `to`' });
+  if (to.getTime() - from.getTime() > limits.maxMs) {
+    ctx.addIssue({ code: 'custom', path: ['from'], message: limits.tooWide });
+  }
+  return { from, to };
+}

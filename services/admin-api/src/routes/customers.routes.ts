@@ -20,6 +20,7 @@ import {
   Micros,
   pageOf,
   pagination,
+  queryWindow,
   SMPP_PASSWORD_MAX,
   Timestamp,
 } from './common.schema.js';
@@ -134,26 +135,17 @@ const UsageQuery = z
     ),
     to: Timestamp.optional().describe('Accepted before (default: now)'),
   })
-  .transform((q, ctx) => {
-    const to = q.to !== undefined ? new Date(q.to) : new Date();
-    const from =
-      q.from !== undefined
-        ? new Date(q.from)
-        : new Date(to.getTime() - USAGE_DEFAULT_MS[q.interval]);
-    if (from >= to)
-      ctx.addIssue({ code: 'custom', path: ['from'], message: 'must be before `to`' });
-    if (to.getTime() - from.getTime() > USAGE_MAX_MS[q.interval]) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['from'],
-        message:
-          q.interval === 'hour'
-            ? 'hourly usage spans at most 7 days'
-            : 'daily usage spans at most 92 days',
-      });
-    }
-    return { interval: q.interval, from, to };
-  });
+  .transform((q, ctx) => ({
+    interval: q.interval,
+    ...queryWindow(q, ctx, {
+      defaultFrom: (to) => new Date(to.getTime() - USAGE_DEFAULT_MS[q.interval]),
+      maxMs: USAGE_MAX_MS[q.interval],
+      tooWide:
+        q.interval === 'hour'
+          ? 'hourly usage spans at most 7 days'
+          : 'daily usage spans at most 92 days',
+    }),
+  }));
 
 const UsageFigures = {
   currency: z.string().nullable().describe('null: messages no rate priced'),

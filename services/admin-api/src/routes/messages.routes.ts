@@ -18,7 +18,7 @@ import {
 import { z } from 'zod';
 import { notFound } from '../http/api-error.js';
 import { defineRoute, type Route } from '../http/route-definition.js';
-import { pagination, Timestamp, Uuid } from './common.schema.js';
+import { pagination, queryWindow, Timestamp, Uuid } from './common.schema.js';
 
 const TAG = 'Messages';
 
@@ -162,19 +162,12 @@ const MessageSearchQuery = z
   })
   .transform((q, ctx) => {
     const after = q.cursor !== undefined ? decodeCursor(q.cursor) : undefined;
-    const to = q.to !== undefined ? new Date(q.to) : new Date();
-    const from =
-      q.from !== undefined
-        ? new Date(q.from)
-        : (after?.from ?? new Date(to.getTime() - DEFAULT_WINDOW_MS));
-    if (from >= to)
-      ctx.addIssue({ code: 'custom', path: ['from'], message: 'must be before `to`' });
-    if (to.getTime() - from.getTime() > MAX_WINDOW_MS)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['from'],
-        message: 'the window may span at most 31 days',
-      });
+    const { from, to } = queryWindow(q, ctx, {
+      // A cursor keeps the window start of its first page.
+      defaultFrom: (end) => after?.from ?? new Date(end.getTime() - DEFAULT_WINDOW_MS),
+      maxMs: MAX_WINDOW_MS,
+      tooWide: 'the window may span at most 31 days',
+    });
     if (q.cursor !== undefined && after === undefined)
       ctx.addIssue({
         code: 'custom',
