@@ -432,6 +432,22 @@ function mergeResult([applied, json, previous]: MergeReply): MergeResult {
   };
 }
 
+/**
+ * A stored record with its receipt lease's RECEIPT_SENT folded in; undefined
+ * when absent or not a record. A value that is not JSON throws.
+ */
+function recordOf(
+  json: string | null | undefined,
+  receipt: string | null | undefined,
+): MessageStateRecord | undefined {
+  if (json === null || json === undefined) return undefined;
+  const parsed = MessageStateRecord.safeParse(JSON.parse(json));
+  if (!parsed.success) return undefined;
+  return receipt === RECEIPT_SENT && parsed.data.customerReceipt === 'pending'
+    ? { ...parsed.data, customerReceipt: 'sent' }
+    : parsed.data;
+}
+
 export class MessageStateStore {
   private readonly redis: Redis & StateCommands;
   private readonly ttl: number;
@@ -675,12 +691,28 @@ export class MessageStateStore {
       stateKeys.message(messageId),
       stateKeys.receiptLease(messageId),
     );
-    if (json === null || json === undefined) return undefined;
-    const parsed = MessageStateRecord.safeParse(JSON.parse(json));
-    if (!parsed.success) return undefined;
-    return receipt === RECEIPT_SENT && parsed.data.customerReceipt === 'pending'
-      ? { ...parsed.data, customerReceipt: 'sent' }
-      : parsed.data;
+    return recordOf(json, receipt);
+  }
+
+  /**
+   * The live records of several messages in one MGET. Those Redis no longer
+   * holds, or holds unreadable, are absent: the caller falls back to the CDR.
+   */
+  async getMany(messageIds: readonly string[]): Promise<Map<string, MessageStateRecord>> {
+    const found = new Map<string, MessageStateRecord>();
+    if (messageIds.length === 0) return found;
+    const values = await this.redis.mget(
+      ...messageIds.flatMap((id) => [stateKeys.message(id), stateKeys.receiptLease(id)]),
+    );
+    messageIds.forEach((id, i) => {
+      try {
+        const record = recordOf(values[2 * i], values[2 * i + 1]);
+        if (record) found.set(id, record);
+      } catch {
+        // not JSON: the CDR answers for it
+      }
+    });
+    return found;
   }
 
   /**

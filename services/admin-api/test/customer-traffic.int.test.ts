@@ -2,6 +2,8 @@
 // from CDRs written the way the tracker writes them, read over HTTP.
 import { randomUUID } from 'node:crypto';
 import { createCustomer, upsertCdrs, type CdrWrite } from '@smpp-gateway/db';
+import { MessageStateStore } from '@smpp-gateway/message-state';
+import { Redis } from 'ioredis';
 import { beforeAll, afterAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from './harness.js';
 
@@ -104,6 +106,36 @@ describe('GET /api/v1/messages', () => {
       'm-2',
     ]);
     expect(second.body.next).toBeNull();
+  });
+
+  it('shows a message Redis still holds from its live record (the customer receipt included)', async () => {
+    const redis = new Redis(h.env.redis.url, { keyPrefix: h.env.redis.keyPrefix, db: 0 });
+    try {
+      const store = new MessageStateStore({ redis });
+      await store.recordAccepted('m-3b', {
+        status: 'DELIVRD',
+        customerId,
+        systemId: 'acme',
+        source: { addr: '15551230001', ton: 1, npi: 1 },
+        destination: { addr: '447700900123', ton: 1, npi: 1 },
+        registeredDelivery: 1,
+        segments: 1,
+        acceptedAt: ago(30).toISOString(),
+        customerReceipt: 'sent',
+      });
+      // Not JSON: that one falls back to its CDR instead of failing the page.
+      await redis.set('dlr:msg:m-3a', 'not json');
+      const res = await search(`customerId=${customerId}&limit=3`);
+      expect(res.status).toBe(200);
+      const byId = Object.fromEntries(
+        (res.body.items as { messageId: string; from: string }[]).map((m) => [m.messageId, m]),
+      );
+      expect(byId['m-3b']).toMatchObject({ from: 'redis', customerReceipt: 'sent' });
+      expect(byId['m-3a']).toMatchObject({ from: 'postgres', status: 'submitted' });
+      expect(byId['m-4']).toMatchObject({ from: 'postgres' });
+    } finally {
+      redis.disconnect();
+    }
   });
 
   it('filters by status, destination and window', async () => {

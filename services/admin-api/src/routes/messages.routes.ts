@@ -193,7 +193,7 @@ export function messageRoutes(): Route[] {
       tag: TAG,
       summary: "A customer's messages in a time window",
       description:
-        'Newest first, from the CDRs in PostgreSQL (the tracker writes them within milliseconds of each event), filtered by status, addresses or vendor. One customer per search and a window of at most 31 days.',
+        'Newest first, found in the CDRs (the tracker writes them within milliseconds of each event) by status, addresses or vendor; each shown as GET /messages/:id shows it (the live record while Redis holds it, else the CDR). One customer per search and a window of at most 31 days.',
       scope: 'read',
       query: MessageSearchQuery,
       responses: { 200: { description: 'One page of messages', schema: MessagePage } },
@@ -210,12 +210,20 @@ export function messageRoutes(): Route[] {
           ...(query.vendorId !== undefined ? { vendorId: query.vendorId } : {}),
           ...(query.after !== undefined ? { after: query.after } : {}),
         });
+        // As GET /messages/:id: the live record while Redis holds it (fresher,
+        // and it knows whether the customer's receipt went out), else the CDR.
+        const live = await deps.messageState.getMany(page.items.map((cdr) => cdr.messageId));
         return {
           status: 200,
           body: {
-            items: page.items.map((cdr) =>
-              toMessageStatusView({ from: 'postgres', record: recordFromCdr(cdr) }),
-            ),
+            items: page.items.map((cdr) => {
+              const record = live.get(cdr.messageId);
+              return toMessageStatusView(
+                record
+                  ? { from: 'redis', record }
+                  : { from: 'postgres', record: recordFromCdr(cdr) },
+              );
+            }),
             next: page.next ? encodeCursor(page.next, query.from) : null,
           },
         };
