@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { QUEUES } from '@smpp-gateway/contracts';
-import { AmqpConnection, HEADERS, silentLogger } from '@smpp-gateway/runtime';
+import { AmqpConnection, deadLetterOrigin, silentLogger } from '@smpp-gateway/runtime';
 import type { Simulator } from '@smpp-gateway/smsc-simulator';
 import { metricSum } from './metrics.reader.js';
 import { SERVICE_NAMES, type ServiceName } from './service.process.js';
@@ -226,17 +226,9 @@ async function deadLetterSummary(amqpUrl: string): Promise<DeadLetterSummary> {
       for (let i = 0; i < Math.min(messageCount, 1_000); i += 1) {
         const message = await channel.get(QUEUES.dead, { noAck: false });
         if (message === false) break;
-        const headers = (message.properties.headers ?? {}) as Record<string, unknown>;
-        const first = (...names: string[]): string => {
-          for (const name of names) {
-            const value: unknown = headers[name];
-            if (typeof value === 'string') return value;
-            if (Buffer.isBuffer(value)) return value.toString('utf8');
-          }
-          return '?';
-        };
-        const queue = first(HEADERS.originalQueue, 'x-first-death-queue');
-        const reason = first(HEADERS.deadReason, 'x-first-death-reason').slice(0, 100);
+        const origin = deadLetterOrigin(message.properties.headers ?? {});
+        const queue = origin.queue ?? '?';
+        const reason = (origin.reason ?? '?').slice(0, 100);
         const key = `${queue}: ${reason}`;
         byOrigin[key] = (byOrigin[key] ?? 0) + 1;
       }

@@ -2,6 +2,7 @@ export * from './coalescing-publisher.js';
 export { ConfirmTracker } from './confirm-tracker.js';
 export * from './connection.js';
 export * from './consumer.js';
+export * from './dead-letter-origin.js';
 export * from './errors.js';
 export * from './metrics.js';
 export * from './publisher.js';

@@ -14,7 +14,11 @@
 import { EXCHANGES, QUEUES } from '@smpp-gateway/contracts';
 import {
   ConfirmTracker,
+  DEAD_LETTER_HEADER_NAMES,
+  deadLetterOrigin,
+  headerText,
   HEADERS,
+  replaysOf,
   PublishError,
   type AmqpConnection,
   type Logger,
@@ -70,69 +74,6 @@ export interface DeadLetterPort {
 }
 
 /**
- * Headers a dead-lettering adds (the consumer's, and the broker's own when it
- * dead-letters an expired message or one past its delivery limit); a
- * replayed message goes back without them.
- */
-const DEAD_LETTER_HEADERS = [
-  HEADERS.deadReason,
-  HEADERS.deadLetteredAt,
-  HEADERS.originalExchange,
-  HEADERS.originalRoutingKey,
-  HEADERS.originalQueue,
-  HEADERS.batchIndex,
-  HEADERS.publishId,
-  'x-death',
-  'x-first-death-exchange',
-  'x-first-death-queue',
-  'x-first-death-reason',
-  'x-last-death-exchange',
-  'x-last-death-queue',
-  'x-last-death-reason',
-] as const;
-
-interface Origin {
-  readonly queue: string | null;
-  readonly reason: string | null;
-  readonly at: string | null;
-}
-
-/**
- * Where a dead letter came from and why. The consumer's own headers when it
- * gave up on the message; otherwise the broker's latest `x-death` entry: a
- * customer's delivery that waited out its queue's TTL unbound ("expired"),
- * a message redelivered past the quorum queue's delivery limit
- * ("delivery_limit"), or rejected without requeue.
- */
-function originOf(headers: Record<string, unknown>): Origin {
-  const deaths = headers['x-death'];
-  const latest =
-    Array.isArray(deaths) && typeof deaths[0] === 'object' && deaths[0] !== null
-      ? (deaths[0] as Record<string, unknown>)
-      : undefined;
-  const brokerReason = latest ? text(latest['reason']) : null;
-  const time = latest?.['time'] as { value?: unknown } | undefined;
-  const brokerAt =
-    typeof time?.value === 'number' ? new Date(time.value * 1000).toISOString() : null;
-  return {
-    queue: text(headers[HEADERS.originalQueue]) ?? (latest ? text(latest['queue']) : null),
-    reason: text(headers[HEADERS.deadReason]) ?? (brokerReason ? `broker: ${brokerReason}` : null),
-    at: text(headers[HEADERS.deadLetteredAt]) ?? brokerAt,
-  };
-}
-
-function text(value: unknown): string | null {
-  if (typeof value === 'string') return value;
-  if (Buffer.isBuffer(value)) return value.toString('utf8');
-  return null;
-}
-
-function count(value: unknown): number {
-  const n = typeof value === 'number' ? value : Number(text(value) ?? NaN);
-  return Number.isSafeInteger(n) && n >= 0 ? n : 0;
-}
-
-/**
  * The metric label of a queue: per-customer and per-vendor queues by their
  * family, so the label stays bounded whatever the number of customers.
  */
@@ -150,15 +91,15 @@ function headersOf(message: GetMessage): Record<string, unknown> {
 export function viewOf(message: GetMessage): DeadLetterView {
   const headers = headersOf(message);
   const batchIndex = headers[HEADERS.batchIndex];
-  const origin = originOf(headers);
+  const origin = deadLetterOrigin(headers);
   return {
     originalQueue: origin.queue,
-    contract: text(headers[HEADERS.contract]),
-    messageId: text(message.properties.messageId),
+    contract: headerText(headers[HEADERS.contract]),
+    messageId: headerText(message.properties.messageId),
     reason: origin.reason,
     deadLetteredAt: origin.at,
     batchIndex: typeof batchIndex === 'number' ? batchIndex : null,
-    replays: count(headers[HEADERS.replays]),
+    replays: replaysOf(headers),
     bytes: message.content.length,
   };
 }
@@ -236,7 +177,7 @@ export class AmqpDeadLetterQueue implements DeadLetterPort {
       // not keep an x-death a client publishes).
       const park = async (message: GetMessage) => {
         const headers = headersOf(message);
-        const origin = originOf(headers);
+        const origin = deadLetterOrigin(headers);
         await tracker.publish(
           EXCHANGES.dead,
           message.fields.routingKey,
@@ -260,7 +201,7 @@ export class AmqpDeadLetterQueue implements DeadLetterPort {
         examined += 1;
         try {
           const headers = headersOf(message);
-          const target = originOf(headers).queue;
+          const target = deadLetterOrigin(headers).queue;
           if (request.originalQueue !== undefined && target !== request.originalQueue) {
             await park(message);
             skipped += 1;
@@ -272,8 +213,8 @@ export class AmqpDeadLetterQueue implements DeadLetterPort {
             continue;
           }
           const replayHeaders: Record<string, unknown> = { ...headers };
-          for (const name of DEAD_LETTER_HEADERS) delete replayHeaders[name];
-          replayHeaders[HEADERS.replays] = count(headers[HEADERS.replays]) + 1;
+          for (const name of DEAD_LETTER_HEADER_NAMES) delete replayHeaders[name];
+          replayHeaders[HEADERS.replays] = replaysOf(headers) + 1;
           try {
             // The default exchange routes by queue name: straight back to the
             // queue whose consumer dead-lettered it, whatever bound it there.
@@ -288,7 +229,7 @@ export class AmqpDeadLetterQueue implements DeadLetterPort {
             // Mandatory and returned: the queue is gone (a customer deleted, a vendor removed).
             this.log.warn('dead letter not replayed: its queue no longer exists', {
               queue: target,
-              message_id: text(message.properties.messageId) ?? undefined,
+              message_id: headerText(message.properties.messageId) ?? undefined,
             });
             await park(message);
             unroutable += 1;
