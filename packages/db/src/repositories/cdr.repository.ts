@@ -480,9 +480,8 @@ export async function searchCdrs(
 
 export type UsageInterval = 'hour' | 'day';
 
-/** One customer's traffic in one hour or day (UTC), in one currency. */
-export interface UsageBucket {
-  readonly start: Date;
+/** A customer's traffic in one currency over some time. */
+export interface UsageFigures {
   /** null for messages without a price (no rate matched). */
   readonly currency: string | null;
   /** Accepted submits (each part of a multipart message is one). */
@@ -496,16 +495,34 @@ export interface UsageBucket {
   readonly costMicros: number;
 }
 
+/** One hour or day (UTC) of a customer's traffic, in one currency. */
+export interface UsageBucket extends UsageFigures {
+  readonly start: Date;
+}
+
+export interface CustomerUsage {
+  /** Per (start, currency), in time order. */
+  readonly buckets: UsageBucket[];
+  /** The whole window, per currency. */
+  readonly totals: UsageFigures[];
+}
+
+type Tally = { -readonly [K in keyof UsageFigures]: UsageFigures[K] } & {
+  byStatus: Record<string, number>;
+};
+
 /**
  * A customer's traffic per hour or day (UTC) in [from, to): what billing
  * and support ask first. One pass over the customer's CDRs in the window
- * (the (customer_id, accepted_at) index), grouped in PostgreSQL.
+ * (the (customer_id, accepted_at) index), grouped in PostgreSQL; each
+ * (start, currency, status) row is added to its bucket and to its
+ * currency's total.
  */
 export async function customerUsage(
   db: Kysely<Database>,
   query: { customerId: string; from: Date; to: Date; interval: UsageInterval },
-): Promise<UsageBucket[]> {
-  if (!isUuid(query.customerId)) return [];
+): Promise<CustomerUsage> {
+  if (!isUuid(query.customerId)) return { buckets: [], totals: [] };
   const start = sql<Date>`date_trunc(${query.interval}, accepted_at, 'UTC')`;
   const status = sql<string>`COALESCE(delivery_status, submit_status)`;
   const rows = await db
@@ -526,35 +543,37 @@ export async function customerUsage(
     .orderBy(sql`1`)
     .orderBy(sql`2`)
     .execute();
-  // One row per (start, currency, status): folded into one bucket per (start, currency).
-  const buckets = new Map<string, Mutable<UsageBucket> & { byStatus: Record<string, number> }>();
+  const buckets = new Map<string, Tally & { start: Date }>();
+  const totals = new Map<string, Tally>();
+  const tally = (currency: string | null): Tally => ({
+    currency,
+    messages: 0,
+    segments: 0,
+    byStatus: {},
+    priceMicros: 0,
+    costMicros: 0,
+  });
   for (const row of rows) {
     const bucketStart = new Date(row.start);
-    const key = `${bucketStart.getTime()}|${row.currency ?? ''}`;
-    let bucket = buckets.get(key);
-    if (!bucket) {
-      bucket = {
-        start: bucketStart,
-        currency: row.currency,
-        messages: 0,
-        segments: 0,
-        byStatus: {},
-        priceMicros: 0,
-        costMicros: 0,
-      };
-      buckets.set(key, bucket);
-    }
+    const bucketKey = `${bucketStart.getTime()}|${row.currency ?? ''}`;
+    let bucket = buckets.get(bucketKey);
+    if (!bucket) buckets.set(bucketKey, (bucket = { ...tally(row.currency), start: bucketStart }));
+    let total = totals.get(row.currency ?? '');
+    if (!total) totals.set(row.currency ?? '', (total = tally(row.currency)));
     const messages = toSafeInteger(row.messages);
-    bucket.byStatus[row.status] = messages;
-    bucket.messages += messages;
-    bucket.segments += toSafeInteger(row.segments);
-    bucket.priceMicros += toSafeInteger(row.price);
-    bucket.costMicros += toSafeInteger(row.cost);
+    const segments = toSafeInteger(row.segments);
+    const price = toSafeInteger(row.price);
+    const cost = toSafeInteger(row.cost);
+    for (const t of [bucket, total]) {
+      t.byStatus[row.status] = (t.byStatus[row.status] ?? 0) + messages;
+      t.messages += messages;
+      t.segments += segments;
+      t.priceMicros += price;
+      t.costMicros += cost;
+    }
   }
-  return [...buckets.values()];
+  return { buckets: [...buckets.values()], totals: [...totals.values()] };
 }
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** How a receipt names its message: the vendor's raw id and its canonical key. */
 export interface VendorMessageRef {

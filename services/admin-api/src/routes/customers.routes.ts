@@ -7,7 +7,6 @@ import {
   listCustomers,
   updateCustomer,
   type Customer,
-  type UsageBucket,
 } from '@smpp-gateway/db';
 import { z } from 'zod';
 import { notFound } from '../http/api-error.js';
@@ -162,29 +161,6 @@ const UsageFigures = {
   costMicros: Micros.describe("The vendors' cost"),
 };
 
-type UsageTotal = Omit<UsageBucket, 'start'>;
-
-/** The buckets summed per currency: the whole window. */
-function usageTotals(buckets: readonly UsageBucket[]): UsageTotal[] {
-  const totals = new Map<string, UsageTotal>();
-  for (const b of buckets) {
-    const t = totals.get(b.currency ?? '');
-    const byStatus: Record<string, number> = { ...t?.byStatus };
-    for (const [status, n] of Object.entries(b.byStatus)) {
-      byStatus[status] = (byStatus[status] ?? 0) + n;
-    }
-    totals.set(b.currency ?? '', {
-      currency: b.currency,
-      messages: (t?.messages ?? 0) + b.messages,
-      segments: (t?.segments ?? 0) + b.segments,
-      byStatus,
-      priceMicros: (t?.priceMicros ?? 0) + b.priceMicros,
-      costMicros: (t?.costMicros ?? 0) + b.costMicros,
-    });
-  }
-  return [...totals.values()];
-}
-
 const UsageView = z
   .object({
     customerId: z.string(),
@@ -264,7 +240,7 @@ export function customerRoutes(): Route[] {
       responses: { 200: { description: 'Usage per bucket and in total', schema: UsageView } },
       handler: async ({ deps, params, query }) => {
         if (!(await getCustomerById(deps.db, params.id))) throw notFound('customer');
-        const buckets = await customerUsage(deps.db, { customerId: params.id, ...query });
+        const usage = await customerUsage(deps.db, { customerId: params.id, ...query });
         return {
           status: 200,
           body: {
@@ -272,8 +248,8 @@ export function customerRoutes(): Route[] {
             interval: query.interval,
             from: iso(query.from),
             to: iso(query.to),
-            buckets: buckets.map((b) => ({ ...b, start: iso(b.start) })),
-            totals: usageTotals(buckets),
+            buckets: usage.buckets.map((b) => ({ ...b, start: iso(b.start) })),
+            totals: usage.totals,
           },
         };
       },
