@@ -147,8 +147,13 @@ export interface AccountTable {
   throughput: number;
   max_binds: number;
   status: Generated<CustomerStatus>;
-  /** Prepaid balance in micro-units of the account's currency; null = unlimited. */
+  /**
+   * Prepaid balance in micro-units of `credit_currency`; null = postpaid (no
+   * limit). Lowered by the CDR triggers as carriers accept messages
+   * (migration 202611270200_prepaid-credit).
+   */
   credit_micros: NullableInt8;
+  credit_currency: Generated<string>;
   price_plan: Generated<string>;
   mo_reassembly: Generated<boolean>;
   created_at: CreatedAt;
@@ -246,6 +251,12 @@ export interface CdrTable {
   source_npi: number | null;
   destination_ton: number | null;
   destination_npi: number | null;
+  /**
+   * segments × price per segment, set once by a trigger when a carrier
+   * accepted the message with a price known (and taken off a prepaid
+   * balance then); NULL until then and for messages never charged.
+   */
+  charged_micros: ColumnType<string | number | bigint | null, never, never>;
 }
 
 export interface ApiTokenTable {

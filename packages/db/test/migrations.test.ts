@@ -107,15 +107,40 @@ describe('migrations', () => {
     });
     expect(await cdrOptions()).toEqual(['fillfactor=60']);
 
+    const prepaidCredit = async () => {
+      const columns = await sql<{ name: string }>`
+        SELECT table_name || '.' || column_name AS name FROM information_schema.columns
+        WHERE (table_schema, table_name, column_name) IN
+          (('customer_mgmt', 'accounts', 'credit_currency'), ('messaging', 'cdrs', 'charged_micros'))
+        ORDER BY 1`.execute(db);
+      const triggers = await sql<{ name: string }>`
+        SELECT tgname AS name FROM pg_trigger
+        WHERE tgrelid = 'messaging.cdrs'::regclass AND NOT tgisinternal ORDER BY 1`.execute(db);
+      return {
+        columns: columns.rows.map((r) => r.name),
+        triggers: triggers.rows.map((r) => r.name),
+      };
+    };
+    expect(await prepaidCredit()).toEqual({
+      columns: ['accounts.credit_currency', 'cdrs.charged_micros'],
+      triggers: ['cdrs_charge_row', 'cdrs_debit_inserted', 'cdrs_debit_updated'],
+    });
+
     const oneDown = await migrateDown(db);
     expect(oneDown).toEqual([{ name: knownMigrations().at(-1), direction: 'Down' }]);
-    // The last migration left room on the CDR pages for the receipt's update.
-    expect(await cdrOptions()).toBeNull();
-    expect((await cdrReceiptContext()).columns).toBe(6);
+    // The last migration charges messages to prepaid balances.
+    expect(await prepaidCredit()).toEqual({ columns: [], triggers: [] });
+    expect(await cdrOptions()).toEqual(['fillfactor=60']);
 
     const twoDown = await migrateDown(db);
     expect(twoDown).toEqual([{ name: knownMigrations().at(-2), direction: 'Down' }]);
-    // The one before archived the receipt context in the CDRs.
+    // The one before left room on the CDR pages for the receipt's update.
+    expect(await cdrOptions()).toBeNull();
+    expect((await cdrReceiptContext()).columns).toBe(6);
+
+    const threeDown = await migrateDown(db);
+    expect(threeDown).toEqual([{ name: knownMigrations().at(-3), direction: 'Down' }]);
+    // The one before that archived the receipt context in the CDRs.
     expect(await cdrReceiptContext()).toEqual({
       columns: 0,
       indexes: ['cdrs_vendor_message_idx'],
@@ -124,7 +149,7 @@ describe('migrations', () => {
     expect((await migrationStatus(db)).at(-1)?.executedAt).toBeUndefined();
 
     const reset = await migrateReset(db);
-    expect(reset.map((s) => s.name)).toEqual(knownMigrations().slice(0, -2).reverse());
+    expect(reset.map((s) => s.name)).toEqual(knownMigrations().slice(0, -3).reverse());
     expect(await existingTables()).toEqual([]);
     expect(await existingSchemas()).toEqual([]);
     expect(await migrateReset(db)).toEqual([]);

@@ -9,6 +9,7 @@ import * as m202511260130 from './202511260130_api-tokens.js';
 import * as m202611260100 from './202611260100_vendor-receipt-id-format.js';
 import * as m202611260200 from './202611260200_cdr-receipt-context.js';
 import * as m202611270100 from './202611270100_cdr-fillfactor.js';
+import * as m202611270200 from './202611270200_prepaid-credit.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
   '202511260100_schemas-vendors-customers': m202511260100,
@@ -18,4 +19,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '202611260100_vendor-receipt-id-format': m202611260100,
   '202611260200_cdr-receipt-context': m202611260200,
   '202611270100_cdr-fillfactor': m202611270100,
+  '202611270200_prepaid-credit': m202611270200,
 };

@@ -48,6 +48,12 @@ export interface Cdr {
   readonly sourceNpi: number | null;
   readonly destinationTon: number | null;
   readonly destinationNpi: number | null;
+  /**
+   * What the message cost the customer (segments × price per segment), set
+   * once when a carrier accepted it; null before that and when it never was
+   * (taken off a prepaid balance in the same statement).
+   */
+  readonly chargedMicros: number | null;
 }
 
 /** What the tracker knows about a message now; omitted fields mean "unknown". */
@@ -114,6 +120,7 @@ export function toCdr(row: CdrRow): Cdr {
     sourceNpi: row.source_npi,
     destinationTon: row.destination_ton,
     destinationNpi: row.destination_npi,
+    chargedMicros: toSafeIntegerOrNull(row.charged_micros),
   };
 }
 

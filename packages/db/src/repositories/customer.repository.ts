@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { withDataErrors } from '../db-errors.js';
+import { ConflictError, withDataErrors } from '../db-errors.js';
 import type { AccountRow, AccountUpdate, CustomerStatus, Database } from '../schema.js';
 import { hashPassword } from '../secrets.js';
 import {
@@ -27,8 +27,13 @@ export interface Customer {
   readonly throughput: number;
   readonly maxBinds: number;
   readonly status: CustomerStatus;
-  /** Null means unlimited credit. */
+  /**
+   * Prepaid balance in micro-units of `creditCurrency`; null = postpaid (no
+   * limit). Carriers' acceptances lower it (see the prepaid-credit migration).
+   */
   readonly creditMicros: number | null;
+  /** ISO 4217 code of the prepaid balance; only prices in it are taken off. */
+  readonly creditCurrency: string;
   readonly pricePlan: string;
   readonly moReassembly: boolean;
   readonly createdAt: Date;
@@ -45,6 +50,7 @@ export interface NewCustomer {
   readonly maxBinds: number;
   readonly status?: CustomerStatus;
   readonly creditMicros?: number | null;
+  readonly creditCurrency?: string;
   readonly pricePlan?: string;
   readonly moReassembly?: boolean;
 }
@@ -68,6 +74,7 @@ export function toCustomer(row: AccountRow): Customer {
     maxBinds: row.max_binds,
     status: row.status,
     creditMicros: toSafeIntegerOrNull(row.credit_micros),
+    creditCurrency: row.credit_currency,
     pricePlan: row.price_plan,
     moReassembly: row.mo_reassembly,
     createdAt: row.created_at,
@@ -85,6 +92,7 @@ async function customerColumns(input: CustomerPatch): Promise<AccountUpdate> {
     max_binds: input.maxBinds,
     status: input.status,
     credit_micros: input.creditMicros,
+    credit_currency: input.creditCurrency,
     price_plan: input.pricePlan,
     mo_reassembly: input.moReassembly,
   });
@@ -171,6 +179,70 @@ export async function updateCustomer(
       .executeTakeFirst(),
   );
   return row && toCustomer(row);
+}
+
+/** A prepaid customer's balance. */
+export interface PrepaidBalance {
+  readonly customerId: string;
+  readonly creditMicros: number;
+  readonly creditCurrency: string;
+}
+
+/**
+ * Adds `amountMicros` (negative to take off) to a prepaid balance in one
+ * statement, so top-ups never race the charges the CDR triggers make.
+ * Undefined when the customer does not exist; ConflictError when it is
+ * postpaid (no balance to add to: set `creditMicros` first).
+ */
+export async function adjustCustomerCredit(
+  db: Kysely<Database>,
+  id: string,
+  amountMicros: number,
+): Promise<PrepaidBalance | undefined> {
+  if (!isUuid(id)) return undefined;
+  const row = await withDataErrors(
+    db
+      .updateTable(TABLE)
+      .set({ credit_micros: sql`credit_micros + ${amountMicros}::int8` })
+      .where('id', '=', id)
+      .where('credit_micros', 'is not', null)
+      .returning(['id', 'credit_micros', 'credit_currency'])
+      .executeTakeFirst(),
+  );
+  if (row) {
+    return {
+      customerId: row.id,
+      creditMicros: toSafeInteger(row.credit_micros ?? 0),
+      creditCurrency: row.credit_currency,
+    };
+  }
+  const exists = await db.selectFrom(TABLE).select('id').where('id', '=', id).executeTakeFirst();
+  if (!exists) return undefined;
+  throw new ConflictError(`customer ${id} is postpaid: it has no prepaid balance to adjust`);
+}
+
+/**
+ * The balances of those of `ids` that are prepaid (one indexed read): what
+ * the edge re-reads for its bound customers to refuse submits once a balance
+ * is spent.
+ */
+export async function prepaidBalances(
+  db: Kysely<Database>,
+  ids: readonly string[],
+): Promise<PrepaidBalance[]> {
+  const valid = ids.filter(isUuid);
+  if (valid.length === 0) return [];
+  const rows = await db
+    .selectFrom(TABLE)
+    .select(['id', 'credit_micros', 'credit_currency'])
+    .where('id', 'in', valid)
+    .where('credit_micros', 'is not', null)
+    .execute();
+  return rows.map((row) => ({
+    customerId: row.id,
+    creditMicros: toSafeInteger(row.credit_micros ?? 0),
+    creditCurrency: row.credit_currency,
+  }));
 }
 
 /**

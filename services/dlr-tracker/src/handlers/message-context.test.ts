@@ -101,6 +101,7 @@ describe('the receipt context through the CDR (Redis lost the record)', () => {
       sourceNpi: nullable(write.sourceNpi),
       destinationTon: nullable(write.destinationTon),
       destinationNpi: nullable(write.destinationNpi),
+      chargedMicros: null,
       createdAt: new Date(),
       updatedAt: new Date(),
     };
