@@ -160,7 +160,8 @@ describe('prepaid credit', () => {
   it('charges once under concurrent writers sharing messages and customers, without deadlocks', async () => {
     const [a, b] = [await customer(1_000_000), await customer(1_000_000)];
     const ids = Array.from({ length: 60 }, (_, i) => `pc7-${i}-${randomUUID()}`);
-    const writeOf = (i: number) => submitted(i % 2 === 0 ? a : b, ids[i]!, { segments: 1 + (i % 3) });
+    const writeOf = (i: number) =>
+      submitted(i % 2 === 0 ? a : b, ids[i]!, { segments: 1 + (i % 3) });
     // Eight writers at once, each an overlapping half of the messages in its
     // own order (upsertCdrs sorts by message id; the customers interleave).
     const writers = Array.from({ length: 8 }, (_, w) => {

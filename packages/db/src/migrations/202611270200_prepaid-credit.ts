@@ -49,7 +49,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   // `charges` holds (customer, currency, amount) of the rows the statement
   // charged; the accounts are locked in id order first (see above).
-  const debit = (charges: string) => sql.raw(`
+  const debit = (charges: string) =>
+    sql.raw(`
     PERFORM 1 FROM customer_mgmt.accounts a
       WHERE a.credit_micros IS NOT NULL
         AND a.id IN (SELECT customer_id FROM (${charges}) c)

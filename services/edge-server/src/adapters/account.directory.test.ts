@@ -13,6 +13,7 @@ function customer(overrides: Partial<Customer> = {}): Customer {
     maxBinds: 2,
     status: 'active',
     creditMicros: null,
+    creditCurrency: 'USD',
     pricePlan: 'default',
     moReassembly: false,
     createdAt: new Date(0),

@@ -13,6 +13,7 @@ const acme: Customer = {
   maxBinds: 1,
   status: 'active',
   creditMicros: null,
+  creditCurrency: 'USD',
   pricePlan: 'default',
   moReassembly: false,
   createdAt: new Date(0),
