@@ -33,6 +33,8 @@ describe('MT routing against real PostgreSQL, Redis and RabbitMQ', () => {
   let h: Harness;
   let router: RouterWorker;
   let customer: Customer;
+  let prepaidEur: Customer;
+  let prepaidUsd: Customer;
   let vendors: Vendor[];
   let ukRules: RoutingRule[];
   let clockOffsetMs = 0;
@@ -40,6 +42,8 @@ describe('MT routing against real PostgreSQL, Redis and RabbitMQ', () => {
   beforeAll(async () => {
     h = await createHarness();
     customer = await addCustomer(h.db, { pricePlan: 'standard' });
+    prepaidEur = await addCustomer(h.db, { creditMicros: 10_000, creditCurrency: 'EUR' });
+    prepaidUsd = await addCustomer(h.db, { creditMicros: 0, creditCurrency: 'USD' });
     vendors = [
       await addVendor(h.db, 'alpha'),
       await addVendor(h.db, 'bravo'),
@@ -221,6 +225,24 @@ describe('MT routing against real PostgreSQL, Redis and RabbitMQ', () => {
       failureReason: 'no_route',
     });
     await counterReaches(router, 'router_rejections_total', { reason: 'no_route' }, 1);
+  });
+
+  it("fails a prepaid customer's MT priced outside its balance's currency with no_rate", async () => {
+    const eur = mtSubmitted({ customerId: prepaidEur.id });
+    await h.publish('MtSubmitted', eur);
+    expect((await h.take(QUEUES.events)).body as MtSubmitResult).toMatchObject({
+      messageId: eur.messageId,
+      outcome: 'failed',
+      failureReason: 'no_rate',
+      error: 'priced in USD, but the prepaid balance is in EUR',
+    });
+    // The balance itself is the edge's business: a USD one routes, even at zero.
+    const usd = mtSubmitted({ customerId: prepaidUsd.id });
+    await h.publish('MtSubmitted', usd);
+    expect((await h.take(QUEUES.vendor(vendors[0]!.id))).body as MtRouted).toMatchObject({
+      messageId: usd.messageId,
+      pricing: { currency: 'USD', pricePerSegmentMicros: 4000 },
+    });
   });
 
   it('rejects a US long code without a 10DLC campaign sending to a US number', async () => {

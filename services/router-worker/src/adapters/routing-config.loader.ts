@@ -25,7 +25,7 @@ export async function loadRoutingSnapshot(
         listEffectiveRates(trx, 'vendor', now),
         trx
           .selectFrom('customer_mgmt.accounts')
-          .select(['id', 'price_plan', 'mo_reassembly'])
+          .select(['id', 'price_plan', 'mo_reassembly', 'credit_micros', 'credit_currency'])
           .execute(),
         trx
           .selectFrom('routing.numbers')
@@ -61,6 +61,7 @@ export async function loadRoutingSnapshot(
           id: c.id,
           pricePlan: c.price_plan,
           moReassembly: c.mo_reassembly,
+          ...(c.credit_micros !== null ? { prepaidCurrency: c.credit_currency } : {}),
         })),
         numbers: numbers.flatMap((n) =>
           n.customer_id ? [{ number: n.number, customerId: n.customer_id }] : [],

@@ -303,6 +303,36 @@ describe('MT handler', () => {
     expect(outbox.routedMessages).toHaveLength(1);
   });
 
+  it("routes a prepaid customer's message only at a price in its balance's currency", async () => {
+    const outbox = new MemoryOutbox();
+    const handlerFor = (prepaidCurrency: string) =>
+      createMtHandler({
+        snapshots: new FakeSnapshots(
+          snapshotOf({
+            rules: baseSnapshot().rules,
+            rates,
+            customers: [{ id: 'cust', pricePlan: 'std', moReassembly: false, prepaidCurrency }],
+          }),
+        ),
+        campaigns: new FakeCampaigns(new Map([['15125550001', campaign]])),
+        limiter: new FakeLimiter(),
+        outbox,
+        metrics: testMetrics(),
+        logger: silentLogger,
+        clock: () => now,
+      });
+    expect(await handlerFor('USD')(mt({ messageId: 'usd' }))).toBe('routed');
+    expect(await handlerFor('EUR')(mt({ messageId: 'eur' }))).toBe('failed');
+    expect(outbox.routedMessages.map((m) => m.messageId)).toEqual(['usd']);
+    expect(outbox.failedResults).toEqual([
+      expect.objectContaining({
+        messageId: 'eur',
+        failureReason: 'no_rate',
+        error: 'priced in USD, but the prepaid balance is in EUR',
+      }),
+    ]);
+  });
+
   it('an unknown customer while the database is unreachable is retried, not failed', async () => {
     const { handler, outbox, snapshots } = setup();
     snapshots.refreshFails = true;

@@ -226,6 +226,15 @@ export function createMtHandler(
       return fail(msg, plan.reason, plan.detail, started);
     }
 
+    if (customer.prepaidCurrency && plan.pricing.currency !== customer.prepaidCurrency) {
+      return fail(
+        msg,
+        'no_rate',
+        `priced in ${plan.pricing.currency}, but the prepaid balance is in ${customer.prepaidCurrency}`,
+        started,
+      );
+    }
+
     // Counted once, on first routing: a failover hand-back was counted when
     // it first went out, and a deferral did not count at all.
     if (campaign && msg.attempts.length === 0) {

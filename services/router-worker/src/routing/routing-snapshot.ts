@@ -9,6 +9,12 @@ export interface CustomerProfile {
   readonly pricePlan: string;
   /** Deliver concatenated MO as one message. */
   readonly moReassembly: boolean;
+  /**
+   * The currency of the customer's prepaid balance; undefined when postpaid.
+   * A prepaid customer's message is only routed at a price in it: the CDR
+   * triggers take nothing off a balance for a price in another currency.
+   */
+  readonly prepaidCurrency?: string;
 }
 
 export interface NumberOwnership {

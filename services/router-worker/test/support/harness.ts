@@ -227,7 +227,12 @@ export async function addVendor(db: Kysely<Database>, name: string, priority = 1
 let customerCount = 0;
 export async function addCustomer(
   db: Kysely<Database>,
-  options: { pricePlan?: string; moReassembly?: boolean } = {},
+  options: {
+    pricePlan?: string;
+    moReassembly?: boolean;
+    creditMicros?: number | null;
+    creditCurrency?: string;
+  } = {},
 ) {
   customerCount += 1;
   return createCustomer(db, {
@@ -238,6 +243,8 @@ export async function addCustomer(
     maxBinds: 2,
     pricePlan: options.pricePlan ?? 'standard',
     moReassembly: options.moReassembly ?? false,
+    creditMicros: options.creditMicros ?? null,
+    ...(options.creditCurrency ? { creditCurrency: options.creditCurrency } : {}),
   });
 }
 
