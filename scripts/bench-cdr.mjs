@@ -2,12 +2,14 @@
 // tracker's write pattern through the real repository (`upsertCdrs`, 100-row
 // batches; each message inserted at its submit result, then updated by its
 // receipt a few batches later), with the table's fillfactor and the
-// statement's preparation varied. Reads PostgreSQL's CPU (every `postgres`
+// statement's preparation varied, and the prepaid-credit triggers off, on
+// for a postpaid customer, or on for a prepaid one (`--charging`). Reads PostgreSQL's CPU (every `postgres`
 // process, from /proc) and the table's HOT-update share and size. Prints a
 // table and writes bench-results/cdr-<timestamp>.json. Run after `pnpm build`:
 //
 //   node scripts/bench-cdr.mjs [--fillfactors 100,60] [--batches 300] [--lag 3]
-//                              [--rounds 2]
+//                              [--rounds 2] [--charging postpaid]
+//                              (--charging: any of off,postpaid,prepaid)
 //
 // Each scenario runs once unnamed (Kysely's own way) and once through
 // runtime's createKysely, which runs the marked upsert as a named prepared
@@ -24,7 +26,7 @@ import { listProcesses, processCpuMs, writeBenchResults } from './proc-stats.mjs
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const load = (pkg) => import(pathToFileURL(join(root, pkg, 'dist/index.js')).href);
-const { createDatabase, migrateToLatest, upsertCdrs } = await load('packages/db');
+const { createCustomer, createDatabase, migrateToLatest, upsertCdrs } = await load('packages/db');
 const { createKysely, silentLogger } = await load('packages/runtime');
 // kysely and pg are dependencies of packages/db, not of the workspace root.
 const requireFromDb = createRequire(join(root, 'packages/db/package.json'));
@@ -37,6 +39,7 @@ const { values } = parseArgs({
     batches: { type: 'string', default: '300' },
     lag: { type: 'string', default: '3' },
     rounds: { type: 'string', default: '2' },
+    charging: { type: 'string', default: 'postpaid' },
   },
 });
 const positive = (name, text) => {
@@ -48,6 +51,11 @@ const fillfactors = values.fillfactors.split(',').map((v) => {
   const n = positive('fillfactors', v.trim());
   if (n < 10 || n > 100) throw new Error('--fillfactors: PostgreSQL allows 10–100');
   return n;
+});
+const CHARGING = ['off', 'postpaid', 'prepaid'];
+const chargings = values.charging.split(',').map((v) => {
+  if (!CHARGING.includes(v.trim())) throw new Error(`--charging: one of ${CHARGING.join(', ')}`);
+  return v.trim();
 });
 const batches = positive('batches', values.batches);
 const lag = positive('lag', values.lag);
@@ -87,12 +95,15 @@ function postgresCpuUs() {
   return ms * 1000;
 }
 
-const customerId = randomUUID();
 const vendorId = randomUUID();
-function submitted(messageId) {
+/** customer id per --charging value (accounts created after the migration). */
+const customers = {};
+function submitted(messageId, customerId) {
   return {
     messageId,
     customerId,
+    // As the router marks a prepaid customer's price.
+    chargePrepaid: customerId === customers.prepaid,
     systemId: 'bench',
     vendorId,
     vendorMessageId: `V${messageId}`,
@@ -114,8 +125,12 @@ function submitted(messageId) {
   };
 }
 
-async function scenario(db, fillfactor, prepared, run) {
+async function scenario(db, fillfactor, prepared, charging, run) {
   await sql`TRUNCATE messaging.cdrs`.execute(db);
+  await sql
+    .raw(`ALTER TABLE messaging.cdrs ${charging === 'off' ? 'DISABLE' : 'ENABLE'} TRIGGER USER`)
+    .execute(db);
+  const customerId = customers[charging];
   await sql.raw(`ALTER TABLE messaging.cdrs SET (fillfactor = ${fillfactor})`).execute(db);
   await sql`VACUUM FULL messaging.cdrs`.execute(db);
   const before = (
@@ -138,12 +153,19 @@ async function scenario(db, fillfactor, prepared, run) {
       (_, i) => `${run}-${String(b).padStart(6, '0')}-${String(i).padStart(4, '0')}`,
     );
     ids.push(batch);
-    await upsertCdrs(pool.db, batch.map(submitted));
+    await upsertCdrs(
+      pool.db,
+      batch.map((id) => submitted(id, customerId)),
+    );
     const receipts = ids[b - lag];
     if (receipts) {
       await upsertCdrs(
         pool.db,
-        receipts.map((id) => ({ ...submitted(id), deliveryStatus: 'DELIVRD', doneAt: new Date() })),
+        receipts.map((id) => ({
+          ...submitted(id, customerId),
+          deliveryStatus: 'DELIVRD',
+          doneAt: new Date(),
+        })),
       );
     }
   }
@@ -168,6 +190,7 @@ async function scenario(db, fillfactor, prepared, run) {
   return {
     fillfactor,
     prepared,
+    charging,
     postgresUsPerSms: Math.round((cpuUs / sms) * 10) / 10,
     wallMs: Math.round(wallMs),
     hotShare:
@@ -183,18 +206,37 @@ try {
   const db = createDatabase(dbUrl.toString(), { poolMax: 1 });
   try {
     await migrateToLatest(db);
+    for (const [charging, creditMicros] of [
+      ['off', null],
+      ['postpaid', null],
+      ['prepaid', 1e15],
+    ]) {
+      const account = await createCustomer(db, {
+        name: `bench ${charging}`,
+        systemId: `bench-${charging}`,
+        password: 'bench-password',
+        throughput: 10_000,
+        maxBinds: 1,
+        creditMicros,
+        creditCurrency: 'EUR',
+      });
+      customers[charging] = account.id;
+    }
     let run = 0;
     for (let round = 0; round < rounds; round += 1) {
       for (const fillfactor of fillfactors) {
         for (const prepared of round % 2 === 0 ? [false, true] : [true, false]) {
-          run += 1;
-          const result = await scenario(db, fillfactor, prepared, `r${run}`);
-          results.push(result);
-          console.log(
-            `fillfactor ${String(fillfactor).padStart(3)} ${prepared ? 'prepared' : 'unnamed '}  ` +
-              `PostgreSQL ${String(result.postgresUsPerSms).padStart(6)} µs per SMS (2 writes)  ` +
-              `HOT ${String(result.hotShare).padStart(5)} %  pages ${result.pages}  index pages ${result.indexPages}  ${result.wallMs} ms`,
-          );
+          for (const charging of round % 2 === 0 ? chargings : [...chargings].reverse()) {
+            run += 1;
+            const result = await scenario(db, fillfactor, prepared, charging, `r${run}`);
+            results.push(result);
+            console.log(
+              `fillfactor ${String(fillfactor).padStart(3)} ${prepared ? 'prepared' : 'unnamed '}  ` +
+                `charging ${charging.padEnd(8)}  ` +
+                `PostgreSQL ${String(result.postgresUsPerSms).padStart(6)} µs per SMS (2 writes)  ` +
+                `HOT ${String(result.hotShare).padStart(5)} %  pages ${result.pages}  index pages ${result.indexPages}  ${result.wallMs} ms`,
+            );
+          }
         }
       }
     }

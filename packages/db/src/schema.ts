@@ -257,6 +257,8 @@ export interface CdrTable {
    * balance then); NULL until then and for messages never charged.
    */
   charged_micros: ColumnType<string | number | bigint | null, never, never>;
+  /** The router priced it for a prepaid balance: the charge comes off it too. */
+  charge_prepaid: boolean | null;
 }
 
 export interface ApiTokenTable {

@@ -15,6 +15,7 @@ import {
   InvalidInputError,
   createDatabase,
   createVendor,
+  customerUsage,
   getCdr,
   getCdrByVendorMessageId,
   migrateToLatest,
@@ -492,5 +493,208 @@ describe('upsertCdrs', () => {
     ).rejects.toBeInstanceOf(InvalidInputError);
     expect(await getCdr(db, 'bad-1')).toBeUndefined();
     expect(await upsertCdrs(db, [])).toBe(0);
+  });
+});
+
+describe('customerUsage', () => {
+  const at = (iso: string) => new Date(iso);
+  /** A carrier accepted it: the trigger charges segments × price. */
+  const submitted = (owner: string, messageId: string, overrides: Partial<CdrWrite> = {}) =>
+    accepted(messageId, {
+      customerId: owner,
+      submitStatus: 'submitted',
+      submittedAt: new Date((overrides.acceptedAt ?? acceptedAt).getTime() + 50),
+      ...overrides,
+    });
+
+  /**
+   * A customer whose messages of 2026-03-10 are: charged (submitted, in USD
+   * and EUR), priced but not charged (still 'accepted'; refused by the
+   * vendor), and one without a price.
+   */
+  async function customerWithTraffic(): Promise<string> {
+    const owner = randomUUID();
+    const tag = randomUUID().slice(0, 8);
+    await upsertCdrs(db, [
+      submitted(owner, `cu-${tag}-early`, { acceptedAt: at('2026-03-10T09:59:00.000Z') }),
+      submitted(owner, `cu-${tag}-1`, {
+        acceptedAt: at('2026-03-10T10:05:00.000Z'),
+        costPerSegmentMicros: 3000,
+        deliveryStatus: 'DELIVRD',
+      }),
+      submitted(owner, `cu-${tag}-2`, { acceptedAt: at('2026-03-10T10:40:00.000Z'), segments: 2 }),
+      accepted(`cu-${tag}-3`, { customerId: owner, acceptedAt: at('2026-03-10T10:50:00.000Z') }),
+      accepted(`cu-${tag}-4`, {
+        customerId: owner,
+        acceptedAt: at('2026-03-10T11:10:00.000Z'),
+        segments: 3,
+        submitStatus: 'failed',
+        failureReason: 'vendor_rejected',
+      }),
+      submitted(owner, `cu-${tag}-5`, {
+        acceptedAt: at('2026-03-10T11:20:00.000Z'),
+        segments: 2,
+        currency: 'EUR',
+        pricePerSegmentMicros: 7000,
+      }),
+      submitted(owner, `cu-${tag}-6`, {
+        acceptedAt: at('2026-03-10T11:30:00.000Z'),
+        currency: null,
+        pricePerSegmentMicros: null,
+      }),
+    ]);
+    return owner;
+  }
+
+  it('sums what was charged per hour and currency beside the price: only what carriers accepted', async () => {
+    const owner = await customerWithTraffic();
+    const usage = await customerUsage(db, {
+      customerId: owner,
+      from: at('2026-03-10T10:00:00.000Z'),
+      to: at('2026-03-10T12:00:00.000Z'),
+      interval: 'hour',
+    });
+    const ten = at('2026-03-10T10:00:00.000Z');
+    const eleven = at('2026-03-10T11:00:00.000Z');
+    expect(usage.buckets).toEqual([
+      {
+        start: ten,
+        currency: 'USD',
+        messages: 3,
+        segments: 4,
+        byStatus: { DELIVRD: 1, submitted: 1, accepted: 1 },
+        priceMicros: 20_000,
+        chargedMicros: 15_000,
+        costMicros: 3_000,
+      },
+      {
+        start: eleven,
+        currency: 'EUR',
+        messages: 1,
+        segments: 2,
+        byStatus: { submitted: 1 },
+        priceMicros: 14_000,
+        chargedMicros: 14_000,
+        costMicros: 0,
+      },
+      {
+        start: eleven,
+        currency: 'USD',
+        messages: 1,
+        segments: 3,
+        byStatus: { failed: 1 },
+        priceMicros: 15_000,
+        chargedMicros: 0,
+        costMicros: 0,
+      },
+      {
+        start: eleven,
+        currency: null,
+        messages: 1,
+        segments: 1,
+        byStatus: { submitted: 1 },
+        priceMicros: 0,
+        chargedMicros: 0,
+        costMicros: 0,
+      },
+    ]);
+    expect(usage.totals).toEqual([
+      {
+        currency: 'USD',
+        messages: 4,
+        segments: 7,
+        byStatus: { DELIVRD: 1, submitted: 1, accepted: 1, failed: 1 },
+        priceMicros: 35_000,
+        chargedMicros: 15_000,
+        costMicros: 3_000,
+      },
+      {
+        currency: 'EUR',
+        messages: 1,
+        segments: 2,
+        byStatus: { submitted: 1 },
+        priceMicros: 14_000,
+        chargedMicros: 14_000,
+        costMicros: 0,
+      },
+      {
+        currency: null,
+        messages: 1,
+        segments: 1,
+        byStatus: { submitted: 1 },
+        priceMicros: 0,
+        chargedMicros: 0,
+        costMicros: 0,
+      },
+    ]);
+  });
+
+  it('per day: every charge of the day in its currency, the one before the hour window included', async () => {
+    const owner = await customerWithTraffic();
+    const usage = await customerUsage(db, {
+      customerId: owner,
+      from: at('2026-03-10T00:00:00.000Z'),
+      to: at('2026-03-11T00:00:00.000Z'),
+      interval: 'day',
+    });
+    expect(
+      usage.totals.map(({ currency, messages, priceMicros, chargedMicros }) => ({
+        currency,
+        messages,
+        priceMicros,
+        chargedMicros,
+      })),
+    ).toEqual([
+      { currency: 'EUR', messages: 1, priceMicros: 14_000, chargedMicros: 14_000 },
+      { currency: 'USD', messages: 5, priceMicros: 40_000, chargedMicros: 20_000 },
+      { currency: null, messages: 1, priceMicros: 0, chargedMicros: 0 },
+    ]);
+    expect(usage.buckets.map((b) => b.chargedMicros)).toEqual([14_000, 20_000, 0]);
+  });
+
+  it('counts a charge once however often its message is written', async () => {
+    const owner = randomUUID();
+    const write = submitted(owner, `cu-${randomUUID()}`, {
+      acceptedAt: at('2026-03-10T08:00:00.000Z'),
+      segments: 2,
+    });
+    await upsertCdrs(db, [write]);
+    await upsertCdrs(db, [write]);
+    // The receipt, and then a vendor's late failure: the carrier did accept it.
+    await upsertCdrs(db, [{ ...write, deliveryStatus: 'DELIVRD', doneAt: new Date() }]);
+    await upsertCdrs(db, [{ ...write, submitStatus: 'failed' }]);
+    const usage = await customerUsage(db, {
+      customerId: owner,
+      from: at('2026-03-10T00:00:00.000Z'),
+      to: at('2026-03-11T00:00:00.000Z'),
+      interval: 'day',
+    });
+    expect(usage.totals).toEqual([
+      {
+        currency: 'USD',
+        messages: 1,
+        segments: 2,
+        byStatus: { DELIVRD: 1 },
+        priceMicros: 10_000,
+        chargedMicros: 10_000,
+        costMicros: 0,
+      },
+    ]);
+  });
+
+  it('answers nothing for a customer without traffic or an id that is not a uuid', async () => {
+    const window = {
+      from: at('2026-03-10T00:00:00.000Z'),
+      to: at('2026-03-11T00:00:00.000Z'),
+      interval: 'day' as const,
+    };
+    expect(await customerUsage(db, { customerId: randomUUID(), ...window })).toEqual({
+      buckets: [],
+      totals: [],
+    });
+    expect(await customerUsage(db, { customerId: 'not-a-uuid', ...window })).toEqual({
+      buckets: [],
+      totals: [],
+    });
   });
 });

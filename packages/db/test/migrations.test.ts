@@ -111,7 +111,8 @@ describe('migrations', () => {
       const columns = await sql<{ name: string }>`
         SELECT table_name || '.' || column_name AS name FROM information_schema.columns
         WHERE (table_schema, table_name, column_name) IN
-          (('customer_mgmt', 'accounts', 'credit_currency'), ('messaging', 'cdrs', 'charged_micros'))
+          (('customer_mgmt', 'accounts', 'credit_currency'), ('messaging', 'cdrs', 'charged_micros'),
+           ('messaging', 'cdrs', 'charge_prepaid'))
         ORDER BY 1`.execute(db);
       const triggers = await sql<{ name: string }>`
         SELECT tgname AS name FROM pg_trigger
@@ -122,8 +123,8 @@ describe('migrations', () => {
       };
     };
     expect(await prepaidCredit()).toEqual({
-      columns: ['accounts.credit_currency', 'cdrs.charged_micros'],
-      triggers: ['cdrs_charge_row', 'cdrs_debit_inserted', 'cdrs_debit_updated'],
+      columns: ['accounts.credit_currency', 'cdrs.charge_prepaid', 'cdrs.charged_micros'],
+      triggers: ['cdrs_charge', 'cdrs_debit_inserted', 'cdrs_debit_updated'],
     });
 
     const oneDown = await migrateDown(db);

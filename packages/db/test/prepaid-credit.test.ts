@@ -47,9 +47,13 @@ async function customer(creditMicros: number | null, creditCurrency = 'USD'): Pr
   });
 }
 
-/** The tracker's write for a submit the carrier accepted, priced. */
+/**
+ * The tracker's write for a submit the carrier accepted, priced; marked
+ * prepaid as the router marks a prepaid customer's price.
+ */
 function submitted(c: Customer, messageId: string, overrides: Partial<CdrWrite> = {}): CdrWrite {
   return {
+    chargePrepaid: c.creditMicros !== null,
     messageId,
     customerId: c.id,
     systemId: c.systemId,
@@ -135,6 +139,14 @@ describe('prepaid credit', () => {
     await upsertCdrs(db, [submitted(c, id, { segments: 3 })]);
     expect(await balanceOf(c)).toBeNull();
     expect((await getCdr(db, id))?.chargedMicros).toBe(15_000);
+  });
+
+  it('leaves the balance alone for a message the router priced as postpaid (before the customer became prepaid)', async () => {
+    const c = await customer(30_000);
+    const id = `pc8-${randomUUID()}`;
+    await upsertCdrs(db, [submitted(c, id, { chargePrepaid: null })]);
+    expect(await balanceOf(c)).toBe(30_000);
+    expect((await getCdr(db, id))?.chargedMicros).toBe(5_000);
   });
 
   it('takes only prices in the balance currency off it', async () => {

@@ -140,6 +140,8 @@ describe('MT routing against real PostgreSQL, Redis and RabbitMQ', () => {
       },
       shortMessage: mt.shortMessage,
     });
+    // Postpaid: nothing comes off a balance.
+    expect(routed.pricing.prepaid).toBeUndefined();
     await counterReaches(router, 'router_routed_total', { vendor_id: vendors[0]!.id }, 1);
   });
 
@@ -241,7 +243,7 @@ describe('MT routing against real PostgreSQL, Redis and RabbitMQ', () => {
     await h.publish('MtSubmitted', usd);
     expect((await h.take(QUEUES.vendor(vendors[0]!.id))).body as MtRouted).toMatchObject({
       messageId: usd.messageId,
-      pricing: { currency: 'USD', pricePerSegmentMicros: 4000 },
+      pricing: { currency: 'USD', pricePerSegmentMicros: 4000, prepaid: true },
     });
   });
 

@@ -67,6 +67,11 @@ export const Pricing = z.object({
   pricePerSegmentMicros: Micros,
   costPerSegmentMicros: Micros,
   costCurrency: z.string().length(3),
+  /**
+   * The customer's balance is prepaid in `currency`: when a carrier accepts
+   * the message, its CDR write takes the charge off that balance too.
+   */
+  prepaid: z.boolean().optional(),
 });
 export type Pricing = z.infer<typeof Pricing>;
 

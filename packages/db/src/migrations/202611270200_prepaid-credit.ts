@@ -1,23 +1,29 @@
 // Prepaid credit: `customer_mgmt.accounts.credit_micros` (null = postpaid,
 // no limit) was stored and shown but never spent. A message is charged once,
-// when a carrier accepted it (the CDR reaches submit_status 'submitted' with
-// a price): segments × price per segment, in the CDR's `charged_micros`,
-// and, for a prepaid account whose balance is in the price's currency, taken
-// off that balance in the same statement as the CDR write.
+// when a carrier accepted it (its CDR reaches submit_status 'submitted' with
+// a price): `charged_micros` = segments × price per segment, and, when the
+// router priced it for a prepaid balance in that currency
+// (`charge_prepaid`, from the MT's pricing), the same amount comes off the
+// balance in the same statement as the CDR write.
 //
-// Why here, in the database, and not in a service:
-// - exactly once for free: the CDR row is the message's one durable record,
-//   and `charged_micros` is set only while it is NULL, so a redelivered
-//   submit result, a receipt arriving first, or two tracker replicas writing
-//   the same message charge it once; the balance moves in the same
-//   transaction as that row, so a crash between the two cannot happen;
-// - cheap on the hot path: the row trigger is pure arithmetic and fires once
-//   per message (its WHEN clause is checked in C); the balance is updated
-//   once per customer per CDR statement (a tracker batch of up to 2 000
-//   rows), from the statement's transition table, not once per message, so
-//   a busy prepaid customer's account row is not a per-message hot spot;
-// - no deadlock between tracker replicas: the accounts are locked in id
-//   order after the statement's CDR rows, one statement per transaction.
+// Why a trigger on the CDR write, and not a service:
+// - exactly once for free: the CDR row is the message's one durable record
+//   and `charged_micros` is set only while it is NULL, checked on the row
+//   version the write holds locked; so a redelivered submit result, a
+//   receipt that arrived first (the price comes later), or two tracker
+//   replicas writing the same message charge it once, and the balance moves
+//   in the same transaction as the row, so a crash cannot split them;
+// - nothing for postpaid traffic: the WHEN clauses are checked in C, the
+//   BEFORE function is arithmetic, and the balance's AFTER trigger is
+//   queued only for rows the router marked prepaid (`pnpm bench:cdr
+//   --charging off,postpaid,prepaid`: postpaid within the noise of no
+//   trigger; a lookup or a statement-level trigger with transition tables
+//   cost every CDR write 15–30 µs of PostgreSQL CPU per SMS, measured and
+//   dropped; docs/performance.md);
+// - no deadlock between tracker replicas: AFTER row triggers run at the end
+//   of the statement, in row order, and upsertCdrs sorts a statement's rows
+//   by customer, then message id, so accounts are locked in one order after
+//   the CDR rows.
 //
 // The balance is a soft limit: the edge refuses a prepaid customer's
 // submits once its balance is at or below zero (re-read every
@@ -31,69 +37,57 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       CONSTRAINT accounts_credit_currency_check CHECK (credit_currency ~ '^[A-Z]{3}$')`.execute(db);
   await sql`ALTER TABLE messaging.cdrs
     ADD COLUMN charged_micros bigint
-      CONSTRAINT cdrs_charged_check CHECK (charged_micros >= 0)`.execute(db);
+      CONSTRAINT cdrs_charged_check CHECK (charged_micros >= 0),
+    ADD COLUMN charge_prepaid boolean`.execute(db);
 
-  await sql`CREATE FUNCTION messaging.cdr_charge_row() RETURNS trigger
+  // BEFORE: what the message costs, on the row version being written.
+  await sql`CREATE FUNCTION messaging.cdr_charge() RETURNS trigger
     LANGUAGE plpgsql AS $$
     BEGIN
       NEW.charged_micros := NEW.segments::int8 * NEW.price_per_segment_micros;
       RETURN NEW;
     END $$`.execute(db);
-  await sql`CREATE TRIGGER cdrs_charge_row
+  await sql`CREATE TRIGGER cdrs_charge
     BEFORE INSERT OR UPDATE ON messaging.cdrs
     FOR EACH ROW
     WHEN (NEW.charged_micros IS NULL
       AND NEW.submit_status = 'submitted'
       AND NEW.price_per_segment_micros IS NOT NULL)
-    EXECUTE FUNCTION messaging.cdr_charge_row()`.execute(db);
-
-  // `charges` holds (customer, currency, amount) of the rows the statement
-  // charged; the accounts are locked in id order first (see above).
-  const debit = (charges: string) =>
-    sql.raw(`
-    PERFORM 1 FROM customer_mgmt.accounts a
-      WHERE a.credit_micros IS NOT NULL
-        AND a.id IN (SELECT customer_id FROM (${charges}) c)
-      ORDER BY a.id FOR UPDATE;
-    UPDATE customer_mgmt.accounts a
-       SET credit_micros = a.credit_micros - s.total
-      FROM (SELECT customer_id, currency, sum(charged) AS total
-              FROM (${charges}) c GROUP BY 1, 2) s
-     WHERE a.id = s.customer_id
-       AND a.credit_micros IS NOT NULL
-       AND a.credit_currency = s.currency;`);
-  await sql`CREATE FUNCTION messaging.cdr_debit_inserted() RETURNS trigger
+    EXECUTE FUNCTION messaging.cdr_charge()`.execute(db);
+  // AFTER: the balance, only for rows really inserted or updated. A BEFORE
+  // INSERT trigger also fires for the proposed row of an INSERT that then
+  // meets a conflict and updates instead (a replayed submit result), so it
+  // must not spend anything.
+  await sql`CREATE FUNCTION messaging.cdr_debit() RETURNS trigger
     LANGUAGE plpgsql AS $$
     BEGIN
-      ${debit(`SELECT customer_id, currency, charged_micros AS charged
-                 FROM charged_rows WHERE charged_micros > 0`)}
-      RETURN NULL;
-    END $$`.execute(db);
-  await sql`CREATE FUNCTION messaging.cdr_debit_updated() RETURNS trigger
-    LANGUAGE plpgsql AS $$
-    BEGIN
-      ${debit(`SELECT n.customer_id, n.currency, n.charged_micros AS charged
-                 FROM charged_rows n JOIN previous_rows o USING (message_id)
-                WHERE o.charged_micros IS NULL AND n.charged_micros > 0`)}
+      UPDATE customer_mgmt.accounts
+         SET credit_micros = credit_micros - NEW.charged_micros
+       WHERE id = NEW.customer_id
+         AND credit_micros IS NOT NULL
+         AND credit_currency = NEW.currency;
       RETURN NULL;
     END $$`.execute(db);
   await sql`CREATE TRIGGER cdrs_debit_inserted
     AFTER INSERT ON messaging.cdrs
-    REFERENCING NEW TABLE AS charged_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION messaging.cdr_debit_inserted()`.execute(db);
+    FOR EACH ROW
+    WHEN (NEW.charge_prepaid AND NEW.charged_micros IS NOT NULL)
+    EXECUTE FUNCTION messaging.cdr_debit()`.execute(db);
   await sql`CREATE TRIGGER cdrs_debit_updated
     AFTER UPDATE ON messaging.cdrs
-    REFERENCING OLD TABLE AS previous_rows NEW TABLE AS charged_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION messaging.cdr_debit_updated()`.execute(db);
+    FOR EACH ROW
+    WHEN (NEW.charge_prepaid AND OLD.charged_micros IS NULL AND NEW.charged_micros IS NOT NULL)
+    EXECUTE FUNCTION messaging.cdr_debit()`.execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`DROP TRIGGER cdrs_debit_updated ON messaging.cdrs`.execute(db);
   await sql`DROP TRIGGER cdrs_debit_inserted ON messaging.cdrs`.execute(db);
-  await sql`DROP TRIGGER cdrs_charge_row ON messaging.cdrs`.execute(db);
-  await sql`DROP FUNCTION messaging.cdr_debit_updated()`.execute(db);
-  await sql`DROP FUNCTION messaging.cdr_debit_inserted()`.execute(db);
-  await sql`DROP FUNCTION messaging.cdr_charge_row()`.execute(db);
-  await sql`ALTER TABLE messaging.cdrs DROP COLUMN charged_micros`.execute(db);
+  await sql`DROP TRIGGER cdrs_charge ON messaging.cdrs`.execute(db);
+  await sql`DROP FUNCTION messaging.cdr_debit()`.execute(db);
+  await sql`DROP FUNCTION messaging.cdr_charge()`.execute(db);
+  await sql`ALTER TABLE messaging.cdrs DROP COLUMN charged_micros, DROP COLUMN charge_prepaid`.execute(
+    db,
+  );
   await sql`ALTER TABLE customer_mgmt.accounts DROP COLUMN credit_currency`.execute(db);
 }

@@ -86,6 +86,11 @@ export interface CdrWrite {
   readonly sourceNpi?: number | null;
   readonly destinationTon?: number | null;
   readonly destinationNpi?: number | null;
+  /**
+   * The router priced the message for a prepaid balance in `currency`: the
+   * charge also comes off that balance (see the prepaid-credit migration).
+   */
+  readonly chargePrepaid?: boolean | null;
 }
 
 export function toCdr(row: CdrRow): Cdr {
@@ -160,6 +165,7 @@ const INSERT_COLUMNS = [
   ['source_npi', 'int2'],
   ['destination_ton', 'int2'],
   ['destination_npi', 'int2'],
+  ['charge_prepaid', 'bool'],
 ] as const satisfies readonly (readonly [keyof NewCdrRow, string])[];
 
 type InsertColumn = (typeof INSERT_COLUMNS)[number][0];
@@ -194,6 +200,7 @@ function toNewCdrRow(write: CdrWrite): Required<Pick<NewCdrRow, InsertColumn>> {
     source_npi: write.sourceNpi ?? null,
     destination_ton: write.destinationTon ?? null,
     destination_npi: write.destinationNpi ?? null,
+    charge_prepaid: write.chargePrepaid ?? null,
   };
 }
 
@@ -217,6 +224,7 @@ const MUTABLE_COLUMNS = [
   'price_per_segment_micros',
   'cost_per_segment_micros',
   'currency',
+  'charge_prepaid',
   'error',
   'failure_reason',
   'submitted_at',
@@ -367,8 +375,9 @@ async function upsertStatement(
 
 /**
  * Writes CDRs as one INSERT … SELECT FROM unnest(…) ON CONFLICT (message_id) DO UPDATE
- * (see `mergeAssignments` for the merge rules). Rows are sorted by message id
- * so concurrent tracker pods lock in the same order and cannot deadlock.
+ * (see `mergeAssignments` for the merge rules). Rows are sorted by customer,
+ * then message id, so concurrent tracker pods lock CDR rows, and the prepaid
+ * balances the triggers debit, in the same order and cannot deadlock.
  * PostgreSQL refuses to update one row twice in a statement, so a batch that
  * repeats a message id is applied as successive statements in one
  * transaction, oldest event first; a batch larger than 2000 rows is split the
@@ -387,7 +396,17 @@ export async function upsertCdrs(
     (statements[round] ??= []).push(toNewCdrRow(write));
   }
   const chunks = statements.flatMap((rows) => {
-    rows.sort((a, b) => (a.message_id < b.message_id ? -1 : a.message_id > b.message_id ? 1 : 0));
+    rows.sort((a, b) =>
+      a.customer_id !== b.customer_id
+        ? a.customer_id < b.customer_id
+          ? -1
+          : 1
+        : a.message_id < b.message_id
+          ? -1
+          : a.message_id > b.message_id
+            ? 1
+            : 0,
+    );
     const parts: Required<Pick<NewCdrRow, InsertColumn>>[][] = [];
     for (let i = 0; i < rows.length; i += MAX_ROWS_PER_STATEMENT) {
       parts.push(rows.slice(i, i + MAX_ROWS_PER_STATEMENT));
@@ -496,8 +515,18 @@ export interface UsageFigures {
   readonly segments: number;
   /** Messages by status: the receipt's once there is one, else the submit's. */
   readonly byStatus: Readonly<Record<string, number>>;
-  /** Price to the customer: segments × price per segment, summed. */
+  /**
+   * Price to the customer: segments × price per segment, summed over every
+   * priced message, whether a carrier accepted it or not.
+   */
   readonly priceMicros: number;
+  /**
+   * What was charged: `charged_micros` summed, set once per message when a
+   * carrier accepted it (prepaid-credit migration); 0 when none was. The
+   * charges in a prepaid balance's currency, made while the customer was
+   * prepaid, are what that balance was lowered by.
+   */
+  readonly chargedMicros: number;
   /** The vendors' cost: segments × cost per segment, summed. */
   readonly costMicros: number;
 }
@@ -523,7 +552,8 @@ type Tally = { -readonly [K in keyof UsageFigures]: UsageFigures[K] } & {
  * and support ask first. One pass over the customer's CDRs in the window
  * (the (customer_id, accepted_at) index), grouped in PostgreSQL; each
  * (start, currency, status) row is added to its bucket and to its
- * currency's total.
+ * currency's total. A charge counts in its message's bucket (by accepted_at),
+ * like the rest: it is made moments later, when the carrier accepts.
  */
 export async function customerUsage(
   db: Kysely<Database>,
@@ -541,6 +571,7 @@ export async function customerUsage(
       sql<string>`count(*)`.as('messages'),
       sql<string>`sum(segments)`.as('segments'),
       sql<string>`COALESCE(sum(segments::int8 * price_per_segment_micros), 0)`.as('price'),
+      sql<string>`COALESCE(sum(charged_micros), 0)`.as('charged'),
       sql<string>`COALESCE(sum(segments::int8 * cost_per_segment_micros), 0)`.as('cost'),
     ])
     .where('customer_id', '=', query.customerId)
@@ -558,6 +589,7 @@ export async function customerUsage(
     segments: 0,
     byStatus: {},
     priceMicros: 0,
+    chargedMicros: 0,
     costMicros: 0,
   });
   for (const row of rows) {
@@ -570,12 +602,14 @@ export async function customerUsage(
     const messages = toSafeInteger(row.messages);
     const segments = toSafeInteger(row.segments);
     const price = toSafeInteger(row.price);
+    const charged = toSafeInteger(row.charged);
     const cost = toSafeInteger(row.cost);
     for (const t of [bucket, total]) {
       t.byStatus[row.status] = (t.byStatus[row.status] ?? 0) + messages;
       t.messages += messages;
       t.segments += segments;
       t.priceMicros += price;
+      t.chargedMicros += charged;
       t.costMicros += cost;
     }
   }

@@ -60,6 +60,12 @@ describe('cdrWriteFromRecord', () => {
     });
   });
 
+  it("passes the router's prepaid mark on, so the CDR write takes the charge off the balance", () => {
+    expect(cdrWriteFromRecord(base)?.chargePrepaid).toBeNull();
+    const prepaid = { ...base, pricing: { ...base.pricing!, prepaid: true } };
+    expect(cdrWriteFromRecord(prepaid)?.chargePrepaid).toBe(true);
+  });
+
   it('needs the identity columns', () => {
     const { systemId: _omitted, ...withoutSystem } = base;
     expect(cdrWriteFromRecord(withoutSystem)).toBeUndefined();

@@ -106,6 +106,7 @@ export function cdrWriteFromRecord(record: MessageStateRecord): CdrWrite | undef
     pricePerSegmentMicros: record.pricing?.pricePerSegmentMicros ?? null,
     costPerSegmentMicros: record.pricing?.costPerSegmentMicros ?? null,
     currency: record.pricing?.currency ?? null,
+    chargePrepaid: record.pricing?.prepaid ?? null,
     submitStatus: submitStatusOf(record.status),
     deliveryStatus: delivery,
     // Our failures carry a description; a vendor failure keeps its err code.

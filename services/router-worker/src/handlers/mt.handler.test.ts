@@ -324,6 +324,8 @@ describe('MT handler', () => {
     expect(await handlerFor('USD')(mt({ messageId: 'usd' }))).toBe('routed');
     expect(await handlerFor('EUR')(mt({ messageId: 'eur' }))).toBe('failed');
     expect(outbox.routedMessages.map((m) => m.messageId)).toEqual(['usd']);
+    // Marked, so its CDR write takes the charge off the balance.
+    expect(outbox.routedMessages[0]?.pricing).toMatchObject({ currency: 'USD', prepaid: true });
     expect(outbox.failedResults).toEqual([
       expect.objectContaining({
         messageId: 'eur',

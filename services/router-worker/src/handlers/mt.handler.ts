@@ -264,6 +264,7 @@ export function createMtHandler(
         pricePerSegmentMicros: pricing.pricePerSegmentMicros,
         costPerSegmentMicros: pricing.costPerSegmentMicros,
         costCurrency: pricing.costCurrency,
+        ...(customer.prepaidCurrency ? { prepaid: true } : {}),
       },
       routedAt: now,
       ...(delivery?.redelivered ? { possibleRepeat: true } : {}),
