@@ -13,6 +13,7 @@ import {
   createDatabase,
   getCustomerById,
   getCustomerBySystemId,
+  prepaidBalances,
   verifyPassword,
   type Customer,
 } from '@smpp-gateway/db';
@@ -44,6 +45,7 @@ import { sql } from 'kysely';
 import type { Registry } from 'prom-client';
 import { AccountDirectory } from './adapters/account.directory.js';
 import { BindGuard } from './adapters/bind-guard.redis.js';
+import { CreditWatcher } from './adapters/credit.watcher.js';
 import { DeliveryDispatcher } from './adapters/delivery.dispatcher.js';
 import { MtBatchPublisher } from './adapters/mt-batch.publisher.js';
 import { CustomerRateLimiter } from './adapters/rate-limiter.redis.js';
@@ -223,6 +225,17 @@ export async function startEdgeServer(
   });
   const sweepTimer = setInterval(() => directory.sweep(), 60_000);
   sweepTimer.unref();
+  // Prepaid balances of the bound customers (soft limit: see credit.watcher.ts).
+  const credit = new CreditWatcher({
+    source: { balances: (ids) => prepaidBalances(db, ids) },
+    refreshMs: config.EDGE_CREDIT_REFRESH_MS,
+    onSourceError: (error, failures) =>
+      log.warn('prepaid balances unreadable, last known ones kept', {
+        failures,
+        err: errorText(error),
+      }),
+  });
+  credit.start();
 
   // The broker may be down at boot: start() retries, /ready reports it meanwhile.
   await amqp.start();
@@ -250,7 +263,7 @@ export async function startEdgeServer(
   // ---- session bookkeeping ----------------------------------------------
   const contexts = new WeakMap<SmppSession, SessionContext>();
   const sessionsByCustomer = new Map<string, Set<SmppSession>>();
-  /** The freshest account row per bound customer (throughput, status). */
+  /** The freshest account row per bound customer (throughput, status; seeds its prepaid balance). */
   const accounts = new Map<string, Customer>();
   const addressRules: AddressRules = {
     defaultCountryCode: config.DEFAULT_COUNTRY_CODE,
@@ -324,6 +337,7 @@ export async function startEdgeServer(
           systemId: ctx.systemId,
           throughput: account.throughput,
           addressRules,
+          creditExhausted: credit.exhausted(ctx.customerId),
         },
         submitPorts,
       );
@@ -452,7 +466,11 @@ export async function startEdgeServer(
             sessionId,
           };
           contexts.set(session, ctx);
-          accounts.set(customer.id, accounts.get(customer.id) ?? customer);
+          if (!accounts.has(customer.id)) {
+            // First session of this customer here: later binds keep the fresher row.
+            accounts.set(customer.id, customer);
+            credit.track(customer.id, customer.creditMicros);
+          }
           let set = sessionsByCustomer.get(customer.id);
           if (!set) {
             set = new Set();
@@ -491,6 +509,7 @@ export async function startEdgeServer(
         if (set && set.size === 0) {
           sessionsByCustomer.delete(ctx.customerId);
           accounts.delete(ctx.customerId);
+          credit.forget(ctx.customerId);
         }
         log.info('customer session closed', {
           customer_id: ctx.customerId,
@@ -562,6 +581,8 @@ export async function startEdgeServer(
           await Promise.all([...bound].map((session) => session.close()));
         } else {
           accounts.set(command.customerId, fresh);
+          // A fresh read: its balance (or null, postpaid now) replaces the last known one.
+          credit.track(command.customerId, fresh.creditMicros);
         }
         return;
       }
@@ -608,6 +629,7 @@ export async function startEdgeServer(
     },
     close: async () => {
       clearInterval(sweepTimer);
+      credit.stop();
       bindGuard.stop();
       tlsStore?.close();
       await controlConsumer.close().catch(() => undefined);

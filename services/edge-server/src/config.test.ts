@@ -16,6 +16,7 @@ describe('loadConfig', () => {
       SMPP_TLS_PORT: 2776,
       DEFAULT_COUNTRY_CODE: '1',
       BIND_LOCKOUT_FAILURES: 5,
+      EDGE_CREDIT_REFRESH_MS: 1_000,
     });
     expect(config.TLS_CERT_DIR).toBeUndefined();
   });
@@ -33,6 +34,20 @@ describe('loadConfig', () => {
       expect(error).toBeInstanceOf(ConfigError);
       const variables = (error as ConfigError).problems.map((p) => p.variable).sort();
       expect(variables).toEqual(['BIND_TIMEOUT_MS', 'DEFAULT_COUNTRY_CODE', 'SMPP_PORT']);
+    }
+  });
+
+  it('bounds EDGE_CREDIT_REFRESH_MS to 100 ms … 60 s', () => {
+    expect(loadConfig({ ...required, EDGE_CREDIT_REFRESH_MS: '100' }).EDGE_CREDIT_REFRESH_MS).toBe(
+      100,
+    );
+    expect(
+      loadConfig({ ...required, EDGE_CREDIT_REFRESH_MS: '60000' }).EDGE_CREDIT_REFRESH_MS,
+    ).toBe(60_000);
+    for (const value of ['99', '60001', 'often']) {
+      expect(() => loadConfig({ ...required, EDGE_CREDIT_REFRESH_MS: value })).toThrow(
+        /EDGE_CREDIT_REFRESH_MS/,
+      );
     }
   });
 

@@ -64,6 +64,12 @@ export const EdgeConfigSchema = z
     DELIVERY_PREFETCH: envInt({ min: 1, max: 65_535, default: 30 }),
     DELIVERY_RETRY_DELAY_MS: envInt({ min: 10, max: 600_000, default: 2_000 }),
     STATE_TTL_SECONDS: envInt({ min: 60, max: 90 * 86_400, default: 7 * 86_400 }),
+    /**
+     * How often the bound prepaid customers' balances are re-read (one query
+     * for all of them, none when no bound customer is prepaid). A prepaid
+     * customer can overdraw by about this much of its traffic.
+     */
+    EDGE_CREDIT_REFRESH_MS: envInt({ min: 100, max: 60_000, default: 1_000 }),
   })
   .superRefine(distinctPorts(['SMPP_PORT', 'SMPP_TLS_PORT', 'METRICS_PORT']))
   .superRefine((config, ctx) => {

@@ -13,6 +13,7 @@ const account: SubmitAccount = {
   systemId: 'acme',
   throughput: 100,
   addressRules: { defaultCountryCode: '1', nationalNumberLength: 10 },
+  creditExhausted: false,
 };
 
 function submit(overrides: Partial<SubmitInput> = {}): SubmitInput {
@@ -114,6 +115,21 @@ describe('handleSubmit', () => {
     expect(result.commandStatus).toBe(SmppStatus.ESME_RTHROTTLED);
     expect(p.acquired).toEqual([2]);
     expect(p.published).toHaveLength(0);
+  });
+
+  it('refuses a prepaid customer without credit before the rate limit or the broker', async () => {
+    const p = ports();
+    const result = await handleSubmit(submit(), { ...account, creditExhausted: true }, p.ports);
+    expect(result).toMatchObject({
+      commandStatus: SmppStatus.ESME_RSUBMITFAIL,
+      label: 'no_credit',
+      segments: 0,
+    });
+    expect(result.messageId).toBeUndefined();
+    expect(p.acquired).toEqual([]);
+    expect(p.published).toHaveLength(0);
+    expect(p.accepted).toHaveLength(0);
+    expect(p.refused).toHaveLength(0);
   });
 
   it('counts segments of message_payload and carries it separately', async () => {

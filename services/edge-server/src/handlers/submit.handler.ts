@@ -1,7 +1,7 @@
-// submit_sm / data_sm intake: validate → rate limit (segments) → our id →
-// publish MtSubmitted and wait for the broker's confirm → answer. The answer
-// is ESME_ROK only after the confirm: a message we could lose is never
-// acknowledged. Ports are injected; no I/O is imported here.
+// submit_sm / data_sm intake: prepaid credit → validate → rate limit
+// (segments) → our id → publish MtSubmitted and wait for the broker's confirm
+// → answer. The answer is ESME_ROK only after the confirm: a message we could
+// lose is never acknowledged. Ports are injected; no I/O is imported here.
 import { SmppStatus, type ContractInput } from '@smpp-gateway/contracts';
 import type { AddressRules } from '../domain/address.normalizer.js';
 import { validateSubmit, type SubmitInput } from './submit.validator.js';
@@ -20,6 +20,12 @@ export interface SubmitAccount {
   /** Segments per second. */
   readonly throughput: number;
   readonly addressRules: AddressRules;
+  /**
+   * Prepaid and its last known balance is ≤ 0 (CreditWatcher): refused with
+   * ESME_RSUBMITFAIL before anything else is spent on it. Always false for
+   * postpaid customers.
+   */
+  readonly creditExhausted: boolean;
 }
 
 export interface AcceptedState {
@@ -50,7 +56,8 @@ export interface SubmitPorts {
   now(): Date;
 }
 
-export type SubmitStatusLabel = 'ok' | 'invalid' | 'throttled' | 'queue_full' | 'system_error';
+export type SubmitStatusLabel =
+  'ok' | 'invalid' | 'no_credit' | 'throttled' | 'queue_full' | 'system_error';
 
 export interface SubmitResult {
   readonly commandStatus: number;
@@ -66,6 +73,14 @@ export async function handleSubmit(
   account: SubmitAccount,
   ports: SubmitPorts,
 ): Promise<SubmitResult> {
+  if (account.creditExhausted) {
+    return {
+      commandStatus: SmppStatus.ESME_RSUBMITFAIL,
+      label: 'no_credit',
+      segments: 0,
+      reason: 'prepaid credit exhausted',
+    };
+  }
   const valid = validateSubmit(input, account.addressRules);
   if (!valid.ok) {
     return { commandStatus: valid.status, label: 'invalid', segments: 0, reason: valid.reason };
