@@ -206,6 +206,8 @@ describe('GET /api/v1/customers/:id/usage', () => {
         deliveryStatus: 'UNDELIV',
       }),
       row('u-3', { acceptedAt: at('2026-03-10T11:10:00.000Z') }),
+      // Priced, but no carrier has accepted it yet: not charged.
+      row('u-3b', { acceptedAt: at('2026-03-10T11:50:00.000Z'), submitStatus: 'accepted' }),
       row('u-4', {
         acceptedAt: at('2026-03-10T11:20:00.000Z'),
         segments: 3,
@@ -214,6 +216,7 @@ describe('GET /api/v1/customers/:id/usage', () => {
         costPerSegmentMicros: 4_000,
         deliveryStatus: 'DELIVRD',
       }),
+      // Refused by the vendor after routing (it carries the price): not charged.
       row('u-5', { acceptedAt: at('2026-03-11T09:00:00.000Z'), submitStatus: 'failed' }),
       row('u-late', { acceptedAt: at('2026-03-12T00:00:00.000Z') }),
     ]);
@@ -222,7 +225,7 @@ describe('GET /api/v1/customers/:id/usage', () => {
   const usage = (query: string) =>
     h.request('GET', `/api/v1/customers/${usageCustomer}/usage?${query}`, { token: h.readToken });
 
-  it('sums messages, segments, statuses, price and cost per UTC hour and currency', async () => {
+  it('sums messages, segments, statuses, price, charges and cost per UTC hour and currency', async () => {
     const res = await usage('interval=hour&from=2026-03-10T00:00:00Z&to=2026-03-11T00:00:00Z');
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
@@ -239,6 +242,7 @@ describe('GET /api/v1/customers/:id/usage', () => {
         segments: 3,
         byStatus: { DELIVRD: 1, UNDELIV: 1 },
         priceMicros: 15_000,
+        chargedMicros: 15_000,
         costMicros: 9_000,
       },
       {
@@ -248,15 +252,17 @@ describe('GET /api/v1/customers/:id/usage', () => {
         segments: 3,
         byStatus: { DELIVRD: 1 },
         priceMicros: 21_000,
+        chargedMicros: 21_000,
         costMicros: 12_000,
       },
       {
         start: '2026-03-10T11:00:00.000Z',
         currency: 'USD',
-        messages: 1,
-        segments: 1,
-        byStatus: { submitted: 1 },
-        priceMicros: 5_000,
+        messages: 2,
+        segments: 2,
+        byStatus: { submitted: 1, accepted: 1 },
+        priceMicros: 10_000,
+        chargedMicros: 5_000,
         costMicros: 0,
       },
     ]);
@@ -280,16 +286,42 @@ describe('GET /api/v1/customers/:id/usage', () => {
         segments: 3,
         byStatus: { DELIVRD: 1 },
         priceMicros: 21_000,
+        chargedMicros: 21_000,
         costMicros: 12_000,
       },
       {
         currency: 'USD',
-        messages: 4,
-        segments: 5,
-        byStatus: { DELIVRD: 1, UNDELIV: 1, submitted: 1, failed: 1 },
-        priceMicros: 25_000,
+        messages: 5,
+        segments: 6,
+        byStatus: { DELIVRD: 1, UNDELIV: 1, submitted: 1, accepted: 1, failed: 1 },
+        priceMicros: 30_000,
+        chargedMicros: 20_000,
         costMicros: 9_000,
       },
+    ]);
+  });
+
+  it('shows per currency what carriers accepted was charged, apart from the price', async () => {
+    const res = await usage('from=2026-03-10T00:00:00Z&to=2026-03-13T00:00:00Z');
+    expect(res.status).toBe(200);
+    const figures = (res.body.totals as Record<string, unknown>[]).map(
+      ({ currency, priceMicros, chargedMicros }) => ({ currency, priceMicros, chargedMicros }),
+    );
+    // u-late (2026-03-12) is in this window; u-3b (accepted) and u-5 (failed) are priced only.
+    expect(figures).toEqual([
+      { currency: 'EUR', priceMicros: 21_000, chargedMicros: 21_000 },
+      { currency: 'USD', priceMicros: 35_000, chargedMicros: 25_000 },
+    ]);
+    expect(
+      res.body.buckets.map(
+        (b: { start: string; currency: string; chargedMicros: number }) =>
+          `${b.start} ${b.currency} ${b.chargedMicros}`,
+      ),
+    ).toEqual([
+      '2026-03-10T00:00:00.000Z EUR 21000',
+      '2026-03-10T00:00:00.000Z USD 20000',
+      '2026-03-11T00:00:00.000Z USD 0',
+      '2026-03-12T00:00:00.000Z USD 5000',
     ]);
   });
 

@@ -192,6 +192,8 @@ export function createAdminApp(deps: AppDeps, routes: readonly Route[] = apiRout
             typeof body === 'object' && body !== null && !Array.isArray(body)
               ? Object.keys(body)
               : undefined,
+          // Values only where the route chose them (auditDetails).
+          details: ctx.auditDetails,
           status: res.statusCode,
           outcome: res.statusCode < 400 ? 'success' : 'refused',
           client_ip: ctx.clientIp,
@@ -244,6 +246,9 @@ export function createAdminApp(deps: AppDeps, routes: readonly Route[] = apiRout
         res,
         auditResource: (id) => {
           ctx.auditResourceId = id;
+        },
+        auditDetails: (details) => {
+          ctx.auditDetails = { ...ctx.auditDetails, ...details };
         },
         announce: async (...commands) => {
           try {

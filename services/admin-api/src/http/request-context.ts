@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
-import type { AuthContext } from './route-definition.js';
+import type { AuditDetails, AuthContext } from './route-definition.js';
 
 /** Per-request state shared by the middlewares, kept on `res.locals`. */
 export interface RequestContext {
@@ -11,6 +11,7 @@ export interface RequestContext {
   routeLabel: string;
   auth?: AuthContext;
   auditResourceId?: string;
+  auditDetails?: AuditDetails;
 }
 
 const KEY = 'smppgwContext';

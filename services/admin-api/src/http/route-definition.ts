@@ -22,6 +22,8 @@ export interface AuthContext {
   readonly scope: ApiTokenScope;
 }
 
+export type AuditDetails = Readonly<Record<string, string | number | boolean | null>>;
+
 export interface ResponseSpec {
   readonly description: string;
   /** Omitted for responses without a body (204). */
@@ -38,6 +40,12 @@ export interface HandlerContext<P, Q, B> {
   readonly res: Response;
   /** Names the affected resource in this request's audit line (mutations). */
   readonly auditResource: (id: string) => void;
+  /**
+   * Values the route chooses to put in its audit line, as `details` (the line
+   * otherwise names the fields a change touched, never their values). Only
+   * what is safe to log: amounts and results, never secrets.
+   */
+  readonly auditDetails: (details: AuditDetails) => void;
   /**
    * Announces commands on `smpp.control` with `issuedBy` = the token name.
    * Call it after the change is committed: pods reload from PostgreSQL when

@@ -61,6 +61,43 @@ describe('OpenAPI document', () => {
     expect(JSON.stringify(schemas.Customer)).not.toMatch(/password/i);
   });
 
+  it('documents the prepaid credit adjustment and the balance fields', () => {
+    const schemas = document.components.schemas as Record<
+      string,
+      { properties: Record<string, { description?: string }>; required?: string[] }
+    >;
+    const adjust = document.paths['/api/v1/customers/{id}/credit']?.post as {
+      operationId: string;
+      'x-required-scope': string;
+      requestBody: { content: Record<string, { schema: unknown }> };
+      responses: Record<string, { content?: Record<string, { schema: unknown }> }>;
+    };
+    expect(adjust.operationId).toBe('adjustCustomerCredit');
+    expect(adjust['x-required-scope']).toBe('write');
+    expect(adjust.requestBody.content['application/json']?.schema).toEqual({
+      $ref: '#/components/schemas/CreditAdjustment',
+    });
+    expect(adjust.responses['200']?.content?.['application/json']?.schema).toEqual({
+      $ref: '#/components/schemas/PrepaidBalance',
+    });
+    expect(Object.keys(adjust.responses)).toEqual(
+      expect.arrayContaining(['200', '400', '401', '403', '404', '409', '503']),
+    );
+    expect(schemas.CreditAdjustment?.required).toEqual(['amountMicros']);
+    expect(Object.keys(schemas.PrepaidBalance?.properties ?? {})).toEqual([
+      'customerId',
+      'creditMicros',
+      'creditCurrency',
+    ]);
+    expect(schemas.Customer?.properties).toHaveProperty('creditCurrency');
+    expect(schemas.CustomerCreate?.properties).toHaveProperty('creditCurrency');
+    expect(schemas.CustomerUpdate?.properties).toHaveProperty('creditCurrency');
+    expect(schemas.CustomerCreate?.properties.creditMicros?.description).toMatch(
+      /creditCurrency.*postpaid/,
+    );
+    expect(JSON.stringify(schemas.CustomerUsage)).toContain('chargedMicros');
+  });
+
   it('describes query parameters and error responses', () => {
     const list = document.paths['/api/v1/vendors']?.get as {
       parameters: { name: string; in: string; required: boolean }[];

@@ -1,4 +1,6 @@
 import {
+  adjustCustomerCredit,
+  ConflictError,
   createCustomer,
   CUSTOMER_STATUSES,
   customerUsage,
@@ -7,12 +9,14 @@ import {
   listCustomers,
   updateCustomer,
   type Customer,
+  type PrepaidBalance,
 } from '@smpp-gateway/db';
 import { z } from 'zod';
-import { notFound } from '../http/api-error.js';
+import { ApiError, ErrorResponse, notFound } from '../http/api-error.js';
 import { defineRoute, type ControlCommandBody, type Route } from '../http/route-definition.js';
 import {
   Cidr,
+  Currency,
   IdParams,
   iso,
   mapPage,
@@ -46,7 +50,12 @@ const customerFields = {
   throughput: z.number().int().min(1).max(1_000_000).describe('Segments per second'),
   maxBinds: z.number().int().min(1).max(1_000),
   status: z.enum(CUSTOMER_STATUSES),
-  creditMicros: Micros.nullable().describe('Prepaid balance in micros; null = unlimited'),
+  creditMicros: Micros.nullable().describe(
+    'Prepaid balance in micro-units of creditCurrency (1 = 0.000001); null = postpaid (no limit). Lowered as carriers accept messages (segments × price, prices in creditCurrency only). Setting it here overwrites the balance: to add to it or take from it, use POST /api/v1/customers/{id}/credit, which cannot lose the charges made meanwhile.',
+  ),
+  creditCurrency: Currency.describe(
+    'ISO 4217 code of the prepaid balance (default USD); only prices in it are taken off. Changing it does not convert the balance.',
+  ),
   pricePlan: z.string().trim().min(1).max(64),
   moReassembly: z.boolean().describe('Deliver concatenated MO as one message'),
 };
@@ -61,6 +70,7 @@ export const CustomerCreate = z
     maxBinds: customerFields.maxBinds,
     status: customerFields.status.optional(),
     creditMicros: customerFields.creditMicros.optional(),
+    creditCurrency: customerFields.creditCurrency.optional(),
     pricePlan: customerFields.pricePlan.optional(),
     moReassembly: customerFields.moReassembly.optional(),
   })
@@ -80,7 +90,14 @@ export const CustomerView = z
     throughput: z.number().int(),
     maxBinds: z.number().int(),
     status: z.enum(CUSTOMER_STATUSES),
-    creditMicros: z.number().int().nullable(),
+    creditMicros: z
+      .number()
+      .int()
+      .nullable()
+      .describe(
+        'Prepaid balance in micro-units of creditCurrency; null = postpaid. Lowered as carriers accept messages, so it can go below zero by what was in flight',
+      ),
+    creditCurrency: z.string().describe('ISO 4217 code of the prepaid balance'),
     pricePlan: z.string(),
     moReassembly: z.boolean(),
     createdAt: Timestamp,
@@ -100,6 +117,7 @@ export function toCustomerView(c: Customer): CustomerView {
     maxBinds: c.maxBinds,
     status: c.status,
     creditMicros: c.creditMicros,
+    creditCurrency: c.creditCurrency,
     pricePlan: c.pricePlan,
     moReassembly: c.moReassembly,
     createdAt: iso(c.createdAt),
@@ -157,7 +175,12 @@ const UsageFigures = {
   byStatus: z
     .record(z.string(), z.number().int().min(0))
     .describe("Messages by status: the receipt's once there is one, else the submit's"),
-  priceMicros: Micros.describe('Charged to the customer'),
+  priceMicros: Micros.describe(
+    "The messages' price to the customer (segments × price per segment), accepted by a carrier or not",
+  ),
+  chargedMicros: Micros.describe(
+    'What was charged: segments × price, once per message, when a carrier accepted it (0 when none was). Charges in the currency of a prepaid balance, made while the customer was prepaid, are what that balance went down by',
+  ),
   costMicros: Micros.describe("The vendors' cost"),
 };
 
@@ -171,6 +194,80 @@ const UsageView = z
     totals: z.array(z.object(UsageFigures)).describe('The whole window, per currency'),
   })
   .meta({ id: 'CustomerUsage' });
+
+/** At most a billion units of the currency per adjustment: a typo guard, far inside 2^53 micros. */
+export const MAX_CREDIT_ADJUSTMENT_MICROS = 1_000_000_000_000_000;
+
+export const CreditAdjustment = z
+  .strictObject({
+    amountMicros: z
+      .number()
+      .int('must be an integer')
+      .min(
+        -MAX_CREDIT_ADJUSTMENT_MICROS,
+        `must be at least -${MAX_CREDIT_ADJUSTMENT_MICROS} (a billion units)`,
+      )
+      .max(
+        MAX_CREDIT_ADJUSTMENT_MICROS,
+        `must be at most ${MAX_CREDIT_ADJUSTMENT_MICROS} (a billion units)`,
+      )
+      .refine((amount) => amount !== 0, 'must not be zero')
+      .describe(
+        'Added to the balance, in micro-units of creditCurrency (1 = 0.000001): positive for a top-up, negative for a correction or debit. Non-zero, at most 10^15 either way',
+      ),
+  })
+  .meta({ id: 'CreditAdjustment' });
+
+export const PrepaidBalanceView = z
+  .object({
+    customerId: z.string(),
+    creditMicros: z
+      .number()
+      .int()
+      .describe('The balance after the adjustment, in micro-units of creditCurrency'),
+    creditCurrency: z.string().describe('ISO 4217 code of the balance'),
+  })
+  .meta({ id: 'PrepaidBalance' });
+
+/**
+ * Adds to a prepaid balance. Not a PATCH of creditMicros: that sets an
+ * absolute value, so an operator's read-then-write would overwrite the
+ * charges the CDR triggers made in between; this is one atomic
+ * `credit_micros + amount` (adjustCustomerCredit) that loses nothing.
+ *
+ * In a transaction so that a result outside ±(2^53 − 1), which the
+ * repository cannot hand back as a number (RangeError), is rolled back
+ * rather than committed: such a balance would make the account unreadable
+ * everywhere it is read.
+ */
+async function adjustCredit(
+  db: Parameters<typeof adjustCustomerCredit>[0],
+  customerId: string,
+  amountMicros: number,
+): Promise<PrepaidBalance | undefined> {
+  try {
+    return await db
+      .transaction()
+      .execute((trx) => adjustCustomerCredit(trx, customerId, amountMicros));
+  } catch (err) {
+    // Without a constraint: the repository's own "postpaid" refusal.
+    if (err instanceof ConflictError && err.constraint === undefined) {
+      throw new ApiError(
+        409,
+        'conflict',
+        'the customer is postpaid (creditMicros is null), so it has no balance to adjust; make it prepaid first by setting creditMicros with PATCH /api/v1/customers/{id}',
+      );
+    }
+    if (err instanceof RangeError) {
+      throw new ApiError(
+        400,
+        'invalid_value',
+        `the balance after this adjustment would be beyond ±${Number.MAX_SAFE_INTEGER} micros; nothing was changed`,
+      );
+    }
+    throw err;
+  }
+}
 
 export function customerRoutes(): Route[] {
   return [
@@ -273,6 +370,50 @@ export function customerRoutes(): Route[] {
         if (!customer) throw notFound('customer');
         if (Object.keys(body).length > 0) await announce(...customerChanged(customer.id));
         return { status: 200, body: toCustomerView(customer) };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/customers/:id/credit',
+      operationId: 'adjustCustomerCredit',
+      tag: TAG,
+      summary: "Top up (or correct) a prepaid customer's balance",
+      description:
+        'Adds amountMicros (negative to take off) to creditMicros atomically and answers the balance after. Use this rather than PATCH creditMicros: that sets an absolute value, so it would undo the charges made (as carriers accept messages) between your read and your write. Announces invalidate-customer, so edge pods re-read the balance at once (a customer refused for a spent balance can submit again).',
+      scope: 'write',
+      params: IdParams,
+      body: CreditAdjustment,
+      announces: true,
+      resource: 'customer',
+      responses: {
+        200: { description: 'The balance after the adjustment', schema: PrepaidBalanceView },
+        400: {
+          description:
+            'Invalid amount (missing, zero, not an integer, beyond ±10^15), or a balance after it beyond ±(2^53 − 1) (invalid_value; nothing changed)',
+          schema: ErrorResponse,
+        },
+        404: { description: 'No such customer', schema: ErrorResponse },
+        409: {
+          description: 'The customer is postpaid (creditMicros null): set creditMicros first',
+          schema: ErrorResponse,
+        },
+      },
+      handler: async ({ deps, params, body, announce, auditDetails }) => {
+        const balance = await adjustCredit(deps.db, params.id, body.amountMicros);
+        if (!balance) throw notFound('customer');
+        // Before announcing: if that fails (503, changeSaved) the change still is logged.
+        auditDetails({
+          amount_micros: body.amountMicros,
+          credit_micros: balance.creditMicros,
+          credit_currency: balance.creditCurrency,
+        });
+        await announce({ type: 'invalidate-customer', customerId: balance.customerId });
+        const view: z.infer<typeof PrepaidBalanceView> = {
+          customerId: balance.customerId,
+          creditMicros: balance.creditMicros,
+          creditCurrency: balance.creditCurrency,
+        };
+        return { status: 200, body: view };
       },
     }),
     defineRoute({
