@@ -132,7 +132,7 @@ export function toCdr(row: CdrRow): Cdr {
 /**
  * The inserted columns and their PostgreSQL types: a batch travels as one
  * array per column (`unnest`), so the statement has one parameter per column
- * (28) whatever the batch size. A multi-row VALUES list had that many per
+ * (29) whatever the batch size. A multi-row VALUES list had that many per
  * row (2 800 for 100 rows), which kysely compiled and PostgreSQL parsed and
  * planned anew for every batch.
  */
