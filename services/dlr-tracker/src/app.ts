@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { QUEUES, receiptRetryQueue } from '@smpp-gateway/contracts';
-import { getCdr, getCdrByVendorMessageId, upsertCdrs, type Database } from '@smpp-gateway/db';
+import {
+  getCdr,
+  getCdrByVendorMessageId,
+  pruneCdrs,
+  upsertCdrs,
+  type Database,
+} from '@smpp-gateway/db';
 import { MessageAggregateStore, MessageStateStore } from '@smpp-gateway/message-state';
 import {
   coalescingFrom,
@@ -23,6 +29,7 @@ import {
 } from '@smpp-gateway/runtime';
 import type { Registry } from 'prom-client';
 import { CdrBatchWriter } from './adapters/cdr-batch.writer.js';
+import { CdrRetention } from './adapters/cdr-retention.js';
 import { RedisDeferralLedger } from './adapters/deferral.ledger.js';
 import { CustomerDeliveryPublisher } from './adapters/customer-delivery.publisher.js';
 import { ReceiptDeferralPublisher } from './adapters/receipt-deferral.publisher.js';
@@ -32,6 +39,9 @@ import { systemClock } from './handlers/ports.js';
 import { createSubmitResultHandler } from './handlers/submit-result.handler.js';
 import { createVendorReceiptHandler } from './handlers/vendor-receipt.handler.js';
 import { createTrackerMetrics } from './metrics.js';
+
+/** A retention run deletes at most this many batches (CDR_PRUNE_BATCH rows each); the next run goes on. */
+const CDR_PRUNE_MAX_BATCHES = 500;
 
 export interface DlrTrackerOverrides {
   readonly logger?: Logger;
@@ -190,11 +200,27 @@ export async function startDlrTracker(
     .register('close', 'receipts-channel', () => receipts.close())
     .register('close', 'publisher', () => publisher.close());
 
+  if (config.CDR_RETENTION_DAYS > 0) {
+    const retention = new CdrRetention({
+      prune: (options) => pruneCdrs(pg.db, options),
+      retentionDays: config.CDR_RETENTION_DAYS,
+      intervalMs: config.CDR_PRUNE_INTERVAL_MS,
+      batchSize: config.CDR_PRUNE_BATCH,
+      maxBatches: CDR_PRUNE_MAX_BATCHES,
+      pruned: metrics.cdrsPruned,
+      logger,
+    });
+    retention.start();
+    // Before the pool closes: a batch in progress commits or rolls back first.
+    shutdown.register('stop-intake', 'cdr-retention', () => retention.stop());
+  }
+
   logger.info('dlr-tracker consuming', {
     receipts_prefetch: config.RECEIPTS_PREFETCH,
     events_prefetch: config.EVENTS_PREFETCH,
     cdr_batch_max_rows: config.CDR_BATCH_MAX_ROWS,
     cdr_flush_interval_ms: config.CDR_FLUSH_INTERVAL_MS,
+    cdr_retention_days: config.CDR_RETENTION_DAYS,
   });
 
   return {

@@ -45,8 +45,26 @@ export const configSchema = z
     CUSTOMER_RECEIPT_LEASE_MS: envInt({ min: 1_000, max: 600_000, default: 15_000 }),
     /** Customer receipts of one customer and event-loop turn share one AMQP message and confirm, up to this many. */
     DELIVERY_PUBLISH_MAX_BATCH: envInt({ min: 1, max: 1_000, default: 20 }),
+    /**
+     * Delete CDRs of messages accepted more than this many days ago (0 = keep
+     * them all, the default). At least 8 when set: a receipt can still come
+     * for a message while its state lives (STATE_TTL, 7 days), and it must
+     * find its CDR.
+     */
+    CDR_RETENTION_DAYS: envInt({ min: 0, max: 36_500, default: 0 }),
+    /** How often a retention run starts (each replica; one deletes at a time). */
+    CDR_PRUNE_INTERVAL_MS: envInt({ min: 1_000, max: 86_400_000, default: 600_000 }),
+    /** Rows per delete transaction; a run deletes at most 500 batches. */
+    CDR_PRUNE_BATCH: envInt({ min: 100, max: 100_000, default: 10_000 }),
   })
   .superRefine((config, ctx) => {
+    if (config.CDR_RETENTION_DAYS > 0 && config.CDR_RETENTION_DAYS < 8) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CDR_RETENTION_DAYS'],
+        message: 'must be 0 (keep every CDR) or at least 8 (receipts come for up to 7 days)',
+      });
+    }
     if (config.RECEIPT_MAX_AGE_MS <= config.RECEIPT_HOLD_MS) {
       ctx.addIssue({
         code: 'custom',

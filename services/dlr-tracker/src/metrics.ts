@@ -19,6 +19,7 @@ export interface TrackerMetrics {
   readonly cdrFlushSeconds: Histogram;
   readonly cdrLagSeconds: Histogram;
   readonly cdrFlushFailures: Counter;
+  readonly cdrsPruned: Counter;
 }
 
 export function createTrackerMetrics(registry: Registry): TrackerMetrics {
@@ -85,6 +86,11 @@ export function createTrackerMetrics(registry: Registry): TrackerMetrics {
     cdrFlushFailures: new Counter({
       name: 'dlr_cdr_flush_failures_total',
       help: 'CDR batches that failed (their messages are retried, never acked)',
+      registers,
+    }),
+    cdrsPruned: new Counter({
+      name: 'dlr_cdrs_pruned_total',
+      help: 'CDRs deleted by the retention job (CDR_RETENTION_DAYS) on this replica',
       registers,
     }),
   };

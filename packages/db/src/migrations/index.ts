@@ -10,6 +10,7 @@ import * as m202611260100 from './202611260100_vendor-receipt-id-format.js';
 import * as m202611260200 from './202611260200_cdr-receipt-context.js';
 import * as m202611270100 from './202611270100_cdr-fillfactor.js';
 import * as m202611270200 from './202611270200_prepaid-credit.js';
+import * as m202611270300 from './202611270300_cdr-accepted-brin.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
   '202511260100_schemas-vendors-customers': m202511260100,
@@ -20,4 +21,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '202611260200_cdr-receipt-context': m202611260200,
   '202611270100_cdr-fillfactor': m202611270100,
   '202611270200_prepaid-credit': m202611270200,
+  '202611270300_cdr-accepted-brin': m202611270300,
 };

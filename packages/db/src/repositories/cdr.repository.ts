@@ -691,3 +691,62 @@ export async function getCdrByVendorMessageId(
   const { match_key: _key, ...row } = found;
   return toCdr(row);
 }
+
+/** What one `pruneCdrs` call did. */
+export interface PruneResult {
+  /** Rows deleted. */
+  readonly deleted: number;
+  /** Stopped because another process was pruning (its batches hold the lock). */
+  readonly yielded: boolean;
+}
+
+/** Advisory lock key of CDR pruning (any constant unique to this use). */
+const PRUNE_LOCK_KEY = 0x5347_4344; // "SGCD"
+
+/**
+ * Deletes the CDRs of messages accepted before `before`, `batchSize` rows per
+ * transaction, until none is left or `maxBatches` ran: a retention policy for
+ * a table that gains a row per message. Short transactions keep row locks
+ * and WAL bursts small next to the tracker's writes; the rows are found
+ * through the BRIN index on accepted_at and deleted by ctid.
+ *
+ * Each batch takes a transaction-level advisory lock first: when several
+ * processes prune (every tracker replica runs the job), one deletes and the
+ * others see the lock taken and stop (`yielded`), instead of fighting over
+ * the same rows.
+ */
+export async function pruneCdrs(
+  db: Kysely<Database>,
+  options: {
+    before: Date;
+    batchSize?: number;
+    maxBatches?: number;
+    /** Asked before each batch: true ends the run there (shutdown). */
+    shouldStop?: () => boolean;
+  },
+): Promise<PruneResult> {
+  const batchSize = options.batchSize ?? 5_000;
+  const maxBatches = options.maxBatches ?? Number.POSITIVE_INFINITY;
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
+  }
+  let deleted = 0;
+  for (let batch = 0; batch < maxBatches && !options.shouldStop?.(); batch += 1) {
+    const outcome = await db.transaction().execute(async (trx) => {
+      const { rows } = await sql<{ locked: boolean }>`
+        SELECT pg_try_advisory_xact_lock(${PRUNE_LOCK_KEY}) AS locked`.execute(trx);
+      if (!rows[0]?.locked) return undefined;
+      const result = await sql`
+        DELETE FROM messaging.cdrs
+        WHERE ctid = ANY (ARRAY(
+          SELECT ctid FROM messaging.cdrs
+          WHERE accepted_at < ${options.before}
+          LIMIT ${batchSize}))`.execute(trx);
+      return Number(result.numAffectedRows ?? 0n);
+    });
+    if (outcome === undefined) return { deleted, yielded: true };
+    deleted += outcome;
+    if (outcome < batchSize) break;
+  }
+  return { deleted, yielded: false };
+}

@@ -1,0 +1,99 @@
+// CDR retention: `messaging.cdrs` gains a row per message (hundreds of
+// millions a day at full rate), so without a policy the table and its
+// indexes grow until the disk is full. With CDR_RETENTION_DAYS set, every
+// tracker replica runs this job; `pruneCdrs` deletes in short batches under
+// an advisory lock, so one replica deletes at a time and the others yield.
+// Off by default: CDRs are billing records, and how long they must be kept
+// is the operator's (and the law's) decision, not ours.
+//
+// A run deletes at most `maxBatches` × `batchSize` rows and the next one
+// continues, so enabling retention on a large table does not turn into one
+// long job competing with the tracker's own writes.
+import type { PruneResult } from '@smpp-gateway/db';
+import type { Logger } from '@smpp-gateway/runtime';
+import type { Counter } from 'prom-client';
+
+const DAY_MS = 86_400_000;
+
+export interface CdrRetentionOptions {
+  readonly prune: (options: {
+    before: Date;
+    batchSize: number;
+    maxBatches: number;
+    shouldStop: () => boolean;
+  }) => Promise<PruneResult>;
+  readonly retentionDays: number;
+  readonly intervalMs: number;
+  readonly batchSize: number;
+  readonly maxBatches: number;
+  /** Rows deleted. */
+  readonly pruned: Counter;
+  readonly logger: Logger;
+  readonly now?: () => number;
+}
+
+export class CdrRetention {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+  private readonly now: () => number;
+  private readonly log: Logger;
+
+  constructor(private readonly options: CdrRetentionOptions) {
+    this.now = options.now ?? Date.now;
+    this.log = options.logger.child({ component: 'cdr-retention' });
+  }
+
+  /** CDRs accepted before this are deleted by the next run. */
+  cutoff(): Date {
+    return new Date(this.now() - this.options.retentionDays * DAY_MS);
+  }
+
+  start(): void {
+    if (this.timer || this.stopped) return;
+    this.timer = setInterval(() => void this.run(), this.options.intervalMs);
+    this.timer.unref();
+  }
+
+  /** One run (also what the timer does); a run still going is shared, not doubled. */
+  run(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    this.running ??= this.prune().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  /** Stops the timer and waits for a run in progress to finish its batch. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  private async prune(): Promise<void> {
+    const before = this.cutoff();
+    try {
+      const result = await this.options.prune({
+        before,
+        batchSize: this.options.batchSize,
+        maxBatches: this.options.maxBatches,
+        shouldStop: () => this.stopped,
+      });
+      this.options.pruned.inc(result.deleted);
+      if (result.deleted > 0) {
+        this.log.info('CDRs past retention deleted', {
+          deleted: result.deleted,
+          accepted_before: before.toISOString(),
+          yielded: result.yielded,
+        });
+      } else if (result.yielded) {
+        this.log.debug('CDR retention: another replica is pruning');
+      }
+    } catch (err) {
+      // PostgreSQL down or busy: the next run tries again; nothing is lost by waiting.
+      this.log.warn('CDR retention run failed', { err });
+    }
+  }
+}
