@@ -70,10 +70,11 @@ describe('while RabbitMQ is unreachable (a real outage of this vhost)', () => {
       expect(await getVendorByInstanceName(h.db, 'sinch-chicago')).toBeUndefined();
       expect((await h.request('GET', '/api/v1/vendors')).status).toBe(200);
       expect((await h.request('POST', '/api/v1/admin/reload-vendors')).status).toBe(503);
-      // The dead-letter queue cannot be read or replayed: a clear 503, nothing moved.
+      // The dead-letter queue cannot be read, replayed or discarded from: a clear 503, nothing moved.
       for (const res of [
         await h.request('GET', '/api/v1/dead-letters'),
         await h.request('POST', '/api/v1/dead-letters/replay', { body: {} }),
+        await h.request('POST', '/api/v1/dead-letters/discard', { body: { limit: 10 } }),
       ]) {
         expect(res.status).toBe(503);
         expect(res.body.error.code).toBe('broker_unavailable');

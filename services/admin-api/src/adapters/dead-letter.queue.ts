@@ -8,9 +8,13 @@
 // the returns). A replay publishes each message to its original queue
 // through the default exchange, mandatory and confirmed, and only then
 // acks it: a crash in between leaves a copy in both queues (at least once,
-// as everywhere else), never in neither. Messages the replay does not take
-// (another original queue asked for, their queue gone) go to the back of
-// dead.letters, unchanged, so a filtered replay does not spin on them.
+// as everywhere else), never in neither. A discard acks a matching message
+// without publishing it anywhere: deliberate data loss, so each one is
+// logged at warn (origin, contract, id, reason, who asked; never the body).
+// Messages a replay or a discard does not take (another original queue or
+// message id asked for, their queue gone) go to the back of dead.letters,
+// unchanged, so a filtered pass does not spin on them. Replay and discard
+// are one loop (`sweep`) with a different action for the matching ones.
 import { EXCHANGES, QUEUES } from '@smpp-gateway/contracts';
 import {
   ConfirmTracker,
@@ -21,9 +25,10 @@ import {
   replaysOf,
   PublishError,
   type AmqpConnection,
+  type DeadLetterOrigin,
   type Logger,
 } from '@smpp-gateway/runtime';
-import type { GetMessage, Options } from 'amqplib';
+import type { ConfirmChannel, GetMessage, Options } from 'amqplib';
 import { Counter, type Registry } from 'prom-client';
 
 /** What the API shows of one dead letter: where it came from and why, never its body. */
@@ -47,11 +52,22 @@ export interface DeadLetterPeek {
   readonly peeked: readonly DeadLetterView[];
 }
 
-export interface ReplayRequest {
-  /** Most dead letters to look at, oldest first (never more than the queue held when the replay began). */
+/** Which dead letters a replay or a discard acts on; the others are parked at the back, unchanged. */
+export interface DeadLetterSelection {
+  /** Most dead letters to look at, oldest first (never more than the queue held when the pass began). */
   readonly limit: number;
-  /** Replay only those that came from this queue; the others stay. */
+  /** Only those that came from this queue. */
   readonly originalQueue?: string | undefined;
+  /** Only the one(s) whose AMQP message id is this (with `originalQueue`: both must hold). */
+  readonly messageId?: string | undefined;
+}
+
+export type ReplayRequest = DeadLetterSelection;
+
+export interface DiscardRequest extends DeadLetterSelection {
+  /** Who asked, for the log line of each discarded message (the audit line names them too). */
+  readonly actor?: string | undefined;
+  readonly requestId?: string | undefined;
 }
 
 export interface ReplayResult {
@@ -67,10 +83,26 @@ export interface ReplayResult {
   readonly byQueue: Readonly<Record<string, number>>;
 }
 
+/** The `byQueue` key (and metric label) of a discarded dead letter with no original queue recorded. */
+export const UNKNOWN_QUEUE = '(unknown)';
+
+export interface DiscardResult {
+  readonly examined: number;
+  /** Acked without being published anywhere: gone for good. */
+  readonly discarded: number;
+  /** Examined but left in dead.letters: another queue or message id was asked for. */
+  readonly skipped: number;
+  /** Messages in dead.letters afterwards. */
+  readonly remaining: number;
+  /** Discarded messages by their original queue (`(unknown)` when none was recorded). */
+  readonly byQueue: Readonly<Record<string, number>>;
+}
+
 /** The parts of the queue the routes use (a test can stand in for it). */
 export interface DeadLetterPort {
   peek(limit: number): Promise<DeadLetterPeek>;
   replay(request: ReplayRequest): Promise<ReplayResult>;
+  discard(request: DiscardRequest): Promise<DiscardResult>;
 }
 
 /**
@@ -86,6 +118,24 @@ export function queueLabel(queue: string): string {
 
 function headersOf(message: GetMessage): Record<string, unknown> {
   return message.properties.headers ?? {};
+}
+
+/** Whether a dead letter is one the request asked for (every filter given must hold). */
+function selected(
+  selection: DeadLetterSelection,
+  message: GetMessage,
+  origin: DeadLetterOrigin,
+): boolean {
+  if (selection.originalQueue !== undefined && origin.queue !== selection.originalQueue) {
+    return false;
+  }
+  if (
+    selection.messageId !== undefined &&
+    headerText(message.properties.messageId) !== selection.messageId
+  ) {
+    return false;
+  }
+  return true;
 }
 
 export function viewOf(message: GetMessage): DeadLetterView {
@@ -118,8 +168,17 @@ function publishOptions(message: GetMessage, headers: Record<string, unknown>): 
   };
 }
 
+/** What a pass hands the action of a replay or a discard. */
+interface SweepStep {
+  readonly channel: ConfirmChannel;
+  readonly tracker: ConfirmTracker;
+  /** To the back of dead.letters, unchanged (then acked). */
+  readonly park: (message: GetMessage) => Promise<void>;
+}
+
 export class AmqpDeadLetterQueue implements DeadLetterPort {
   private readonly replayed: Counter<'queue'>;
+  private readonly discarded: Counter<'queue'>;
   private readonly log: Logger;
 
   constructor(
@@ -135,6 +194,12 @@ export class AmqpDeadLetterQueue implements DeadLetterPort {
     this.replayed = new Counter({
       name: 'admin_dead_letters_replayed_total',
       help: 'Dead letters an operator replayed to their original queue, by that queue (deliver.* and vendor.* as families)',
+      labelNames: ['queue'],
+      registers: [options.registry],
+    });
+    this.discarded = new Counter({
+      name: 'admin_dead_letters_discarded_total',
+      help: `Dead letters an operator discarded (acked, published nowhere), by their original queue (deliver.* and vendor.* as families, ${UNKNOWN_QUEUE} when none was recorded)`,
       labelNames: ['queue'],
       registers: [options.registry],
     });
@@ -165,13 +230,107 @@ export class AmqpDeadLetterQueue implements DeadLetterPort {
   }
 
   async replay(request: ReplayRequest): Promise<ReplayResult> {
+    const byQueue: Record<string, number> = {};
+    let replayed = 0;
+    let unroutable = 0;
+    const { examined, skipped, remaining } = await this.sweep(
+      request,
+      async (message, origin, { channel, tracker, park }) => {
+        const target = origin.queue;
+        if (!target) {
+          await park(message);
+          unroutable += 1;
+          return;
+        }
+        const headers = headersOf(message);
+        const replayHeaders: Record<string, unknown> = { ...headers };
+        for (const name of DEAD_LETTER_HEADER_NAMES) delete replayHeaders[name];
+        replayHeaders[HEADERS.replays] = replaysOf(headers) + 1;
+        try {
+          // The default exchange routes by queue name: straight back to the
+          // queue whose consumer dead-lettered it, whatever bound it there.
+          await tracker.publish(
+            '',
+            target,
+            message.content,
+            publishOptions(message, replayHeaders),
+          );
+        } catch (err) {
+          if (!(err instanceof PublishError && err.kind === 'returned')) throw err;
+          // Mandatory and returned: the queue is gone (a customer deleted, a vendor removed).
+          this.log.warn('dead letter not replayed: its queue no longer exists', {
+            queue: target,
+            message_id: headerText(message.properties.messageId) ?? undefined,
+          });
+          await park(message);
+          unroutable += 1;
+          return;
+        }
+        channel.ack(message);
+        replayed += 1;
+        byQueue[target] = (byQueue[target] ?? 0) + 1;
+        this.replayed.inc({ queue: queueLabel(target) });
+      },
+    );
+    if (replayed > 0) this.log.info('dead letters replayed', { replayed, by_queue: byQueue });
+    return { examined, replayed, skipped, unroutable, remaining, byQueue };
+  }
+
+  async discard(request: DiscardRequest): Promise<DiscardResult> {
+    const byQueue: Record<string, number> = {};
+    let discarded = 0;
+    const { examined, skipped, remaining } = await this.sweep(
+      request,
+      (message, origin, { channel }) => {
+        const queue = origin.queue ?? UNKNOWN_QUEUE;
+        channel.ack(message);
+        discarded += 1;
+        byQueue[queue] = (byQueue[queue] ?? 0) + 1;
+        this.discarded.inc({ queue: queueLabel(queue) });
+        // Logged as the ack leaves: a trace of every message that may be
+        // gone, even if the pass fails afterwards (never the body).
+        this.log.warn('dead letter discarded', {
+          original_queue: origin.queue,
+          contract: headerText(headersOf(message)[HEADERS.contract]),
+          message_id: headerText(message.properties.messageId) ?? undefined,
+          reason: origin.reason,
+          dead_lettered_at: origin.at,
+          replays: replaysOf(headersOf(message)),
+          actor: request.actor,
+          request_id: request.requestId,
+        });
+        return Promise.resolve();
+      },
+    );
+    if (discarded > 0) {
+      this.log.warn('dead letters discarded', {
+        discarded,
+        examined,
+        skipped,
+        remaining,
+        by_queue: byQueue,
+        original_queue: request.originalQueue,
+        message_id: request.messageId,
+        actor: request.actor,
+        request_id: request.requestId,
+      });
+    }
+    return { examined, discarded, skipped, remaining, byQueue };
+  }
+
+  /**
+   * One pass over the oldest dead letters: each one the selection asks for
+   * goes to `act` (which acks it, or parks it), every other one is parked
+   * at the back. Whatever throws leaves the message in hand where it was.
+   */
+  private async sweep(
+    selection: DeadLetterSelection,
+    act: (message: GetMessage, origin: DeadLetterOrigin, step: SweepStep) => Promise<void>,
+  ): Promise<{ examined: number; skipped: number; remaining: number }> {
     return this.options.connection.withConfirmChannel(async (channel) => {
       const tracker = new ConfirmTracker(channel, this.options.confirmTimeoutMs);
-      const byQueue: Record<string, number> = {};
       let examined = 0;
-      let replayed = 0;
       let skipped = 0;
-      let unroutable = 0;
       // Back to the end of dead.letters as it was, with its origin in our
       // own headers when only the broker's x-death held it (a broker may
       // not keep an x-death a client publishes).
@@ -191,54 +350,23 @@ export class AmqpDeadLetterQueue implements DeadLetterPort {
         );
         channel.ack(message);
       };
+      const step: SweepStep = { channel, tracker, park };
       // Only what is there now: messages parked at the back during this
-      // replay (and dead letters arriving meanwhile) come after them.
+      // pass (and dead letters arriving meanwhile) come after them.
       const { messageCount: depth } = await channel.checkQueue(this.queue);
-      const budget = Math.min(request.limit, depth);
+      const budget = Math.min(selection.limit, depth);
       while (examined < budget) {
         const message = await channel.get(this.queue, { noAck: false });
         if (message === false) break;
         examined += 1;
         try {
-          const headers = headersOf(message);
-          const target = deadLetterOrigin(headers).queue;
-          if (request.originalQueue !== undefined && target !== request.originalQueue) {
+          const origin = deadLetterOrigin(headersOf(message));
+          if (!selected(selection, message, origin)) {
             await park(message);
             skipped += 1;
             continue;
           }
-          if (!target) {
-            await park(message);
-            unroutable += 1;
-            continue;
-          }
-          const replayHeaders: Record<string, unknown> = { ...headers };
-          for (const name of DEAD_LETTER_HEADER_NAMES) delete replayHeaders[name];
-          replayHeaders[HEADERS.replays] = replaysOf(headers) + 1;
-          try {
-            // The default exchange routes by queue name: straight back to the
-            // queue whose consumer dead-lettered it, whatever bound it there.
-            await tracker.publish(
-              '',
-              target,
-              message.content,
-              publishOptions(message, replayHeaders),
-            );
-          } catch (err) {
-            if (!(err instanceof PublishError && err.kind === 'returned')) throw err;
-            // Mandatory and returned: the queue is gone (a customer deleted, a vendor removed).
-            this.log.warn('dead letter not replayed: its queue no longer exists', {
-              queue: target,
-              message_id: headerText(message.properties.messageId) ?? undefined,
-            });
-            await park(message);
-            unroutable += 1;
-            continue;
-          }
-          channel.ack(message);
-          replayed += 1;
-          byQueue[target] = (byQueue[target] ?? 0) + 1;
-          this.replayed.inc({ queue: queueLabel(target) });
+          await act(message, origin, step);
         } catch (err) {
           // Not confirmed anywhere: it stays where it was (a closed channel
           // cannot nack, but then the broker requeues it by itself).
@@ -250,9 +378,10 @@ export class AmqpDeadLetterQueue implements DeadLetterPort {
           throw err;
         }
       }
-      const { messageCount } = await channel.checkQueue(this.queue);
-      if (replayed > 0) this.log.info('dead letters replayed', { replayed, by_queue: byQueue });
-      return { examined, replayed, skipped, unroutable, remaining: messageCount, byQueue };
+      // Also the proof that the acks above reached the broker: it handles a
+      // channel's methods in order.
+      const { messageCount: remaining } = await channel.checkQueue(this.queue);
+      return { examined, skipped, remaining };
     });
   }
 }

@@ -98,6 +98,56 @@ describe('OpenAPI document', () => {
     expect(JSON.stringify(schemas.CustomerUsage)).toContain('chargedMicros');
   });
 
+  it('documents the dead-letter replay and discard, discard with a required limit', () => {
+    interface ObjectSchema {
+      properties: Record<string, unknown>;
+      required?: string[];
+      additionalProperties?: boolean;
+    }
+    const operation = (path: string) =>
+      document.paths[path]?.post as {
+        operationId: string;
+        'x-required-scope': string;
+        description: string;
+        requestBody: { content: Record<string, { schema: ObjectSchema }> };
+        responses: Record<string, { content?: Record<string, { schema: ObjectSchema }> }>;
+      };
+
+    const replay = operation('/api/v1/dead-letters/replay');
+    expect(replay.operationId).toBe('replayDeadLetters');
+    const replayBody = replay.requestBody.content['application/json']?.schema;
+    expect(Object.keys(replayBody?.properties ?? {})).toEqual([
+      'limit',
+      'originalQueue',
+      'messageId',
+    ]);
+    expect(replayBody?.required ?? []).not.toContain('limit');
+
+    const discard = operation('/api/v1/dead-letters/discard');
+    expect(discard.operationId).toBe('discardDeadLetters');
+    expect(discard['x-required-scope']).toBe('write');
+    expect(discard.description).toMatch(/PERMANENT/);
+    const discardBody = discard.requestBody.content['application/json']?.schema;
+    expect(discardBody?.additionalProperties).toBe(false);
+    expect(discardBody?.required).toEqual(['limit']);
+    expect(Object.keys(discardBody?.properties ?? {})).toEqual([
+      'limit',
+      'originalQueue',
+      'messageId',
+    ]);
+    const discardView = discard.responses['200']?.content?.['application/json']?.schema;
+    expect(Object.keys(discardView?.properties ?? {})).toEqual([
+      'examined',
+      'discarded',
+      'skipped',
+      'remaining',
+      'byQueue',
+    ]);
+    expect(Object.keys(discard.responses)).toEqual(
+      expect.arrayContaining(['200', '400', '401', '403']),
+    );
+  });
+
   it('describes query parameters and error responses', () => {
     const list = document.paths['/api/v1/vendors']?.get as {
       parameters: { name: string; in: string; required: boolean }[];

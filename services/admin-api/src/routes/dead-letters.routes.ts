@@ -1,6 +1,8 @@
 import type { Logger } from '@smpp-gateway/runtime';
 import { z } from 'zod';
+import { UNKNOWN_QUEUE } from '../adapters/dead-letter.queue.js';
 import { ApiError } from '../http/api-error.js';
+import { requestContext } from '../http/request-context.js';
 import { defineRoute, type Route } from '../http/route-definition.js';
 
 const TAG = 'Dead letters';
@@ -9,6 +11,8 @@ const TAG = 'Dead letters';
 const MAX_PEEK = 100;
 /** One replay request moves at most this many (each one published and confirmed in turn). */
 const MAX_REPLAY = 1_000;
+/** One discard request looks at most at this many (like a replay, it parks each one it does not take, confirmed, in turn). */
+const MAX_DISCARD = 1_000;
 
 const PeekQuery = z.strictObject({
   limit: z.coerce
@@ -34,6 +38,39 @@ const ReplayBody = z.strictObject({
     .max(255)
     .optional()
     .describe('Replay only those dead-lettered by this queue (e.g. dlr.receipts)'),
+  messageId: z
+    .string()
+    .min(1)
+    .max(128)
+    .optional()
+    .describe(
+      'Replay only the dead letter(s) with this AMQP message id (the peek shows it); with originalQueue, both must match',
+    ),
+});
+
+const DiscardBody = z.strictObject({
+  limit: z
+    .number({ error: 'must be a number' })
+    .int('must be an integer')
+    .min(1)
+    .max(MAX_DISCARD)
+    .describe(
+      `Dead letters to look at, oldest first, 1-${MAX_DISCARD}; required, so that no request discards "everything" by default`,
+    ),
+  originalQueue: z
+    .string()
+    .min(1)
+    .max(255)
+    .optional()
+    .describe('Discard only those dead-lettered by this queue (e.g. deliver.<customer id>)'),
+  messageId: z
+    .string()
+    .min(1)
+    .max(128)
+    .optional()
+    .describe(
+      'Discard only the dead letter(s) with this AMQP message id (the peek shows it); with originalQueue, both must match',
+    ),
 });
 
 const DeadLetterView = z.object({
@@ -62,20 +99,41 @@ const ReplayView = z.object({
   byQueue: z.record(z.string(), z.number().int().min(0)),
 });
 
+const DiscardView = z.object({
+  examined: z.number().int().min(0),
+  discarded: z.number().int().min(0),
+  skipped: z.number().int().min(0),
+  remaining: z.number().int().min(0),
+  byQueue: z
+    .record(z.string(), z.number().int().min(0))
+    .describe(`Discarded per original queue; \`${UNKNOWN_QUEUE}\` for those with none recorded`),
+});
+
+/** What a 503 can promise about the messages the failed request was working on. */
+const STILL_THERE = {
+  replay: 'every dead letter not reported as replayed is still in the queue',
+  discard:
+    'the dead letters discarded before the failure are each in the log ("dead letter discarded"); every other one is still in the queue',
+} as const;
+
 /**
- * The peek and the replay do nothing but broker operations, so whatever
- * fails them (the connection down, a channel closed mid-way, a confirm
- * timing out) is the broker being unavailable. Nothing unconfirmed was
- * acked: every dead letter not reported as replayed is still in the queue.
+ * The peek, the replay and the discard do nothing but broker operations, so
+ * whatever fails them (the connection down, a channel closed mid-way, a
+ * confirm timing out) is the broker being unavailable. Nothing unconfirmed
+ * was acked: every dead letter not reported as replayed is still in the
+ * queue; a discard logs each message as it acks it.
  */
-function brokerUnavailable(logger: Logger): (err: unknown) => never {
+function brokerUnavailable(
+  logger: Logger,
+  stillThere: string = STILL_THERE.replay,
+): (err: unknown) => never {
   return (err) => {
     logger.warn('dead-letter queue unavailable', { err });
     const detail = err instanceof Error ? err.message : String(err);
     throw new ApiError(
       503,
       'broker_unavailable',
-      `the message broker could not be reached (${detail}); every dead letter not reported as replayed is still in the queue, retry later`,
+      `the message broker could not be reached (${detail}); ${stillThere}, retry later`,
       undefined,
       { 'retry-after': '5' },
     );
@@ -107,16 +165,49 @@ export function deadLetterRoutes(): Route[] {
       tag: TAG,
       summary: 'Send dead letters back to the queue that gave up on them',
       description:
-        'Oldest first, each published to its original queue (confirmed by the broker) before it leaves dead.letters; consumers see it as redelivered. Those from another queue than `originalQueue`, or whose queue no longer exists, go to the back of dead.letters unchanged. Fix what made them fail first: a message that fails again is dead-lettered again.',
+        'Oldest first, each published to its original queue (confirmed by the broker) before it leaves dead.letters; consumers see it as redelivered. Those from another queue than `originalQueue`, with another id than `messageId`, or whose queue no longer exists, go to the back of dead.letters unchanged. Fix what made them fail first: a message that fails again is dead-lettered again.',
       scope: 'write',
       resource: 'dead-letters',
       body: ReplayBody,
       responses: { 200: { description: 'What the replay did', schema: ReplayView } },
-      handler: async ({ deps, body, auditResource }) => {
+      handler: async ({ deps, body, auditResource, auditDetails }) => {
         auditResource(body.originalQueue ?? 'all');
+        if (body.messageId !== undefined) auditDetails({ message_id: body.messageId });
         const result = await deps.deadLetters
-          .replay({ limit: body.limit, originalQueue: body.originalQueue })
+          .replay({
+            limit: body.limit,
+            originalQueue: body.originalQueue,
+            messageId: body.messageId,
+          })
           .catch(brokerUnavailable(deps.logger));
+        return { status: 200, body: result };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/dead-letters/discard',
+      operationId: 'discardDeadLetters',
+      tag: TAG,
+      summary: 'Drop dead letters for good',
+      description:
+        'PERMANENT: each matching dead letter is acked without being published anywhere, and cannot be recovered. Oldest first, at most `limit` (required) and never more than the queue held when the request began; those from another queue than `originalQueue` or with another id than `messageId` go to the back of dead.letters unchanged. Each discarded message is logged at warn (original queue, contract, message id, reason; never the body). Peek first to see what matches.',
+      scope: 'write',
+      resource: 'dead-letters',
+      body: DiscardBody,
+      responses: { 200: { description: 'What the discard did', schema: DiscardView } },
+      handler: async ({ deps, body, res, auth, auditResource, auditDetails }) => {
+        auditResource(body.originalQueue ?? 'all');
+        if (body.messageId !== undefined) auditDetails({ message_id: body.messageId });
+        const result = await deps.deadLetters
+          .discard({
+            limit: body.limit,
+            originalQueue: body.originalQueue,
+            messageId: body.messageId,
+            actor: auth.tokenName,
+            requestId: requestContext(res).requestId,
+          })
+          .catch(brokerUnavailable(deps.logger, STILL_THERE.discard));
+        auditDetails({ discarded: result.discarded, examined: result.examined });
         return { status: 200, body: result };
       },
     }),
