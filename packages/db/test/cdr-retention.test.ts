@@ -1,30 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { createTestDatabase, type TestDatabase } from '@smpp-gateway/testkit';
 import { sql, type Kysely } from 'kysely';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  createDatabase,
-  getCdr,
-  migrateToLatest,
-  pruneCdrs,
-  upsertCdrs,
-  type CdrWrite,
-  type Database,
-} from '../src/index.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { getCdr, pruneCdrs, upsertCdrs, type CdrWrite, type Database } from '../src/index.js';
+import { useMigratedDatabase } from './support/migrated-database.js';
 
-let testDb: TestDatabase;
 let db: Kysely<Database>;
 
-beforeAll(async () => {
-  testDb = await createTestDatabase();
-  db = createDatabase(testDb.url, { poolMax: 4 });
-  await migrateToLatest(db);
-});
-
-afterAll(async () => {
-  await db?.destroy();
-  await testDb?.drop();
-});
+useMigratedDatabase((ready) => (db = ready));
 
 beforeEach(async () => {
   await sql`TRUNCATE messaging.cdrs`.execute(db);

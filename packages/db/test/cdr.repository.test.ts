@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { createTestDatabase, type TestDatabase } from '@smpp-gateway/testkit';
 import {
   sql,
   type Kysely,
@@ -10,34 +9,23 @@ import {
   type RootOperationNode,
   type UnknownRow,
 } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   InvalidInputError,
-  createDatabase,
   createVendor,
   customerUsage,
   getCdr,
   getCdrByVendorMessageId,
-  migrateToLatest,
   upsertCdrs,
   type CdrWrite,
   type Database,
   type MessageIdFormat,
 } from '../src/index.js';
+import { useMigratedDatabase } from './support/migrated-database.js';
 
-let testDb: TestDatabase;
 let db: Kysely<Database>;
 
-beforeAll(async () => {
-  testDb = await createTestDatabase();
-  db = createDatabase(testDb.url, { poolMax: 4 });
-  await migrateToLatest(db);
-});
-
-afterAll(async () => {
-  await db?.destroy();
-  await testDb?.drop();
-});
+useMigratedDatabase((ready) => (db = ready));
 
 const customerId = randomUUID();
 const vendorId = randomUUID();

@@ -1,10 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { createTestDatabase, type TestDatabase } from '@smpp-gateway/testkit';
 import type { Kysely } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   DEMO,
-  createDatabase,
   decryptVendorPassword,
   getCampaignByNumber,
   getCustomerBySystemId,
@@ -12,26 +10,16 @@ import {
   getVendorByInstanceName,
   listActiveRoutes,
   listEffectiveRates,
-  migrateToLatest,
   seedDemo,
   verifyPassword,
   type Database,
 } from '../src/index.js';
+import { useMigratedDatabase } from './support/migrated-database.js';
 
-let testDb: TestDatabase;
 let db: Kysely<Database>;
 const key = randomBytes(32);
 
-beforeAll(async () => {
-  testDb = await createTestDatabase();
-  db = createDatabase(testDb.url, { poolMax: 4 });
-  await migrateToLatest(db);
-});
-
-afterAll(async () => {
-  await db?.destroy();
-  await testDb?.drop();
-});
+useMigratedDatabase((ready) => (db = ready));
 
 async function rowCounts(): Promise<Record<string, number>> {
   const tables = [

@@ -1,35 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import { createTestDatabase, type TestDatabase } from '@smpp-gateway/testkit';
 import type { Kysely } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   ConflictError,
   adjustCustomerCredit,
   createCustomer,
-  createDatabase,
   getCdr,
   getCustomerById,
-  migrateToLatest,
   prepaidBalances,
   upsertCdrs,
   type CdrWrite,
   type Customer,
   type Database,
 } from '../src/index.js';
+import { useMigratedDatabase } from './support/migrated-database.js';
 
-let testDb: TestDatabase;
 let db: Kysely<Database>;
 
-beforeAll(async () => {
-  testDb = await createTestDatabase();
-  db = createDatabase(testDb.url, { poolMax: 8 });
-  await migrateToLatest(db);
-});
-
-afterAll(async () => {
-  await db?.destroy();
-  await testDb?.drop();
-});
+useMigratedDatabase((ready) => (db = ready), { poolMax: 8 });
 
 const acceptedAt = new Date('2026-03-01T10:00:00.000Z');
 let seq = 0;

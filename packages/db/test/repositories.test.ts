@@ -1,7 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createTestDatabase, type TestDatabase } from '@smpp-gateway/testkit';
 import { sql, type Kysely } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   ConflictError,
   ForeignKeyError,
@@ -9,7 +8,6 @@ import {
   createApiToken,
   createCampaign,
   createCustomer,
-  createDatabase,
   createNumber,
   createRate,
   createRoutingRule,
@@ -42,7 +40,6 @@ import {
   listRates,
   listRoutingRules,
   listVendors,
-  migrateToLatest,
   revokeApiToken,
   setVendorStatus,
   updateCampaign,
@@ -55,21 +52,12 @@ import {
   type Database,
   type NewVendor,
 } from '../src/index.js';
+import { useMigratedDatabase } from './support/migrated-database.js';
 
-let testDb: TestDatabase;
 let db: Kysely<Database>;
 const secretKey = randomBytes(32);
 
-beforeAll(async () => {
-  testDb = await createTestDatabase();
-  db = createDatabase(testDb.url, { poolMax: 4 });
-  await migrateToLatest(db);
-});
-
-afterAll(async () => {
-  await db?.destroy();
-  await testDb?.drop();
-});
+useMigratedDatabase((ready) => (db = ready));
 
 let counter = 0;
 function unique(prefix: string): string {
