@@ -60,6 +60,29 @@ async function stopBox(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
+/**
+ * Polls bearerbox's status page until its SMSC connection is online (the
+ * SMPP bind is up) and a box (smsbox) is on-line; throws with the last
+ * status seen after `timeoutMs`.
+ */
+async function waitUntilReady(adminPort: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let status = '(no answer)';
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(`http://127.0.0.1:${adminPort}/status.txt?password=adminpw`);
+      status = await response.text();
+      const [, smscs = ''] = status.split(/SMSC connections:/u);
+      const boxes = status.split(/SMSC connections:/u)[0] ?? '';
+      if (/\(online/u.test(smscs) && /on-line/u.test(boxes)) return;
+    } catch {
+      // bearerbox still starting: connection refused.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`Kannel not ready after ${timeoutMs} ms; bearerbox status:\n${status}`);
+}
+
 export async function startKannel(options: KannelOptions): Promise<KannelBox> {
   const bearerbox = locateBinary('bearerbox');
   const smsbox = locateBinary('smsbox');
@@ -130,6 +153,16 @@ export async function startKannel(options: KannelOptions): Promise<KannelBox> {
   // smsbox retries on its own, but give bearerbox's smsbox-port a head start.
   await new Promise((resolve) => setTimeout(resolve, 500));
   startBox(smsbox, conf, processes);
+  // Ready only when its SMPP bind to the gateway is up and smsbox is
+  // connected: a sendsms before that is answered "3: Queued for later
+  // delivery" instead of being sent (a test on a busy machine saw it).
+  try {
+    await waitUntilReady(adminPort, 30_000);
+  } catch (error) {
+    await Promise.all(processes.map(stopBox));
+    await new Promise<void>((resolve) => dlrServer.close(() => resolve()));
+    throw error;
+  }
 
   return {
     callbacks,
