@@ -144,8 +144,18 @@ describe('OpenAPI document', () => {
       'byQueue',
     ]);
     expect(Object.keys(discard.responses)).toEqual(
-      expect.arrayContaining(['200', '400', '401', '403']),
+      expect.arrayContaining(['200', '400', '401', '403', '503']),
     );
+    // They talk to the broker, not the database: 503 says so on all three.
+    for (const path of ['/api/v1/dead-letters/replay', '/api/v1/dead-letters/discard']) {
+      expect(operation(path).responses['503']).toMatchObject({
+        description: expect.stringMatching(/broker_unavailable/),
+      });
+    }
+    const peek = document.paths['/api/v1/dead-letters']?.get as {
+      responses: Record<string, { description: string }>;
+    };
+    expect(peek.responses['503']?.description).toMatch(/broker_unavailable/);
   });
 
   it('describes query parameters and error responses', () => {

@@ -1,7 +1,7 @@
 import type { Logger } from '@smpp-gateway/runtime';
 import { z } from 'zod';
 import { UNKNOWN_QUEUE } from '../adapters/dead-letter.queue.js';
-import { ApiError } from '../http/api-error.js';
+import { ApiError, ErrorResponse } from '../http/api-error.js';
 import { requestContext } from '../http/request-context.js';
 import { defineRoute, type Route } from '../http/route-definition.js';
 
@@ -13,6 +13,12 @@ const MAX_PEEK = 100;
 const MAX_REPLAY = 1_000;
 /** One discard request looks at most at this many (like a replay, it parks each one it does not take, confirmed, in turn). */
 const MAX_DISCARD = 1_000;
+
+/** The broker cannot be reached: these routes read and write RabbitMQ, not PostgreSQL. */
+const BROKER_UNAVAILABLE = {
+  description: 'RabbitMQ unreachable (error code broker_unavailable); nothing was moved',
+  schema: ErrorResponse,
+};
 
 const PeekQuery = z.strictObject({
   limit: z.coerce
@@ -152,7 +158,10 @@ export function deadLetterRoutes(): Route[] {
         'The oldest dead letters with the queue that gave up on them and its reason (never their bodies), and how many there are. They stay in the queue.',
       scope: 'read',
       query: PeekQuery,
-      responses: { 200: { description: 'The oldest dead letters', schema: PeekView } },
+      responses: {
+        200: { description: 'The oldest dead letters', schema: PeekView },
+        503: BROKER_UNAVAILABLE,
+      },
       handler: async ({ deps, query }) => {
         const body = await deps.deadLetters.peek(query.limit).catch(brokerUnavailable(deps.logger));
         return { status: 200, body };
@@ -169,7 +178,10 @@ export function deadLetterRoutes(): Route[] {
       scope: 'write',
       resource: 'dead-letters',
       body: ReplayBody,
-      responses: { 200: { description: 'What the replay did', schema: ReplayView } },
+      responses: {
+        200: { description: 'What the replay did', schema: ReplayView },
+        503: BROKER_UNAVAILABLE,
+      },
       handler: async ({ deps, body, auditResource, auditDetails }) => {
         auditResource(body.originalQueue ?? 'all');
         if (body.messageId !== undefined) auditDetails({ message_id: body.messageId });
@@ -194,7 +206,10 @@ export function deadLetterRoutes(): Route[] {
       scope: 'write',
       resource: 'dead-letters',
       body: DiscardBody,
-      responses: { 200: { description: 'What the discard did', schema: DiscardView } },
+      responses: {
+        200: { description: 'What the discard did', schema: DiscardView },
+        503: BROKER_UNAVAILABLE,
+      },
       handler: async ({ deps, body, res, auth, auditResource, auditDetails }) => {
         auditResource(body.originalQueue ?? 'all');
         if (body.messageId !== undefined) auditDetails({ message_id: body.messageId });
