@@ -453,6 +453,14 @@ export async function startEdgeServer(
               bind_type: info.bindType,
             });
           }
+          if (
+            decision.outcome === 'ok' &&
+            decision.customer &&
+            !accounts.has(decision.customer.id)
+          ) {
+            // Its first session here: the balance fresh, before any submit (see credit.watcher.ts).
+            await credit.prime(decision.customer.id, decision.customer.creditMicros);
+          }
           pendingCustomer = decision.customer;
           return decision.commandStatus;
         },
@@ -467,9 +475,11 @@ export async function startEdgeServer(
           };
           contexts.set(session, ctx);
           if (!accounts.has(customer.id)) {
-            // First session of this customer here: later binds keep the fresher row.
+            // First session of this customer here: later binds keep the fresher
+            // row. Its balance was primed before the bind was answered, unless
+            // its previous last session closed meanwhile (then forgotten).
             accounts.set(customer.id, customer);
-            credit.track(customer.id, customer.creditMicros);
+            credit.seed(customer.id, customer.creditMicros);
           }
           let set = sessionsByCustomer.get(customer.id);
           if (!set) {

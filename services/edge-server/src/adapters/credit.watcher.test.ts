@@ -224,4 +224,68 @@ describe('CreditWatcher', () => {
     expect(warnings).toEqual([]);
     expect(watcher.balanceOf(A)).toBe(10);
   });
+
+  describe('prime (a first bind on this pod)', () => {
+    it('reads the balance fresh instead of trusting the cached account row', async () => {
+      const s = source(new Map([[A, -30_000]]));
+      const watcher = new CreditWatcher({ source: s.src, refreshMs: 1_000 });
+      await watcher.prime(A, 20_000);
+      expect(s.queries).toEqual([[A]]);
+      expect(watcher.balanceOf(A)).toBe(-30_000);
+      expect(watcher.exhausted(A)).toBe(true);
+      // The bind's own seed does not overwrite the fresh value.
+      watcher.seed(A, 20_000);
+      expect(watcher.balanceOf(A)).toBe(-30_000);
+    });
+
+    it('costs nothing for a postpaid row or a customer tracked already', async () => {
+      const s = source(new Map([[A, 5]]));
+      const watcher = new CreditWatcher({ source: s.src, refreshMs: 1_000 });
+      await watcher.prime(B, null);
+      watcher.track(A, 7);
+      await watcher.prime(A, 9);
+      expect(s.queries).toEqual([]);
+      expect(watcher.balanceOf(A)).toBe(7);
+    });
+
+    it('does not track a customer the database says is postpaid now', async () => {
+      const s = source(new Map());
+      const watcher = new CreditWatcher({ source: s.src, refreshMs: 1_000 });
+      await watcher.prime(A, 100);
+      expect(watcher.trackedCount).toBe(0);
+    });
+
+    it('falls back to the row when the read fails, and says so', async () => {
+      const s = source(new Map([[A, -1]]));
+      s.fail(new Error('connection refused'));
+      const errors: unknown[] = [];
+      const watcher = new CreditWatcher({
+        source: s.src,
+        refreshMs: 1_000,
+        onSourceError: (error) => errors.push(error),
+      });
+      await watcher.prime(A, 250);
+      expect(watcher.balanceOf(A)).toBe(250);
+      expect(errors).toHaveLength(1);
+    });
+
+    it('lets an invalidation that lands during the read stand', async () => {
+      const s = source(new Map([[A, 1_000]]));
+      const release = s.hold();
+      const watcher = new CreditWatcher({ source: s.src, refreshMs: 1_000 });
+      const priming = watcher.prime(A, 500);
+      watcher.track(A, 0);
+      release();
+      await priming;
+      expect(watcher.balanceOf(A)).toBe(0);
+    });
+
+    it('seeds from the row when nothing primed it (its last session closed meanwhile)', () => {
+      const watcher = new CreditWatcher({ source: source(new Map()).src, refreshMs: 1_000 });
+      watcher.seed(A, 0);
+      watcher.seed(B, null);
+      expect(watcher.exhausted(A)).toBe(true);
+      expect(watcher.trackedCount).toBe(1);
+    });
+  });
 });

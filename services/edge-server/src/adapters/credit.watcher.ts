@@ -12,9 +12,13 @@
 // carriers). Postpaid customers (creditMicros null) are not tracked at all:
 // they are never refused and cost no query.
 //
-// Seeds come from the account row the edge already holds (at the first bind
-// of a customer, and on `invalidate-customer`); the refresh then replaces
-// them. A customer the refresh no longer finds prepaid (credit_micros set to
+// A customer's first bind on this pod reads its balance fresh (`prime`, one
+// query, before the bind is answered): the account row the edge holds comes
+// from a cache, and balances move with every message without invalidating
+// it, so an ESME that binds, sends a burst and unbinds each time would
+// otherwise start every session from the same stale, positive balance. A
+// failed read falls back to that row. `invalidate-customer` seeds the fresh
+// row it brings; the refresh then replaces both. A customer the refresh no longer finds prepaid (credit_micros set to
 // null, or deleted) stops being checked. When PostgreSQL cannot be read the
 // last known balances stay in force: refusing everybody during a database
 // outage would be worse than the overdraft it could prevent.
@@ -67,6 +71,33 @@ export class CreditWatcher {
   track(customerId: string, creditMicros: number | null): void {
     if (creditMicros === null) this.balances.delete(customerId);
     else this.balances.set(customerId, { creditMicros });
+  }
+
+  /**
+   * Before a customer's bind is answered: reads its balance fresh unless it
+   * is tracked already (then the refresh keeps it current). `rowCredit` is
+   * the account row's balance: null (postpaid) costs nothing, and it stands
+   * in when the read fails.
+   */
+  async prime(customerId: string, rowCredit: number | null): Promise<void> {
+    if (rowCredit === null || this.balances.has(customerId)) return;
+    try {
+      const [fresh] = await this.options.source.balances([customerId]);
+      // Tracked meanwhile (a concurrent bind, invalidate-customer): that word stands.
+      if (this.balances.has(customerId)) return;
+      if (fresh) this.balances.set(customerId, { creditMicros: fresh.creditMicros });
+    } catch (error) {
+      if (!this.balances.has(customerId))
+        this.balances.set(customerId, { creditMicros: rowCredit });
+      this.warn(error);
+    }
+  }
+
+  /** Tracks a prepaid customer from its account row unless it is tracked already (a primed bind). */
+  seed(customerId: string, creditMicros: number | null): void {
+    if (creditMicros !== null && !this.balances.has(customerId)) {
+      this.balances.set(customerId, { creditMicros });
+    }
   }
 
   /** The customer's last session here closed. */
