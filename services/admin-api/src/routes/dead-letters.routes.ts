@@ -1,9 +1,9 @@
 import type { Logger } from '@smpp-gateway/runtime';
 import { z } from 'zod';
-import { UNKNOWN_QUEUE } from '../adapters/dead-letter.queue.js';
+import { UNKNOWN_QUEUE, type DeadLetterSelection } from '../adapters/dead-letter.queue.js';
 import { ApiError, ErrorResponse } from '../http/api-error.js';
 import { requestContext } from '../http/request-context.js';
-import { defineRoute, type Route } from '../http/route-definition.js';
+import { defineRoute, type AuditDetails, type Route } from '../http/route-definition.js';
 
 const TAG = 'Dead letters';
 
@@ -146,6 +146,17 @@ function brokerUnavailable(
   };
 }
 
+/** The dead letters a replay or discard asks for, named in its audit line as it is read. */
+function selectionOf(
+  body: { limit: number; originalQueue?: string | undefined; messageId?: string | undefined },
+  auditResource: (id: string) => void,
+  auditDetails: (details: AuditDetails) => void,
+): DeadLetterSelection {
+  auditResource(body.originalQueue ?? 'all');
+  if (body.messageId !== undefined) auditDetails({ message_id: body.messageId });
+  return { limit: body.limit, originalQueue: body.originalQueue, messageId: body.messageId };
+}
+
 export function deadLetterRoutes(): Route[] {
   return [
     defineRoute({
@@ -183,14 +194,8 @@ export function deadLetterRoutes(): Route[] {
         503: BROKER_UNAVAILABLE,
       },
       handler: async ({ deps, body, auditResource, auditDetails }) => {
-        auditResource(body.originalQueue ?? 'all');
-        if (body.messageId !== undefined) auditDetails({ message_id: body.messageId });
         const result = await deps.deadLetters
-          .replay({
-            limit: body.limit,
-            originalQueue: body.originalQueue,
-            messageId: body.messageId,
-          })
+          .replay(selectionOf(body, auditResource, auditDetails))
           .catch(brokerUnavailable(deps.logger));
         return { status: 200, body: result };
       },
@@ -211,13 +216,9 @@ export function deadLetterRoutes(): Route[] {
         503: BROKER_UNAVAILABLE,
       },
       handler: async ({ deps, body, res, auth, auditResource, auditDetails }) => {
-        auditResource(body.originalQueue ?? 'all');
-        if (body.messageId !== undefined) auditDetails({ message_id: body.messageId });
         const result = await deps.deadLetters
           .discard({
-            limit: body.limit,
-            originalQueue: body.originalQueue,
-            messageId: body.messageId,
+            ...selectionOf(body, auditResource, auditDetails),
             actor: auth.tokenName,
             requestId: requestContext(res).requestId,
           })
