@@ -35,10 +35,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`ALTER TABLE customer_mgmt.accounts
     ADD COLUMN credit_currency char(3) NOT NULL DEFAULT 'USD'
       CONSTRAINT accounts_credit_currency_check CHECK (credit_currency ~ '^[A-Z]{3}$')`.execute(db);
+  // New nullable columns without a default change only the catalog. The
+  // CHECK is added NOT VALID: validating it would scan the whole CDR table
+  // under the ALTER's exclusive lock (every existing row is NULL, so there
+  // is nothing to find); new and updated rows are checked all the same.
   await sql`ALTER TABLE messaging.cdrs
-    ADD COLUMN charged_micros bigint
-      CONSTRAINT cdrs_charged_check CHECK (charged_micros >= 0),
-    ADD COLUMN charge_prepaid boolean`.execute(db);
+    ADD COLUMN charged_micros bigint,
+    ADD COLUMN charge_prepaid boolean,
+    ADD CONSTRAINT cdrs_charged_check CHECK (charged_micros >= 0) NOT VALID`.execute(db);
 
   // BEFORE: what the message costs, on the row version being written.
   await sql`CREATE FUNCTION messaging.cdr_charge() RETURNS trigger
