@@ -30,53 +30,40 @@ const PeekQuery = z.strictObject({
     .describe(`Dead letters to show, oldest first, 1-${MAX_PEEK}`),
 });
 
-const ReplayBody = z.strictObject({
-  limit: z
-    .number({ error: 'must be a number' })
-    .int('must be an integer')
-    .min(1)
-    .max(MAX_REPLAY)
-    .default(100)
-    .describe(`Dead letters to look at, oldest first, 1-${MAX_REPLAY}`),
+/** How many dead letters a replay or a discard looks at, oldest first. */
+const deadLetterLimit = (max: number) =>
+  z.number({ error: 'must be a number' }).int('must be an integer').min(1).max(max);
+
+/** The filters a replay or a discard takes, `verb` naming what it does to those that match. */
+const selectionFilters = (verb: 'Replay' | 'Discard', queueExample: string) => ({
   originalQueue: z
     .string()
     .min(1)
     .max(255)
     .optional()
-    .describe('Replay only those dead-lettered by this queue (e.g. dlr.receipts)'),
+    .describe(`${verb} only those dead-lettered by this queue (e.g. ${queueExample})`),
   messageId: z
     .string()
     .min(1)
     .max(128)
     .optional()
     .describe(
-      'Replay only the dead letter(s) with this AMQP message id (the peek shows it); with originalQueue, both must match',
+      `${verb} only the dead letter(s) with this AMQP message id (the peek shows it); with originalQueue, both must match`,
     ),
 });
 
+const ReplayBody = z.strictObject({
+  limit: deadLetterLimit(MAX_REPLAY)
+    .default(100)
+    .describe(`Dead letters to look at, oldest first, 1-${MAX_REPLAY}`),
+  ...selectionFilters('Replay', 'dlr.receipts'),
+});
+
 const DiscardBody = z.strictObject({
-  limit: z
-    .number({ error: 'must be a number' })
-    .int('must be an integer')
-    .min(1)
-    .max(MAX_DISCARD)
-    .describe(
-      `Dead letters to look at, oldest first, 1-${MAX_DISCARD}; required, so that no request discards "everything" by default`,
-    ),
-  originalQueue: z
-    .string()
-    .min(1)
-    .max(255)
-    .optional()
-    .describe('Discard only those dead-lettered by this queue (e.g. deliver.<customer id>)'),
-  messageId: z
-    .string()
-    .min(1)
-    .max(128)
-    .optional()
-    .describe(
-      'Discard only the dead letter(s) with this AMQP message id (the peek shows it); with originalQueue, both must match',
-    ),
+  limit: deadLetterLimit(MAX_DISCARD).describe(
+    `Dead letters to look at, oldest first, 1-${MAX_DISCARD}; required, so that no request discards "everything" by default`,
+  ),
+  ...selectionFilters('Discard', 'deliver.<customer id>'),
 });
 
 const DeadLetterView = z.object({
