@@ -12,4 +12,5 @@ export * from './postgres.js';
 export * from './redis.js';
 export { TimeoutError, withTimeout } from './timeout.js';
 export { throttled } from './throttle.js';
+export { PeriodicTask } from './periodic-task.js';
 export * from './amqp/index.js';

@@ -639,7 +639,7 @@ export async function startEdgeServer(
     },
     close: async () => {
       clearInterval(sweepTimer);
-      credit.stop();
+      await credit.stop();
       bindGuard.stop();
       tlsStore?.close();
       await controlConsumer.close().catch(() => undefined);

@@ -10,7 +10,7 @@
 // continues, so enabling retention on a large table does not turn into one
 // long job competing with the tracker's own writes.
 import type { PruneResult } from '@smpp-gateway/db';
-import type { Logger } from '@smpp-gateway/runtime';
+import { PeriodicTask, type Logger } from '@smpp-gateway/runtime';
 import type { Counter } from 'prom-client';
 
 const DAY_MS = 86_400_000;
@@ -33,15 +33,14 @@ export interface CdrRetentionOptions {
 }
 
 export class CdrRetention {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = false;
+  private readonly task: PeriodicTask;
   private readonly now: () => number;
   private readonly log: Logger;
 
   constructor(private readonly options: CdrRetentionOptions) {
     this.now = options.now ?? Date.now;
     this.log = options.logger.child({ component: 'cdr-retention' });
+    this.task = new PeriodicTask(() => this.prune(), options.intervalMs);
   }
 
   /** CDRs accepted before this are deleted by the next run. */
@@ -50,26 +49,17 @@ export class CdrRetention {
   }
 
   start(): void {
-    if (this.timer || this.stopped) return;
-    this.timer = setInterval(() => void this.run(), this.options.intervalMs);
-    this.timer.unref();
+    this.task.start();
   }
 
   /** One run (also what the timer does); a run still going is shared, not doubled. */
   run(): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    this.running ??= this.prune().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
+    return this.task.run();
   }
 
   /** Stops the timer and waits for a run in progress to finish its batch. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
+  stop(): Promise<void> {
+    return this.task.stop();
   }
 
   private async prune(): Promise<void> {
@@ -79,7 +69,7 @@ export class CdrRetention {
         before,
         batchSize: this.options.batchSize,
         maxBatches: this.options.maxBatches,
-        shouldStop: () => this.stopped,
+        shouldStop: () => this.task.isStopped,
       });
       this.options.pruned.inc(result.deleted);
       if (result.deleted > 0) {

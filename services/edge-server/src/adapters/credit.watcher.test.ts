@@ -201,7 +201,7 @@ describe('CreditWatcher', () => {
     expect(watcher.exhausted(A)).toBe(true);
     await vi.advanceTimersByTimeAsync(200);
     expect(s.queries).toHaveLength(3);
-    watcher.stop();
+    void watcher.stop();
     await vi.advanceTimersByTimeAsync(1_000);
     expect(s.queries).toHaveLength(3);
   });
@@ -217,7 +217,7 @@ describe('CreditWatcher', () => {
     watcher.track(A, 10);
     const release = s.hold();
     const pending = watcher.refresh();
-    watcher.stop();
+    void watcher.stop();
     s.fail(new Error('pool destroyed'));
     release();
     await pending;

@@ -23,7 +23,7 @@
 // last known balances stay in force: refusing everybody during a database
 // outage would be worse than the overdraft it could prevent.
 import type { PrepaidBalance } from '@smpp-gateway/db';
-import { throttled } from '@smpp-gateway/runtime';
+import { PeriodicTask, throttled } from '@smpp-gateway/runtime';
 
 export interface CreditSource {
   /** The balances of those of `customerIds` that are prepaid, in one query. */
@@ -52,9 +52,7 @@ interface Balance {
 export class CreditWatcher {
   private readonly balances = new Map<string, Balance>();
   private readonly warn: (error: unknown) => void;
-  private refreshing: Promise<void> | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private stopped = false;
+  private readonly task: PeriodicTask;
 
   constructor(private readonly options: CreditWatcherOptions) {
     this.warn = throttled(
@@ -62,6 +60,7 @@ export class CreditWatcher {
       (failures, error: unknown) => options.onSourceError?.(error, failures),
       options.now ?? Date.now,
     );
+    this.task = new PeriodicTask(() => this.load(), options.refreshMs);
   }
 
   /**
@@ -126,37 +125,30 @@ export class CreditWatcher {
    * A refresh still running is shared rather than overlapped by a second.
    */
   refresh(): Promise<void> {
-    this.refreshing ??= this.load().finally(() => {
-      this.refreshing = undefined;
-    });
-    return this.refreshing;
+    return this.task.run();
   }
 
   start(): void {
-    if (this.timer || this.stopped) return;
-    this.timer = setInterval(() => void this.refresh(), this.options.refreshMs);
-    this.timer.unref();
+    this.task.start();
   }
 
   /** Stops the timer; a refresh still running is ignored when it ends. */
-  stop(): void {
-    this.stopped = true;
-    clearInterval(this.timer);
-    this.timer = undefined;
+  stop(): Promise<void> {
+    return this.task.stop();
   }
 
   private async load(): Promise<void> {
-    if (this.stopped || this.balances.size === 0) return;
+    if (this.task.isStopped || this.balances.size === 0) return;
     const asked = new Map(this.balances);
     let rows: readonly PrepaidBalance[];
     try {
       rows = await this.options.source.balances([...asked.keys()]);
     } catch (error) {
       // Keep the last known balances: see the header.
-      if (!this.stopped) this.warn(error);
+      if (!this.task.isStopped) this.warn(error);
       return;
     }
-    if (this.stopped) return;
+    if (this.task.isStopped) return;
     const fresh = new Map(rows.map((row) => [row.customerId, row.creditMicros]));
     for (const [customerId, entry] of asked) {
       // Re-seeded (invalidate-customer), turned postpaid or unbound while the
