@@ -19,6 +19,7 @@ import {
   createKysely,
   createLogger,
   createMetricsRegistry,
+  PeriodicTask,
   createRedis,
   Readiness,
   RedisDb,
@@ -29,11 +30,12 @@ import {
   type Logger,
   type ShutdownResult,
   topologyOptionsFrom,
+  withTimeout,
 } from '@smpp-gateway/runtime';
 import type { Registry } from 'prom-client';
 import { AmqpOutbox, DynamicQueues } from './adapters/amqp.outbox.js';
 import { CampaignCache } from './adapters/campaign.cache.js';
-import { startQueueDepthPoller } from './adapters/queue-depth.poller.js';
+import { QueueDepthPoller } from './adapters/queue-depth.poller.js';
 import { RefusedSubmitsWatcher } from './adapters/refused-submits.watcher.js';
 import { loadRoutingSnapshot } from './adapters/routing-config.loader.js';
 import { RedisTenDlcLimiter } from './adapters/tendlc.limiter.js';
@@ -172,8 +174,13 @@ export async function startRouterWorker(
 
   const consumers: Consumer[] = [];
   let publisher: ContractPublisher | undefined;
-  let depthPoller: { stop(): void } | undefined;
-  let sweepTimer: NodeJS.Timeout | undefined;
+  const depthPoller = new QueueDepthPoller({
+    amqp,
+    metrics,
+    logger,
+    intervalMs: config.QUEUE_DEPTH_POLL_MS,
+    vendorIds: () => snapshots.current().rules.map((rule) => rule.vendorId),
+  });
 
   const campaigns = new CampaignCache({
     redis: campaignRedis.client,
@@ -193,6 +200,11 @@ export async function startRouterWorker(
     clock,
     reassemblyTimeoutMs: config.MO_REASSEMBLY_TIMEOUT_MS,
   });
+  // Long MOs whose parts stopped coming are delivered part by part.
+  const moSweep = new PeriodicTask(
+    () => moHandler.sweep(),
+    Math.max(50, Math.min(1_000, Math.floor(config.MO_REASSEMBLY_TIMEOUT_MS / 4))),
+  );
   let amqpOutbox: AmqpOutbox | undefined;
   const outbox = (): AmqpOutbox => {
     if (!amqpOutbox) throw new Error('publisher not open');
@@ -200,11 +212,10 @@ export async function startRouterWorker(
   };
 
   shutdown
-    .register('stop-intake', 'timers', () => {
+    .register('stop-intake', 'timers', async () => {
       aborted.abort();
       snapshots.stopInterval();
-      depthPoller?.stop();
-      clearInterval(sweepTimer);
+      await Promise.all([depthPoller.stop(), moSweep.stop()]);
     })
     .register('stop-intake', 'consumers', async () => {
       await Promise.all(consumers.map((c) => c.cancel()));
@@ -221,8 +232,13 @@ export async function startRouterWorker(
     .register('close', 'publisher', () => publisher?.close())
     .register('close', 'amqp', () => amqp.close())
     .register('close', 'redis', async () => {
-      refusedSubmits.stop();
-      vendorAvailability.stop();
+      // A read in progress ends before its client closes; a Redis that does
+      // not answer holds this step no longer than its QUIT would.
+      await withTimeout(
+        Promise.all([refusedSubmits.stop(), vendorAvailability.stop()]),
+        2_000,
+        "the Redis watchers' last reads",
+      ).catch(() => undefined);
       await Promise.all([rateRedis.close(), campaignRedis.close(), stateRedis.close()]);
     })
     .register('close', 'postgres', () => pg.destroy());
@@ -313,24 +329,8 @@ export async function startRouterWorker(
     );
     for (const consumer of consumers) readiness.register(consumer.readiness());
 
-    let sweeping = false;
-    sweepTimer = setInterval(
-      () => {
-        if (sweeping) return;
-        sweeping = true;
-        void moHandler.sweep().finally(() => {
-          sweeping = false;
-        });
-      },
-      Math.max(50, Math.min(1_000, Math.floor(config.MO_REASSEMBLY_TIMEOUT_MS / 4))),
-    );
-    sweepTimer.unref();
-    depthPoller = startQueueDepthPoller({
-      amqp,
-      metrics,
-      logger,
-      intervalMs: config.QUEUE_DEPTH_POLL_MS,
-    });
+    moSweep.start();
+    depthPoller.start();
   } catch (err) {
     // A half-started worker must not leave connections open behind it.
     await shutdown.shutdown('start failed');

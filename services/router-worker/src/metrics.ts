@@ -8,6 +8,7 @@ export type MoOutcome = (typeof MO_OUTCOMES)[number];
 export interface RouterMetrics {
   readonly routingDuration: Histogram<'route'>;
   readonly queueDepth: Gauge<'priority'>;
+  readonly queueMessagesReady: Gauge<'queue'>;
   readonly rejections: Counter<'reason'>;
   readonly routed: Counter<'vendor_id'>;
   readonly vendorDown: Gauge<'vendor_id'>;
@@ -33,6 +34,12 @@ export function createRouterMetrics(registry: Registry): RouterMetrics {
       name: 'message_queue_depth',
       help: 'Messages ready in mt.messages.{priority}, polled from the broker',
       labelNames: ['priority'],
+      registers,
+    }),
+    queueMessagesReady: new Gauge({
+      name: 'amqp_queue_messages_ready',
+      help: "Messages ready in each queue of the message path (MT, 10DLC holding, MO, submit results, receipts, dead.letters, the routing rules' vendor queues), polled from the broker",
+      labelNames: ['queue'],
       registers,
     }),
     rejections: new Counter({

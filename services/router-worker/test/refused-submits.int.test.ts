@@ -51,7 +51,7 @@ describe('RefusedSubmitsWatcher', () => {
       await watcher.poll();
       expect(watcher.size).toBe(0);
     } finally {
-      watcher.stop();
+      await watcher.stop();
     }
   });
 
@@ -63,7 +63,8 @@ describe('RefusedSubmitsWatcher', () => {
     // A start that waited for the read would never resolve: the test would time out.
     await watcher.start(50);
     expect(watcher.size).toBe(0);
-    watcher.stop();
+    // Not awaited: stop() waits for the read in progress, which never ends.
+    void watcher.stop();
   });
 
   it('keeps its list and reports the error when Redis cannot be read', async () => {
@@ -83,6 +84,6 @@ describe('RefusedSubmitsWatcher', () => {
     await watcher.poll();
     expect(watcher.has('kept')).toBe(true);
     expect(errors).toHaveLength(1);
-    watcher.stop();
+    await watcher.stop();
   });
 });

@@ -25,6 +25,14 @@ export type AmqpConnectionState = 'idle' | 'connecting' | 'connected' | 'closing
  * counts as connected. A setup that throws makes the connection start over
  * (topology that cannot be asserted means the service cannot work).
  */
+export interface TemporaryChannelOptions {
+  /**
+   * The work provokes channel errors on purpose (a passive check of a queue
+   * that may not exist): the broker's close is logged at debug, not warn.
+   */
+  readonly expectErrors?: boolean;
+}
+
 export type ConnectionSetup = (model: ChannelModel) => Promise<void>;
 
 interface RegisteredSetup {
@@ -130,8 +138,11 @@ export class AmqpConnection extends EventEmitter<AmqpConnectionEvents> {
   }
 
   /** A short-lived channel for one-off work (late topology assertions, admin checks). */
-  withChannel<T>(work: (channel: Channel) => Promise<T>): Promise<T> {
-    return this.withTemporaryChannel((model) => model.createChannel(), work);
+  withChannel<T>(
+    work: (channel: Channel) => Promise<T>,
+    options: TemporaryChannelOptions = {},
+  ): Promise<T> {
+    return this.withTemporaryChannel((model) => model.createChannel(), work, options);
   }
 
   /** As `withChannel`, on a confirm channel (one-off publishes the broker must confirm). */
@@ -142,6 +153,7 @@ export class AmqpConnection extends EventEmitter<AmqpConnectionEvents> {
   private async withTemporaryChannel<C extends Channel, T>(
     open: (model: ChannelModel) => Promise<C>,
     work: (channel: C) => Promise<T>,
+    options: TemporaryChannelOptions = {},
   ): Promise<T> {
     const model = this.model;
     if (!this.isConnected || !model)
@@ -150,7 +162,11 @@ export class AmqpConnection extends EventEmitter<AmqpConnectionEvents> {
         `amqp connection ${this.options.name} is ${this.stateValue}`,
       );
     const channel = await open(model);
-    channel.on('error', (err: Error) => this.log.warn('temporary channel error', { err }));
+    channel.on('error', (err: Error) =>
+      options.expectErrors
+        ? this.log.debug('temporary channel closed by the broker', { err })
+        : this.log.warn('temporary channel error', { err }),
+    );
     try {
       return await work(channel);
     } finally {

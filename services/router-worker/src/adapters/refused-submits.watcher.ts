@@ -10,6 +10,7 @@
 // within a poll interval. A confirm that times out on a live but slow broker
 // is not covered: the MT may reach the router before the edge gives up.
 import { REFUSED_RETENTION_MS, type RefusedSubmit } from '@smpp-gateway/message-state';
+import { PeriodicTask, TimeoutError, withTimeout } from '@smpp-gateway/runtime';
 
 export interface RefusedSubmitsSource {
   since(sinceMs: number): Promise<RefusedSubmit[]>;
@@ -33,8 +34,7 @@ export class RefusedSubmitsWatcher {
   private readonly retentionMs: number;
   private readonly clockSkewMs: number;
   private cursor: number;
-  private timer: NodeJS.Timeout | undefined;
-  private polling: Promise<void> | undefined;
+  private readonly task: PeriodicTask;
 
   constructor(private readonly options: RefusedSubmitsWatcherOptions) {
     this.now = options.now ?? Date.now;
@@ -42,6 +42,7 @@ export class RefusedSubmitsWatcher {
     this.clockSkewMs = options.clockSkewMs ?? 60_000;
     // A router that starts (or restarts with the broker) reads the whole hour.
     this.cursor = this.now() - this.retentionMs;
+    this.task = new PeriodicTask(() => this.read(), options.pollMs);
   }
 
   /**
@@ -50,21 +51,21 @@ export class RefusedSubmitsWatcher {
    * hold the router's start (the next polls keep trying).
    */
   async start(firstReadTimeoutMs = 2_000): Promise<void> {
-    this.timer = setInterval(() => void this.poll(), this.options.pollMs);
-    this.timer.unref();
-    let timeout: NodeJS.Timeout | undefined;
-    await Promise.race([
-      this.poll(),
-      new Promise<void>((resolve) => {
-        timeout = setTimeout(resolve, firstReadTimeoutMs);
-      }),
-    ]);
-    clearTimeout(timeout);
+    this.task.start();
+    try {
+      await withTimeout(
+        this.task.run(),
+        firstReadTimeoutMs,
+        'the first read of the refused submits',
+      );
+    } catch (error) {
+      if (!(error instanceof TimeoutError)) throw error;
+    }
   }
 
-  stop(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
+  /** Ends the polling and waits for a read in progress (before Redis is closed). */
+  stop(): Promise<void> {
+    return this.task.stop();
   }
 
   has(messageId: string): boolean {
@@ -77,10 +78,7 @@ export class RefusedSubmitsWatcher {
 
   /** One read of the set; concurrent calls share it. */
   poll(): Promise<void> {
-    this.polling ??= this.read().finally(() => {
-      this.polling = undefined;
-    });
-    return this.polling;
+    return this.task.run();
   }
 
   private async read(): Promise<void> {

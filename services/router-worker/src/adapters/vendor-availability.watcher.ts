@@ -14,6 +14,7 @@
 // eligible, and a vendor that is down is still used when it is the only
 // candidate left (its queue keeps the MT until a bind is back).
 import type { FleetVendorStatus } from '@smpp-gateway/message-state';
+import { PeriodicTask } from '@smpp-gateway/runtime';
 
 export interface VendorStatusSource {
   read(vendorIds: readonly string[]): Promise<Map<string, FleetVendorStatus>>;
@@ -38,24 +39,23 @@ export class VendorAvailabilityWatcher {
   private readonly now: () => number;
   private readonly staleMs: number;
   private lastReadAt = -Infinity;
-  private timer: NodeJS.Timeout | undefined;
-  private polling: Promise<void> | undefined;
+  private readonly task: PeriodicTask;
 
   constructor(private readonly options: VendorAvailabilityOptions) {
     this.now = options.now ?? Date.now;
     this.staleMs = options.staleMs ?? 5 * options.pollMs;
+    this.task = new PeriodicTask(() => this.read(), options.pollMs);
   }
 
   /** Polls every pollMs from now on (the first read follows at once). */
   start(): void {
-    this.timer ??= setInterval(() => void this.poll(), this.options.pollMs);
-    this.timer.unref();
-    void this.poll();
+    this.task.start();
+    void this.task.run();
   }
 
-  stop(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
+  /** Ends the polling and waits for a read in progress (before Redis is closed). */
+  stop(): Promise<void> {
+    return this.task.stop();
   }
 
   /** Every pod that could send to this vendor reports it unreachable. */
@@ -65,10 +65,7 @@ export class VendorAvailabilityWatcher {
 
   /** One read now; concurrent calls share it. Never throws. */
   poll(): Promise<void> {
-    this.polling ??= this.read().finally(() => {
-      this.polling = undefined;
-    });
-    return this.polling;
+    return this.task.run();
   }
 
   private async read(): Promise<void> {
