@@ -552,6 +552,11 @@ export async function startEdgeServer(
       defaultName: config.TLS_DEFAULT_CERT,
       onReload: (loaded, failed) => {
         metrics.tlsReloads.inc({ outcome: failed.length === 0 ? 'ok' : 'partial' });
+        // Reset then set in one synchronous turn: a scrape never sees a gap, and
+        // a removed certificate's series goes instead of alerting forever.
+        metrics.tlsCertificateExpiry.reset();
+        for (const { name, validToSeconds } of store.expiries())
+          metrics.tlsCertificateExpiry.set({ certificate: name }, validToSeconds);
         if (failed.length > 0)
           log.error('some certificates failed to load; previous ones kept', { failed });
         else log.info('tls certificates loaded', { certificates: loaded });

@@ -106,6 +106,12 @@ export function createEdgeMetrics(registry: Registry) {
       labelNames: ['outcome'] as const,
       registers,
     }),
+    tlsCertificateExpiry: new Gauge({
+      name: 'smpp_server_tls_certificate_expiry_timestamp_seconds',
+      help: 'notAfter (Unix seconds) of each certificate the SMPP TLS listener serves, to alert before it lapses',
+      labelNames: ['certificate'] as const,
+      registers,
+    }),
   };
 }
 

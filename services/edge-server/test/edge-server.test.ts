@@ -415,4 +415,39 @@ describe('TLS', () => {
     await new Promise((resolve) => setTimeout(resolve, 800));
     expect((await peerCertificate('beta.test')).fingerprint256).toBe(after);
   });
+
+  it("exports each served certificate's expiry and follows replacements and removals", async () => {
+    /** The scraped gauge, certificate name → value. */
+    async function expiries(): Promise<Record<string, number>> {
+      const response = await fetch(`http://127.0.0.1:${h.edge.opsPort}/metrics`);
+      const series = [
+        ...(await response.text()).matchAll(
+          /^smpp_server_tls_certificate_expiry_timestamp_seconds\{[^}]*\bcertificate="([^"]+)"[^}]*\} (\S+)$/gm,
+        ),
+      ];
+      return Object.fromEntries(series.map(([, name, value]) => [name!, Number(value)]));
+    }
+    const notAfter = async (servername: string | undefined) =>
+      Date.parse((await peerCertificate(servername)).validTo) / 1000;
+
+    // beta's files are still invalid (previous test): it keeps the expiry of what it serves.
+    expect(await expiries()).toEqual({
+      default: await notAfter(undefined),
+      alpha: await notAfter('alpha.test'),
+      beta: await notAfter('beta.test'),
+    });
+
+    const before = await notAfter('alpha.test');
+    await writeCertificate(certDir, 'alpha', ['alpha.test'], 30);
+    const replaced = await eventually(async () => {
+      const served = await notAfter('alpha.test');
+      return served !== before ? served : undefined;
+    });
+    expect(replaced - before).toBeGreaterThanOrEqual(28 * 86_400);
+    expect((await expiries()).alpha).toBe(replaced);
+
+    await rm(`${certDir}/beta`, { recursive: true });
+    await eventually(async () => ('beta' in (await expiries()) ? undefined : true));
+    expect(Object.keys(await expiries()).sort()).toEqual(['alpha', 'default']);
+  });
 });

@@ -1,12 +1,8 @@
 // Shared set-up for the integration tests: an isolated PG/Redis/RabbitMQ
 // environment, a migrated database with test customers, and an in-process
 // edge-server listening on ephemeral ports.
-import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import {
   createCustomer,
   createDatabase,
@@ -26,8 +22,6 @@ import { createTestEnv, type TestEnv } from '@smpp-gateway/testkit';
 import amqp from 'amqplib';
 import { startEdgeServer, type EdgeServer } from '../src/app.js';
 import { loadConfig, type EdgeConfig } from '../src/config.js';
-
-const execFileAsync = promisify(execFile);
 
 export interface Harness {
   readonly env: TestEnv;
@@ -154,40 +148,7 @@ export async function queueDepth(url: string, queue: string): Promise<number> {
   }
 }
 
-/** Self-signed certificate for `names` (first is the CN) into `<dir>/<entry>/tls.{crt,key}` (entry '.' = dir itself). */
-export async function writeCertificate(
-  dir: string,
-  entry: string,
-  names: readonly string[],
-): Promise<void> {
-  const target = entry === '.' ? dir : join(dir, entry);
-  await mkdir(target, { recursive: true });
-  const san = names.map((n) => `DNS:${n}`).join(',');
-  await execFileAsync('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-keyout',
-    join(target, 'tls.key'),
-    '-out',
-    join(target, 'tls.crt'),
-    '-days',
-    '2',
-    '-subj',
-    `/CN=${names[0] ?? 'localhost'}`,
-    '-addext',
-    `subjectAltName=${san}`,
-  ]);
-}
-
-export async function tempDir(prefix: string): Promise<string> {
-  return mkdtemp(join(tmpdir(), prefix));
-}
-
+export { tempDir, writeCertificate } from './certificates.js';
 export { writeFile };
 
 /** A free TCP port on 127.0.0.1 (listen on 0, read it, close). */

@@ -21,8 +21,18 @@ export interface CertificateEntry {
   readonly hostnames: readonly string[];
   readonly fingerprint256: string;
   readonly validTo: string;
+  /** notAfter in Unix seconds (Node 20 has no X509Certificate#validToDate; validTo parses). */
+  readonly validToSeconds: number;
   /** PEM, kept for tls.Server#setSecureContext (the no-SNI default). */
   readonly pem: { readonly cert: Buffer; readonly key: Buffer };
+}
+
+/** One served certificate's expiry, for the expiry gauge. */
+export interface CertificateExpiry {
+  /** The directory name; the pair directly in the directory reports as the default name. */
+  readonly name: string;
+  /** notAfter, Unix seconds. */
+  readonly validToSeconds: number;
 }
 
 export interface TlsStoreEvents {
@@ -84,6 +94,20 @@ export class TlsCertificateStore {
 
   get certificates(): readonly CertificateEntry[] {
     return [...this.entries.values()];
+  }
+
+  /**
+   * Expiry of every certificate served now, a failed pair's previous one
+   * included (it still serves). The root pair is named after the default so
+   * operators see the name they configured, unless a directory of that name
+   * exists too (then it stays `.`, so the two series cannot collide).
+   */
+  expiries(): CertificateExpiry[] {
+    const defaultName = this.options.defaultName ?? 'default';
+    return [...this.entries.values()].map((entry) => ({
+      name: entry.name === ROOT_ENTRY && !this.entries.has(defaultName) ? defaultName : entry.name,
+      validToSeconds: entry.validToSeconds,
+    }));
   }
 
   /**
@@ -163,6 +187,7 @@ export class TlsCertificateStore {
           hostnames,
           fingerprint256: x509.fingerprint256,
           validTo: x509.validTo,
+          validToSeconds: Math.floor(Date.parse(x509.validTo) / 1000),
           pem: { cert, key },
         });
       } catch (error) {
