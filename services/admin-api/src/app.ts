@@ -25,6 +25,10 @@ import { RedisAuthFailureLimiter } from './adapters/redis-auth-failure-limiter.j
 import { CachedTokenAuthenticator } from './auth/token-authenticator.js';
 import type { AdminConfig } from './config.js';
 import { createAdminApp } from './http/admin-app.js';
+import {
+  activePrepaidBalances,
+  registerPrepaidBalanceMetrics,
+} from './metrics/prepaid-balances.js';
 
 export const SERVICE_NAME = 'admin-api';
 
@@ -96,6 +100,7 @@ export async function startAdminApi(
     ),
   );
   const control = new AmqpControlNotifier({ logger, registry });
+  registerPrepaidBalanceMetrics({ source: activePrepaidBalances(pg.db), registry, logger });
   readiness
     .register(pg.readiness)
     .register(stateRedis.readiness)
