@@ -32,7 +32,7 @@ export {
   stageChain,
 } from './dockerfile.parser.js';
 export type { DockerInstruction, DockerStage, ParsedDockerfile } from './dockerfile.parser.js';
-export { metricNamesInExpr } from './promql.metrics.js';
+export { groupingLabelsInExpr, metricNamesInExpr, selectorLabelsInExpr } from './promql.metrics.js';
 export {
   promClientDefaultMetricNames,
   scanRegisteredMetrics,

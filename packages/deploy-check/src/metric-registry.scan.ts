@@ -12,6 +12,12 @@ export interface RegisteredMetric {
   readonly type: MetricType;
   /** Source file, relative to the workspace root. */
   readonly file: string;
+  /**
+   * The constructor's `labelNames` when written as a literal array (every
+   * metric in this code base), undefined when it is not: a check of the
+   * labels a query uses then has nothing to go by.
+   */
+  readonly labelNames?: readonly string[];
 }
 
 const CONSTRUCTOR =
@@ -30,6 +36,23 @@ async function sourceFiles(dir: string): Promise<string[]> {
     .filter((path) => !path.includes(`${'/'}node_modules${'/'}`));
 }
 
+/**
+ * `labelNames: ['a', 'b']` in the constructor's options that start at `from`
+ * (up to the object's end, `})`); [] when the options have no labelNames;
+ * undefined when they are not a literal array.
+ */
+function literalLabelNames(text: string, from: number): string[] | undefined {
+  const end = text.indexOf('})', from);
+  const options = text.slice(from, end === -1 ? undefined : end);
+  const at = options.indexOf('labelNames');
+  if (at === -1) return [];
+  const literal = /^labelNames\s*:\s*\[([^\]]*)\]/u.exec(options.slice(at));
+  if (!literal) return undefined;
+  return [...(literal[1] ?? '').matchAll(/['"]([A-Za-z_][A-Za-z0-9_]*)['"]/gu)].map(
+    (m) => m[1] ?? '',
+  );
+}
+
 /** Metrics constructed in `<root>/{services,packages}/<name>/src/**` (tests excluded). */
 export async function scanRegisteredMetrics(workspaceRoot: string): Promise<RegisteredMetric[]> {
   const found: RegisteredMetric[] = [];
@@ -46,10 +69,12 @@ export async function scanRegisteredMetrics(workspaceRoot: string): Promise<Regi
       for (const file of await sourceFiles(join(workspaceRoot, group, member, 'src'))) {
         const text = await readFile(file, 'utf8');
         for (const match of text.matchAll(CONSTRUCTOR)) {
+          const labelNames = literalLabelNames(text, (match.index ?? 0) + match[0].length);
           found.push({
             name: match[2] ?? '',
             type: (match[1] ?? '').toLowerCase() as MetricType,
             file: file.slice(workspaceRoot.length).replace(/^\/+/u, ''),
+            ...(labelNames ? { labelNames } : {}),
           });
         }
       }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { metricNamesInExpr } from './promql.metrics.js';
+import { groupingLabelsInExpr, metricNamesInExpr, selectorLabelsInExpr } from './promql.metrics.js';
 
 describe('metricNamesInExpr', () => {
   it.each([
@@ -22,5 +22,28 @@ describe('metricNamesInExpr', () => {
     ['process_resident_memory_bytes offset 5m', ['process_resident_memory_bytes']],
   ])('%s', (expr, names) => {
     expect(metricNamesInExpr(expr)).toEqual(names);
+  });
+});
+
+describe('selectorLabelsInExpr', () => {
+  it('lists each selector with the labels its matchers use, not their values', () => {
+    expect(
+      selectorLabelsInExpr(
+        'sum(rate(a_total{status=~"x|y", queue!="{b=c}"}[5m])) / up{job="e"} + b_total',
+      ),
+    ).toEqual([
+      { metric: 'a_total', labels: ['status', 'queue'] },
+      { metric: 'up', labels: ['job'] },
+    ]);
+  });
+});
+
+describe('groupingLabelsInExpr', () => {
+  it('collects by and without labels', () => {
+    expect(
+      groupingLabelsInExpr(
+        'sum by (vendor_id, le) (rate(x_bucket[5m])) / max without(instance) (y) and on(z) w',
+      ),
+    ).toEqual(['instance', 'le', 'vendor_id']);
   });
 });

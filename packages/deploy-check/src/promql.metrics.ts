@@ -42,3 +42,27 @@ export function metricNamesInExpr(expr: string): string[] {
   }
   return [...names].sort();
 }
+
+const STRINGS = /"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`/gu;
+
+/** Each `metric{matchers}` selector of `expr`: the metric and the label names its matchers use. */
+export function selectorLabelsInExpr(expr: string): { metric: string; labels: string[] }[] {
+  const selectors: { metric: string; labels: string[] }[] = [];
+  // Strings first: a matcher's value may hold braces or `=`.
+  const stripped = expr.replace(STRINGS, '""');
+  for (const match of stripped.matchAll(/([A-Za-z_:][A-Za-z0-9_:]*)\s*\{([^}]*)\}/gu)) {
+    const labels = [...(match[2] ?? '').matchAll(/([A-Za-z_][A-Za-z0-9_]*)\s*(?:=~|!~|!=|=)/gu)];
+    selectors.push({ metric: match[1] ?? '', labels: labels.map((m) => m[1] ?? '') });
+  }
+  return selectors;
+}
+
+/** The label names `expr` groups by: `by (...)` and `without (...)` clauses. */
+export function groupingLabelsInExpr(expr: string): string[] {
+  const labels = new Set<string>();
+  const stripped = expr.replace(STRINGS, '""');
+  for (const match of stripped.matchAll(/\b(?:by|without)\s*\(([^)]*)\)/gu)) {
+    for (const label of (match[1] ?? '').split(',')) if (label.trim()) labels.add(label.trim());
+  }
+  return [...labels].sort();
+}

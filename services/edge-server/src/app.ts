@@ -547,6 +547,9 @@ export async function startEdgeServer(
   let tlsListener: SmppListener | undefined;
   let tlsPort: number | undefined;
   if (config.TLS_CERT_DIR) {
+    // At 0 before the first load: an alert on increase() sees a first load
+    // that fails in part (prom-client creates a labelled series at its first inc).
+    metrics.tlsReloads.inc({ outcome: 'partial' }, 0);
     const store = new TlsCertificateStore({
       dir: config.TLS_CERT_DIR,
       defaultName: config.TLS_DEFAULT_CERT,

@@ -105,6 +105,15 @@ describe('bind pools', () => {
       const runtime = () => c.manager.vendor(vendor.id);
       await eventually(() => runtime()?.snapshot().bound === 2, 10_000, 'bound');
 
+      // Exported at 0 before any failure, so an alert on increase() sees the first.
+      for (const name of [
+        'smpp_client_reconnect_alerts_total',
+        'vendor_connector_mapping_failures_total',
+      ]) {
+        const before = await c.registry.getSingleMetric(name)!.get();
+        expect(before.values.find((v) => v.labels.vendor_id === vendor.id)?.value, name).toBe(0);
+      }
+
       const refuseMs = 4_000;
       sim.setFaults({ refuseBindsMs: refuseMs, dropConnections: true });
       const refusedUntil = performance.now() + refuseMs;

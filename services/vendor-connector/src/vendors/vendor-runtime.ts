@@ -112,6 +112,11 @@ export class VendorRuntime {
     this.pool = this.createPool(config);
     this.pacer = this.createPacer(config);
     const m = deps.metrics;
+    // Exported at 0 from the vendor's start: an alert on increase() sees the
+    // first failure only if the series was scraped before it (prom-client
+    // creates a labelled series at its first inc).
+    m.alerts.inc({ vendor_id: config.id }, 0);
+    m.mappingFailures.inc({ vendor_id: config.id }, 0);
     const pacer: Pacer = {
       tryTake: (n) => this.pacer.tryTake(n),
       replenish: (n) => this.pacer.replenish(n),
