@@ -269,6 +269,28 @@ describe('CreditWatcher', () => {
       expect(errors).toHaveLength(1);
     });
 
+    it('does not hold the bind longer than primeTimeoutMs: the row stands in', async () => {
+      const s = source(new Map([[A, -1]]));
+      const release = s.hold();
+      const errors: unknown[] = [];
+      const watcher = new CreditWatcher({
+        source: s.src,
+        refreshMs: 1_000,
+        primeTimeoutMs: 20,
+        onSourceError: (error) => errors.push(error),
+      });
+      // The read never answers until released: a prime that waited for it
+      // would not resolve and the test would time out.
+      await watcher.prime(A, 250);
+      expect(watcher.balanceOf(A)).toBe(250);
+      expect(errors).toHaveLength(1);
+      expect(String(errors[0])).toMatch(/timed out after 20 ms/u);
+      // The late answer does not overwrite what the bind went with; the next refresh will.
+      release();
+      await Promise.resolve();
+      expect(watcher.balanceOf(A)).toBe(250);
+    });
+
     it('lets an invalidation that lands during the read stand', async () => {
       const s = source(new Map([[A, 1_000]]));
       const release = s.hold();

@@ -17,13 +17,13 @@
 // from a cache, and balances move with every message without invalidating
 // it, so an ESME that binds, sends a burst and unbinds each time would
 // otherwise start every session from the same stale, positive balance. A
-// failed read falls back to that row. `invalidate-customer` seeds the fresh
+// failed read, or one slower than `primeTimeoutMs`, falls back to that row. `invalidate-customer` seeds the fresh
 // row it brings; the refresh then replaces both. A customer the refresh no longer finds prepaid (credit_micros set to
 // null, or deleted) stops being checked. When PostgreSQL cannot be read the
 // last known balances stay in force: refusing everybody during a database
 // outage would be worse than the overdraft it could prevent.
 import type { PrepaidBalance } from '@smpp-gateway/db';
-import { PeriodicTask, throttled } from '@smpp-gateway/runtime';
+import { PeriodicTask, throttled, withTimeout } from '@smpp-gateway/runtime';
 
 export interface CreditSource {
   /** The balances of those of `customerIds` that are prepaid, in one query. */
@@ -41,6 +41,12 @@ export interface CreditWatcherOptions {
   readonly onSourceError?: (error: unknown, failures: number) => void;
   /** Default 30 000. */
   readonly warnIntervalMs?: number;
+  /**
+   * How long a first bind waits for its fresh balance before the account row
+   * stands in (default 1 000): a stalled database must not hold binds for
+   * the whole statement timeout, past many ESMEs' own bind timeouts.
+   */
+  readonly primeTimeoutMs?: number;
   readonly now?: () => number;
 }
 
@@ -81,7 +87,11 @@ export class CreditWatcher {
   async prime(customerId: string, rowCredit: number | null): Promise<void> {
     if (rowCredit === null || this.balances.has(customerId)) return;
     try {
-      const [fresh] = await this.options.source.balances([customerId]);
+      const [fresh] = await withTimeout(
+        this.options.source.balances([customerId]),
+        this.options.primeTimeoutMs ?? 1_000,
+        'the prepaid balance read of a first bind',
+      );
       // Tracked meanwhile (a concurrent bind, invalidate-customer): that word stands.
       if (this.balances.has(customerId)) return;
       if (fresh) this.balances.set(customerId, { creditMicros: fresh.creditMicros });
