@@ -7,12 +7,12 @@
 // - every alert has a severity, a summary, a description and a runbook
 //   section in docs/alerts.md, and each section there is an alert.
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { locatePrometheusTool } from '@smpp-gateway/testkit';
 import { parse, stringify } from 'yaml';
 import {
   DEPLOY_PATHS,
@@ -54,20 +54,11 @@ const SEVERITIES = ['critical', 'warning', 'info'];
  */
 const TARGET_LABELS = ['service', 'job', 'instance', 'namespace', 'pod', 'container', 'endpoint'];
 
-/** promtool from PATH or from scripts/ensure-promtool.sh. */
-function findPromtool(): string | undefined {
-  const local = join(WORKSPACE_ROOT, '.tools/prometheus/usr/bin/promtool');
-  if (existsSync(local)) return local;
-  for (const dir of (process.env.PATH ?? '').split(':')) {
-    if (dir && existsSync(join(dir, 'promtool'))) return join(dir, 'promtool');
-  }
-  return undefined;
-}
-const promtool = findPromtool();
+const promtool = locatePrometheusTool('promtool');
 if (!promtool) {
   console.warn(
     '\n*** SKIPPING the promtool checks of the alert rules: promtool not found. ' +
-      'Run scripts/ensure-promtool.sh (CI does). ***\n',
+      'Run scripts/ensure-prometheus.sh (CI does). ***\n',
   );
 }
 

@@ -6,3 +6,4 @@
 export * from './test-env.js';
 export * from './kannel.box.js';
 export * from './tcp.proxy.js';
+export * from './prometheus.server.js';
