@@ -200,6 +200,7 @@ export async function startRouterWorker(
     clock,
     reassemblyTimeoutMs: config.MO_REASSEMBLY_TIMEOUT_MS,
   });
+  let timersStopped: Promise<unknown> = Promise.resolve();
   // Long MOs whose parts stopped coming are delivered part by part.
   const moSweep = new PeriodicTask(
     () => moHandler.sweep(),
@@ -212,10 +213,12 @@ export async function startRouterWorker(
   };
 
   shutdown
-    .register('stop-intake', 'timers', async () => {
+    .register('stop-intake', 'timers', () => {
       aborted.abort();
       snapshots.stopInterval();
-      await Promise.all([depthPoller.stop(), moSweep.stop()]);
+      // Stopped now, waited for in drain: a sweep in progress publishes and
+      // waits for its confirm, which must not hold up cancelling the consumers.
+      timersStopped = Promise.all([depthPoller.stop(), moSweep.stop()]);
     })
     .register('stop-intake', 'consumers', async () => {
       await Promise.all(consumers.map((c) => c.cancel()));
@@ -223,6 +226,9 @@ export async function startRouterWorker(
     // Held MO parts would wait for their timeout: hand them back to the queue
     // (another replica completes them) instead of delaying shutdown.
     .register('stop-intake', 'mo-reassembly', () => moHandler.releaseAll())
+    .register('drain', 'timers', async () => {
+      await timersStopped;
+    })
     .register('drain', 'consumers', async () => {
       await Promise.all(consumers.map((c) => c.drain()));
     })
