@@ -1,6 +1,5 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DEFAULT_TOPOLOGY_OPTIONS } from '@smpp-gateway/contracts';
 import { findApiToken, type Database } from '@smpp-gateway/db';
 import { MessageStateStore, VendorStatusStore } from '@smpp-gateway/message-state';
 import {
@@ -14,6 +13,7 @@ import {
   Readiness,
   RedisDb,
   staticTopology,
+  topologyOptionsFrom,
   topologySetup,
   type Logger,
   type ShutdownManager,
@@ -96,7 +96,10 @@ export async function startAdminApi(
   void amqp.addSetup(
     'topology',
     topologySetup(
-      staticTopology({ ...DEFAULT_TOPOLOGY_OPTIONS, queueType: config.AMQP_QUEUE_TYPE }),
+      // The shared queue arguments (DEFER_DELAY_MS, DELIVERY_TTL_MS) from the
+      // configuration, as every service declares them: RabbitMQ refuses a
+      // declaration whose arguments differ from the existing queue's.
+      staticTopology(topologyOptionsFrom(config)),
     ),
   );
   const control = new AmqpControlNotifier({ logger, registry });
