@@ -239,6 +239,16 @@ export const commonEnv = {
     max: 3_600_000,
     default: DEFAULT_TOPOLOGY_OPTIONS.deferDelayMs,
   }),
+  /**
+   * How long a message's state lives in Redis after its last change (the
+   * record, its vendor-id mappings, its receipt lease and sent marker, its
+   * multipart aggregate): every writer sets it, so it is shared by the
+   * services that write message state (edge-server, vendor-connector,
+   * dlr-tracker), or the last writer's TTL would win. The default is
+   * message-state's STATE_TTL_SECONDS (7 days, the seed's). Lookups older
+   * than this fall back to the CDR.
+   */
+  STATE_TTL_SECONDS: envInt({ min: 60, max: 90 * 86_400, default: 7 * 86_400 }),
 } as const;
 
 /** Groups of `commonEnv` in the shape services spread: `z.object({ ...envGroups.base, ...envGroups.amqp })`. */
@@ -270,6 +280,10 @@ export const envGroups = {
     AMQP_PUBLISH_LINGER_GAP_MS: commonEnv.AMQP_PUBLISH_LINGER_GAP_MS,
     DELIVERY_TTL_MS: commonEnv.DELIVERY_TTL_MS,
     DEFER_DELAY_MS: commonEnv.DEFER_DELAY_MS,
+  },
+  /** For the services that write message state in Redis DB 0. */
+  messageState: {
+    STATE_TTL_SECONDS: commonEnv.STATE_TTL_SECONDS,
   },
 } as const;
 

@@ -130,8 +130,14 @@ export async function startDlrTracker(
   });
   readiness.register(publisher.readiness());
 
-  const state = new MessageStateStore({ redis: redis.client });
-  const aggregates = new MessageAggregateStore({ redis: redis.client });
+  const state = new MessageStateStore({
+    redis: redis.client,
+    ttlSeconds: config.STATE_TTL_SECONDS,
+  });
+  const aggregates = new MessageAggregateStore({
+    redis: redis.client,
+    ttlSeconds: config.STATE_TTL_SECONDS,
+  });
   const cdrs = new CdrBatchWriter({
     flush: (rows) => upsertCdrs(pg.db, rows),
     maxRows: config.CDR_BATCH_MAX_ROWS,

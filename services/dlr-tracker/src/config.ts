@@ -9,6 +9,7 @@ export const configSchema = z
     ...envGroups.postgres,
     ...envGroups.redis,
     ...envGroups.amqp,
+    ...envGroups.messageState,
     /**
      * Unacked receipt deliveries per pod; EVENTS_PREFETCH the same for
      * submit results. A delivery holds up to the connector's

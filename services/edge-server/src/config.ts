@@ -20,6 +20,7 @@ export const EdgeConfigSchema = z
     ...envGroups.postgres,
     ...envGroups.redis,
     ...envGroups.amqp,
+    ...envGroups.messageState,
     SMPP_HOST: z.string().trim().min(1).default('0.0.0.0'),
     SMPP_PORT: envPort(2775),
     SMPP_TLS_PORT: envPort(2776),
@@ -63,7 +64,6 @@ export const EdgeConfigSchema = z
      */
     DELIVERY_PREFETCH: envInt({ min: 1, max: 65_535, default: 30 }),
     DELIVERY_RETRY_DELAY_MS: envInt({ min: 10, max: 600_000, default: 2_000 }),
-    STATE_TTL_SECONDS: envInt({ min: 60, max: 90 * 86_400, default: 7 * 86_400 }),
     /**
      * How often the bound prepaid customers' balances are re-read (one query
      * for all of them, none when no bound customer is prepaid). A prepaid

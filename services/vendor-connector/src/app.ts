@@ -148,7 +148,11 @@ export async function startVendorConnector(
       amqpMetrics: messaging,
       topology,
       publisher,
-      sent: new RedisSentStore(stateRedis.client, config.SENT_MARKER_TTL_S),
+      sent: new RedisSentStore(
+        stateRedis.client,
+        config.SENT_MARKER_TTL_S,
+        config.STATE_TTL_SECONDS,
+      ),
       leases,
       rateRedis: rateRedis.client,
       instanceId: config.INSTANCE_ID,

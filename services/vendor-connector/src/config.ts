@@ -19,6 +19,7 @@ export const configSchema = z
     ...envGroups.postgres,
     ...envGroups.redis,
     ...envGroups.amqp,
+    ...envGroups.messageState,
     NODE_ENV: z.string().optional(),
     /** Key of the vendor password envelopes (see @smpp-gateway/db secrets). */
     VENDOR_SECRET_KEY: z.string().optional(),

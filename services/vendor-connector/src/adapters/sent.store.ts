@@ -17,8 +17,13 @@ export class RedisSentStore implements SentStore {
   constructor(
     private readonly redis: Redis,
     private readonly markerTtlSeconds: number,
+    /** The mappings' TTL: STATE_TTL_SECONDS, as the records they point to. */
+    stateTtlSeconds?: number,
   ) {
-    this.state = new MessageStateStore({ redis });
+    this.state = new MessageStateStore({
+      redis,
+      ...(stateTtlSeconds === undefined ? {} : { ttlSeconds: stateTtlSeconds }),
+    });
   }
 
   async recordAccepted(
