@@ -71,6 +71,33 @@ describe('ops server', () => {
     expect(((await up.json()) as { status: string }).status).toBe('ready');
   });
 
+  it('/ready stays 200 while only a non-critical check fails, and reports it', async () => {
+    const readiness = new Readiness().register({ name: 'amqp', check: () => undefined }).register({
+      name: 'postgres',
+      critical: false,
+      check: () => {
+        throw new Error('connection refused');
+      },
+    });
+    const { base } = await start(readiness);
+    const res = await fetch(`${base}/ready`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as {
+      status: string;
+      checks: { name: string; ok: boolean; critical: boolean; error?: string }[];
+    };
+    expect(body.status).toBe('ready');
+    expect(body.checks).toEqual([
+      expect.objectContaining({ name: 'amqp', ok: true, critical: true }),
+      expect.objectContaining({
+        name: 'postgres',
+        ok: false,
+        critical: false,
+        error: 'connection refused',
+      }),
+    ]);
+  });
+
   it('/ready fails a check that hangs instead of hanging the probe', async () => {
     const readiness = new Readiness({ checkTimeoutMs: 100 }).register({
       name: 'stuck',

@@ -4,11 +4,21 @@ import { withTimeout } from './timeout.js';
 export interface ReadinessCheck {
   readonly name: string;
   check(): Promise<void> | void;
+  /**
+   * False for a dependency the service works without, degraded: its failure
+   * is reported in `/ready`'s checks but the service stays ready. The edge's
+   * PostgreSQL and Redis are such: customers keep binding from the account
+   * cache and submitting with local rate limits, which a not-ready edge
+   * (taken out of its load balancer) could not offer. Default true.
+   */
+  readonly critical?: boolean;
 }
 
 export interface CheckResult {
   readonly name: string;
   readonly ok: boolean;
+  /** Whether a failure makes the service not ready (see ReadinessCheck.critical). */
+  readonly critical: boolean;
   readonly error?: string;
   readonly durationMs: number;
 }
@@ -58,7 +68,7 @@ export class Readiness {
   async evaluate(): Promise<ReadinessReport> {
     const checks = await Promise.all(this.checks.map((c) => this.run(c)));
     return {
-      ready: !this.shuttingDown && checks.every((c) => c.ok),
+      ready: !this.shuttingDown && checks.every((c) => c.ok || !c.critical),
       shuttingDown: this.shuttingDown,
       checks,
     };
@@ -66,17 +76,24 @@ export class Readiness {
 
   private async run(check: ReadinessCheck): Promise<CheckResult> {
     const started = performance.now();
+    const critical = check.critical ?? true;
     try {
       await withTimeout(
         Promise.resolve().then(() => check.check()),
         this.checkTimeoutMs,
         check.name,
       );
-      return { name: check.name, ok: true, durationMs: Math.round(performance.now() - started) };
+      return {
+        name: check.name,
+        ok: true,
+        critical,
+        durationMs: Math.round(performance.now() - started),
+      };
     } catch (err) {
       return {
         name: check.name,
         ok: false,
+        critical,
         error: err instanceof Error ? err.message : String(err),
         durationMs: Math.round(performance.now() - started),
       };

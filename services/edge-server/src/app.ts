@@ -152,10 +152,15 @@ export async function startEdgeServer(
       queues: [...staticTopology(topology).queues, control],
     }),
   );
+  // PostgreSQL and Redis are reported but do not make the edge unready: it
+  // works without them, degraded (binds from the account cache, local rate
+  // limits and bind counts), and an unready edge is taken out of the SMPP
+  // load balancer, so during their outage no customer could bind at all.
+  // Without the broker nothing can be accepted: that one is critical.
   readiness
-    .register(pgReadiness)
-    .register(stateRedis.readiness)
-    .register(rateRedis.readiness)
+    .register({ ...pgReadiness, critical: false })
+    .register({ ...stateRedis.readiness, critical: false })
+    .register({ ...rateRedis.readiness, critical: false })
     .register(amqp.readiness());
 
   const ops: OpsServer = await startOpsServer({

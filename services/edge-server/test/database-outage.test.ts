@@ -47,6 +47,17 @@ describe('PostgreSQL outage', () => {
       expect((await during.request(submitInit())).commandStatus).toBe(SmppStatus.ESME_ROK);
       await during.close();
       expect(await bindStatus('other')).not.toBe(SmppStatus.ESME_ROK);
+      // Still ready (so a load balancer keeps sending customers here), and
+      // /ready says what is missing.
+      const ready = await fetch(`http://127.0.0.1:${h.edge.opsPort}/ready`);
+      expect(ready.status).toBe(200);
+      const body = (await ready.json()) as {
+        checks: { name: string; ok: boolean; critical: boolean }[];
+      };
+      expect(body.checks.find((c) => c.name === 'postgres')).toMatchObject({
+        ok: false,
+        critical: false,
+      });
     } finally {
       await restore();
     }
