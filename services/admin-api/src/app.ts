@@ -26,7 +26,7 @@ import { CachedTokenAuthenticator } from './auth/token-authenticator.js';
 import type { AdminConfig } from './config.js';
 import { createAdminApp } from './http/admin-app.js';
 import {
-  activePrepaidBalances,
+  activePrepaidBalanceSource,
   registerPrepaidBalanceMetrics,
 } from './metrics/prepaid-balances.js';
 
@@ -103,7 +103,7 @@ export async function startAdminApi(
     ),
   );
   const control = new AmqpControlNotifier({ logger, registry });
-  registerPrepaidBalanceMetrics({ source: activePrepaidBalances(pg.db), registry, logger });
+  registerPrepaidBalanceMetrics({ source: activePrepaidBalanceSource(pg.db), registry, logger });
   readiness
     .register(pg.readiness)
     .register(stateRedis.readiness)

@@ -232,17 +232,35 @@ export async function prepaidBalances(
 ): Promise<PrepaidBalance[]> {
   const valid = ids.filter(isUuid);
   if (valid.length === 0) return [];
-  const rows = await db
+  return (await selectPrepaid(db).where('id', 'in', valid).execute()).map(toPrepaidBalance);
+}
+
+/**
+ * Every active prepaid customer's balance (the admin API's balance gauge).
+ * Takes a transaction too, so the caller can bound it with a
+ * statement_timeout of its own.
+ */
+export async function activePrepaidBalances(db: Kysely<Database>): Promise<PrepaidBalance[]> {
+  return (await selectPrepaid(db).where('status', '=', 'active').execute()).map(toPrepaidBalance);
+}
+
+function selectPrepaid(db: Kysely<Database>) {
+  return db
     .selectFrom(TABLE)
     .select(['id', 'credit_micros', 'credit_currency'])
-    .where('id', 'in', valid)
-    .where('credit_micros', 'is not', null)
-    .execute();
-  return rows.map((row) => ({
+    .where('credit_micros', 'is not', null);
+}
+
+function toPrepaidBalance(row: {
+  id: string;
+  credit_micros: string | number | bigint | null;
+  credit_currency: string;
+}): PrepaidBalance {
+  return {
     customerId: row.id,
     creditMicros: toSafeInteger(row.credit_micros ?? 0),
     creditCurrency: row.credit_currency,
-  }));
+  };
 }
 
 /**

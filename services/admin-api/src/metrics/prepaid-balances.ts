@@ -7,7 +7,7 @@
 // side by a race, server side by a statement_timeout), and when it fails the
 // last values stay (a gap in the balance graph would hide an account running
 // dry), the failure is counted and a warning is logged at most once a minute.
-import type { Database, PrepaidBalance } from '@smpp-gateway/db';
+import { activePrepaidBalances, type Database, type PrepaidBalance } from '@smpp-gateway/db';
 import { throttled, withTimeout, type Logger } from '@smpp-gateway/runtime';
 import { sql, type Kysely } from 'kysely';
 import { Counter, Gauge, type Registry } from 'prom-client';
@@ -22,31 +22,19 @@ const WARN_INTERVAL_MS = 60_000;
 export type PrepaidBalanceSource = () => Promise<readonly PrepaidBalance[]>;
 
 /**
- * All active prepaid accounts (packages/db only lists the prepaid ones among
- * given ids). The statement_timeout makes PostgreSQL cancel the query when the
- * client stops waiting: the race in `withTimeout` alone would leave it holding
- * a pool connection (e.g. behind a lock) until PG_STATEMENT_TIMEOUT_MS.
+ * All active prepaid accounts (packages/db). The statement_timeout makes
+ * PostgreSQL cancel the query when the client stops waiting: the race in
+ * `withTimeout` alone would leave it holding a pool connection (e.g. behind
+ * a lock) until PG_STATEMENT_TIMEOUT_MS.
  */
-export function activePrepaidBalances(
+export function activePrepaidBalanceSource(
   db: Kysely<Database>,
   timeoutMs: number = PREPAID_BALANCE_TIMEOUT_MS,
 ): PrepaidBalanceSource {
   return () =>
     db.transaction().execute(async (trx) => {
       await sql`SELECT set_config('statement_timeout', ${String(timeoutMs)}, true)`.execute(trx);
-      const rows = await trx
-        .selectFrom('customer_mgmt.accounts')
-        .select(['id', 'credit_micros', 'credit_currency'])
-        .where('status', '=', 'active')
-        .where('credit_micros', 'is not', null)
-        .execute();
-      return rows.map((row) => ({
-        customerId: row.id,
-        // Number, not the repositories' toSafeInteger: one balance past 2^53
-        // (the API refuses those) should read approximately, not fail the read.
-        creditMicros: Number(row.credit_micros),
-        creditCurrency: row.credit_currency,
-      }));
+      return activePrepaidBalances(trx);
     });
 }
 
