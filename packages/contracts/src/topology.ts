@@ -70,6 +70,14 @@ export const DEFAULT_TOPOLOGY_OPTIONS: TopologyOptions = {
   deliveryLimit: 20,
 };
 
+/**
+ * Default retention of a message's state in Redis (record, vendor-id
+ * mappings, receipt lease): a week, like the seed's DLR records. Here
+ * rather than in message-state so the shared STATE_TTL_SECONDS variable
+ * (runtime) and the stores' default are one value.
+ */
+export const DEFAULT_STATE_TTL_SECONDS = 7 * 24 * 60 * 60;
+
 export interface ExchangeSpec {
   readonly name: ExchangeName;
   readonly type: 'direct' | 'fanout';

@@ -1,8 +1,10 @@
 // Redis DB 0 keys (DESIGN.md §5). Relative names: deployments and tests add
 // their own prefix through the client's keyPrefix.
 
-/** Message state and vendor-id mappings live a week, like the seed's DLR records. */
-export const STATE_TTL_SECONDS = 7 * 24 * 60 * 60;
+import { DEFAULT_STATE_TTL_SECONDS } from '@smpp-gateway/contracts';
+
+/** Message state and vendor-id mappings live a week unless STATE_TTL_SECONDS says otherwise. */
+export const STATE_TTL_SECONDS = DEFAULT_STATE_TTL_SECONDS;
 
 export const stateKeys = {
   message: (messageId: string) => `dlr:msg:${messageId}`,

@@ -1,4 +1,4 @@
-import { DEFAULT_TOPOLOGY_OPTIONS } from '@smpp-gateway/contracts';
+import { DEFAULT_STATE_TTL_SECONDS, DEFAULT_TOPOLOGY_OPTIONS } from '@smpp-gateway/contracts';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { maskUrlCredentials } from './log-redaction.js';
@@ -244,11 +244,11 @@ export const commonEnv = {
    * record, its vendor-id mappings, its receipt lease and sent marker, its
    * multipart aggregate): every writer sets it, so it is shared by the
    * services that write message state (edge-server, vendor-connector,
-   * dlr-tracker), or the last writer's TTL would win. The default is
-   * message-state's STATE_TTL_SECONDS (7 days, the seed's). Lookups older
-   * than this fall back to the CDR.
+   * dlr-tracker), or the last writer's TTL would win. The default is the
+   * stores' own (7 days, the seed's). Lookups older than this fall back to
+   * the CDR.
    */
-  STATE_TTL_SECONDS: envInt({ min: 60, max: 90 * 86_400, default: 7 * 86_400 }),
+  STATE_TTL_SECONDS: envInt({ min: 60, max: 90 * 86_400, default: DEFAULT_STATE_TTL_SECONDS }),
 } as const;
 
 /** Groups of `commonEnv` in the shape services spread: `z.object({ ...envGroups.base, ...envGroups.amqp })`. */

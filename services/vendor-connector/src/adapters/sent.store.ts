@@ -18,12 +18,9 @@ export class RedisSentStore implements SentStore {
     private readonly redis: Redis,
     private readonly markerTtlSeconds: number,
     /** The mappings' TTL: STATE_TTL_SECONDS, as the records they point to. */
-    stateTtlSeconds?: number,
+    stateTtlSeconds: number,
   ) {
-    this.state = new MessageStateStore({
-      redis,
-      ...(stateTtlSeconds === undefined ? {} : { ttlSeconds: stateTtlSeconds }),
-    });
+    this.state = new MessageStateStore({ redis, ttlSeconds: stateTtlSeconds });
   }
 
   async recordAccepted(
