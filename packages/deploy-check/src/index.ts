@@ -35,10 +35,11 @@ export type { DockerInstruction, DockerStage, ParsedDockerfile } from './dockerf
 export { groupingLabelsInExpr, metricNamesInExpr, selectorLabelsInExpr } from './promql.metrics.js';
 export {
   promClientDefaultMetricNames,
+  scanExportedMetrics,
   scanRegisteredMetrics,
   seriesIsRegistered,
 } from './metric-registry.scan.js';
-export type { MetricType, RegisteredMetric } from './metric-registry.scan.js';
+export type { ExportedMetric, MetricType, RegisteredMetric } from './metric-registry.scan.js';
 export {
   dashboardExpressions,
   dashboardPanels,

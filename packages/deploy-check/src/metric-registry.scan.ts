@@ -117,3 +117,36 @@ export function seriesIsRegistered(
   if (type === 'histogram') return true;
   return type === 'summary' && suffix[2] !== 'bucket';
 }
+
+export interface ExportedMetric {
+  readonly type: MetricType;
+  /** Labels the code declares (those of every registration of the name). */
+  readonly labelNames: ReadonlySet<string>;
+}
+
+/**
+ * What the services export: the metrics the code registers and prom-client's
+ * default collectors, which count only because the runtime's ops server turns
+ * them on (checked here, so a removed call fails the checks that use this).
+ */
+export async function scanExportedMetrics(
+  workspaceRoot: string,
+): Promise<Map<string, ExportedMetric>> {
+  const exported = new Map<string, ExportedMetric>();
+  for (const metric of await scanRegisteredMetrics(workspaceRoot)) {
+    const labels = new Set(exported.get(metric.name)?.labelNames);
+    for (const label of metric.labelNames ?? []) labels.add(label);
+    exported.set(metric.name, { type: metric.type, labelNames: labels });
+  }
+  const opsServer = await readFile(
+    join(workspaceRoot, 'packages/runtime/src/ops-server.ts'),
+    'utf8',
+  );
+  if (!/collectDefaultMetrics\(/u.test(opsServer)) {
+    throw new Error('packages/runtime/src/ops-server.ts no longer calls collectDefaultMetrics');
+  }
+  for (const name of await promClientDefaultMetricNames(join(workspaceRoot, 'packages/runtime'))) {
+    exported.set(name, { type: 'gauge', labelNames: new Set() });
+  }
+  return exported;
+}

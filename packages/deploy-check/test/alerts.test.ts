@@ -20,8 +20,7 @@ import {
   loadManifests,
   metricNamesInExpr,
   objectsOfKind,
-  promClientDefaultMetricNames,
-  scanRegisteredMetrics,
+  scanExportedMetrics,
   selectorLabelsInExpr,
   seriesIsRegistered,
   WORKSPACE_ROOT,
@@ -82,15 +81,9 @@ beforeAll(async () => {
 
   registered = new Map();
   labelsOf = new Map();
-  for (const metric of await scanRegisteredMetrics(WORKSPACE_ROOT)) {
-    registered.set(metric.name, metric.type);
-    const labels = labelsOf.get(metric.name) ?? new Set(TARGET_LABELS);
-    for (const label of metric.labelNames ?? []) labels.add(label);
-    labelsOf.set(metric.name, labels);
-  }
-  for (const name of await promClientDefaultMetricNames(join(WORKSPACE_ROOT, 'packages/runtime'))) {
-    registered.set(name, 'gauge');
-    labelsOf.set(name, new Set(TARGET_LABELS));
+  for (const [name, metric] of await scanExportedMetrics(WORKSPACE_ROOT)) {
+    registered.set(name, metric.type);
+    labelsOf.set(name, new Set([...TARGET_LABELS, ...metric.labelNames]));
   }
 });
 
