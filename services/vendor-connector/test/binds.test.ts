@@ -230,7 +230,10 @@ describe('bind pools', () => {
       const leases = connectorKeys.leases(vendor.id);
       await h.redis.del(leases);
       await h.redis.zadd(leases, Date.now() + 60_000, 'another-pod:0:lease');
-      await eventually(() => runtime()?.snapshot().bound === 0, 5_000, 'the bind retired');
+      // The next lease refresh (200 ms) sees the loss; the bind then waits for
+      // its in-flight submit (1.5 s) before it unbinds. Generous: on a loaded
+      // CI machine this took longer than 5 s once.
+      await eventually(() => runtime()?.snapshot().bound === 0, 15_000, 'the bind retired');
 
       const [result] = await events.waitFor(1, about([m]));
       expect(result).toMatchObject({ messageId: m.messageId, outcome: 'submitted' });
