@@ -7,7 +7,7 @@ import {
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import type { Logger } from '../logger.js';
 import type { ReadinessCheck } from '../readiness.js';
-import { delay } from '../timeout.js';
+import { backoffDelay } from '../timeout.js';
 import type { AmqpConnection } from './connection.js';
 import { AckCoalescer } from './ack-coalescer.js';
 import { ConfirmTracker } from './confirm-tracker.js';
@@ -44,8 +44,14 @@ export interface ConsumeOptions {
   logger: Logger;
   /** Unacked deliveries the broker may push; tuned for throughput, not 1. */
   prefetch?: number;
-  /** Pause before requeueing after a RetryableError, so a failing dependency is not hammered in a loop. */
+  /**
+   * Pause before the first requeue after a RetryableError, so a failing
+   * dependency is not hammered in a loop. Later attempts double it (±20 %
+   * jitter) up to `retryMaxDelayMs`; see `DEFAULT_RETRY_MAX_DELAY_MS`.
+   */
   retryDelayMs?: number;
+  /** Cap of the retry backoff (default `DEFAULT_RETRY_MAX_DELAY_MS`). */
+  retryMaxDelayMs?: number;
   /** For dead-letter and retry republishes, which must be confirmed before the original is acked. */
   confirmTimeoutMs?: number;
   metrics?: AmqpMetrics;
@@ -63,6 +69,38 @@ export interface Consumer {
   /** cancel → drain → close the channel. */
   close(): Promise<void>;
   readiness(): ReadinessCheck;
+}
+
+/**
+ * Why retries back off: on a quorum queue every requeue counts towards its
+ * `x-delivery-limit` (20), after which the broker dead-letters the message.
+ * With a fixed 1 s pause that was ≈ 20 s of outage: a PostgreSQL failover
+ * or a Redis restart sent every submit result and receipt in flight to
+ * `dead.letters`, waiting for an operator's replay. Doubling from 1 s up to
+ * 60 s spreads the 20 attempts over ≈ 15 minutes (1+2+…+32 s, then 60 s
+ * each), long enough for a managed database's failover, while a message
+ * that crashes its consumer is still dead-lettered by the same limit.
+ */
+export const DEFAULT_RETRY_MAX_DELAY_MS = 60_000;
+
+/**
+ * Which attempt of a message this delivery is, from 1: the broker's count of
+ * earlier returns (quorum queues' `x-delivery-count`), or, for the remainder
+ * of a batch republished after a partial retry, our own `x-retries`; classic
+ * queues count nothing but `redelivered`.
+ */
+export function deliveryAttempt(
+  headers: Readonly<Record<string, unknown>>,
+  redelivered: boolean,
+): number {
+  const count = (value: unknown): number =>
+    typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.floor(value) : 0;
+  const earlier = Math.max(
+    count(headers[HEADERS.deliveryCount]),
+    count(headers[HEADERS.retries]),
+    redelivered ? 1 : 0,
+  );
+  return earlier + 1;
 }
 
 type ItemOutcome =
@@ -94,6 +132,9 @@ class ContractConsumer<N extends ContractName> implements Consumer {
   private drainWaiters: (() => void)[] = [];
   private readonly log: Logger;
   private readonly retryDelayMs: number;
+  private readonly retryMaxDelayMs: number;
+  /** Retry pauses in progress: cancel() ends them, so their messages go back to the queue now. */
+  private readonly pauses = new Set<() => void>();
 
   constructor(
     connection: AmqpConnection,
@@ -104,6 +145,10 @@ class ContractConsumer<N extends ContractName> implements Consumer {
   ) {
     this.log = options.logger.child({ component: 'amqp-consumer', queue, contract: name });
     this.retryDelayMs = options.retryDelayMs ?? 1_000;
+    this.retryMaxDelayMs = Math.max(
+      this.retryDelayMs,
+      options.retryMaxDelayMs ?? DEFAULT_RETRY_MAX_DELAY_MS,
+    );
     this.managed = new ManagedChannel<ConfirmChannel>(connection, {
       name: `consumer:${queue}`,
       // Confirm mode so dead letters and retry republishes are confirmed
@@ -158,6 +203,10 @@ class ContractConsumer<N extends ContractName> implements Consumer {
     if (this.cancelled) return;
     this.cancelled = true;
     this.managed.detach();
+    // A message pausing before its requeue would hold the drain (and so the
+    // shutdown, or an edge's last unbind) for up to a minute: requeue it now,
+    // for another consumer.
+    for (const wake of [...this.pauses]) wake();
     const channel = this.managed.current;
     const tag = this.consumerTag;
     if (channel && tag) {
@@ -220,6 +269,7 @@ class ContractConsumer<N extends ContractName> implements Consumer {
   ): Promise<void> {
     const headers = (msg.properties.headers ?? {}) as Record<string, unknown>;
     const redelivered = msg.fields.redelivered || headers[HEADERS.replays] !== undefined;
+    const attempt = deliveryAttempt(headers, msg.fields.redelivered);
     const decoded = decodeBody(msg.content, headers, this.name);
     const metrics = this.options.metrics;
     const publishedAt = headers[HEADERS.publishedAt];
@@ -242,7 +292,7 @@ class ContractConsumer<N extends ContractName> implements Consumer {
         metrics?.consumeOutcomes.inc({ contract: this.name, outcome: 'dead_lettered' });
         this.settle(channel, msg, 'ack');
       } else {
-        await this.requeueLater(channel, msg);
+        await this.requeueLater(channel, msg, attempt);
       }
       return;
     }
@@ -252,13 +302,17 @@ class ContractConsumer<N extends ContractName> implements Consumer {
     metrics?.consumed.inc({ contract: this.name }, items.length);
     const outcomes = await Promise.all(
       items.map((raw, index) =>
-        this.handleItem(raw, {
-          contract: this.name,
-          queue: this.queue,
-          redelivered,
-          headers,
-          batch: isBatch ? { index, size: items.length } : undefined,
-        }),
+        this.handleItem(
+          raw,
+          {
+            contract: this.name,
+            queue: this.queue,
+            redelivered,
+            headers,
+            batch: isBatch ? { index, size: items.length } : undefined,
+          },
+          attempt,
+        ),
       ),
     );
 
@@ -281,15 +335,18 @@ class ContractConsumer<N extends ContractName> implements Consumer {
 
     if (retry.length > 0 && retry.length === items.length) {
       metrics?.consumeOutcomes.inc({ contract: this.name, outcome: 'retried' }, retry.length);
-      await this.requeueLater(channel, msg);
+      await this.requeueLater(channel, msg, attempt);
       return;
     }
     if (dead.length > 0 && !(await this.deadLetter(tracker, msg, dead))) {
-      await this.requeueLater(channel, msg);
+      await this.requeueLater(channel, msg, attempt);
       return;
     }
-    if (retry.length > 0 && !(await this.republishRemainder(tracker, msg, headers, retry))) {
-      await this.requeueLater(channel, msg);
+    if (
+      retry.length > 0 &&
+      !(await this.republishRemainder(tracker, msg, headers, retry, attempt))
+    ) {
+      await this.requeueLater(channel, msg, attempt);
       return;
     }
     metrics?.consumeOutcomes.inc({ contract: this.name, outcome: 'retried' }, retry.length);
@@ -298,7 +355,11 @@ class ContractConsumer<N extends ContractName> implements Consumer {
     this.settle(channel, msg, 'ack');
   }
 
-  private async handleItem(raw: unknown, ctx: MessageContext): Promise<ItemOutcome> {
+  private async handleItem(
+    raw: unknown,
+    ctx: MessageContext,
+    attempt: number,
+  ): Promise<ItemOutcome> {
     const parsed = safeParseContract(this.name, raw);
     if (!parsed.success) {
       return {
@@ -312,7 +373,11 @@ class ContractConsumer<N extends ContractName> implements Consumer {
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       if (err instanceof RetryableError) {
-        this.log.warn('handler asked for a retry', { message_id: messageIdOf(parsed.data), err });
+        this.log.warn('handler asked for a retry', {
+          message_id: messageIdOf(parsed.data),
+          attempt,
+          err,
+        });
         return { kind: 'retry', reason: message };
       }
       this.log.error('handler failed, dead-lettering', {
@@ -377,12 +442,13 @@ class ContractConsumer<N extends ContractName> implements Consumer {
     msg: ConsumeMessage,
     headers: Record<string, unknown>,
     remainder: readonly unknown[],
+    attempt: number,
   ): Promise<boolean> {
-    await delay(this.retryDelayMs);
-    const retries =
-      typeof headers[HEADERS.retries] === 'number' ? (headers[HEADERS.retries] as number) : 0;
-    const next: Record<string, unknown> = { ...headers, [HEADERS.retries]: retries + 1 };
+    await this.pause(attempt);
+    // A new message: the broker's count starts again, ours goes on.
+    const next: Record<string, unknown> = { ...headers, [HEADERS.retries]: attempt };
     delete next[HEADERS.publishId];
+    delete next[HEADERS.deliveryCount];
     const single = remainder.length === 1;
     if (single) delete next[HEADERS.batch];
     else next[HEADERS.batch] = remainder.length;
@@ -408,9 +474,28 @@ class ContractConsumer<N extends ContractName> implements Consumer {
     }
   }
 
-  private async requeueLater(channel: ConfirmChannel, msg: ConsumeMessage): Promise<void> {
-    await delay(this.retryDelayMs);
+  private async requeueLater(
+    channel: ConfirmChannel,
+    msg: ConsumeMessage,
+    attempt: number,
+  ): Promise<void> {
+    await this.pause(attempt);
     this.settle(channel, msg, 'requeue');
+  }
+
+  /** The backoff after a failed `attempt`; ends at once when the consumer is cancelled. */
+  private pause(attempt: number): Promise<void> {
+    if (this.cancelled) return Promise.resolve();
+    const ms = backoffDelay(attempt, this.retryDelayMs, this.retryMaxDelayMs);
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        this.pauses.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.pauses.add(wake);
+    });
   }
 
   private settle(channel: ConfirmChannel, msg: ConsumeMessage, action: 'ack' | 'requeue'): void {

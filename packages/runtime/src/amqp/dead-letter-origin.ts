@@ -17,6 +17,9 @@ export const DEAD_LETTER_HEADER_NAMES = [
   HEADERS.originalQueue,
   HEADERS.batchIndex,
   HEADERS.publishId,
+  // Attempt counts: a replayed message starts its retry backoff afresh.
+  HEADERS.retries,
+  HEADERS.deliveryCount,
   'x-death',
   'x-first-death-exchange',
   'x-first-death-queue',

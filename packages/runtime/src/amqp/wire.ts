@@ -14,8 +14,13 @@ export const HEADERS = {
   deadLetteredAt: 'x-dead-lettered-at',
   /** Index of a dead-lettered item in the batch it came from. */
   batchIndex: 'x-batch-index',
-  /** Times a batch remainder was republished after a retryable failure. */
+  /**
+   * On a batch remainder republished after a retryable failure: the attempt
+   * that failed (counts on where the broker's x-delivery-count restarts).
+   */
   retries: 'x-retries',
+  /** Set by quorum queues on a redelivery: earlier returns of this message (broker-owned). */
+  deliveryCount: 'x-delivery-count',
   /**
    * Times an operator replayed the message from the dead-letter queue: it was
    * delivered before, so consumers see it as redelivered.

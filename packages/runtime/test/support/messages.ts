@@ -40,12 +40,12 @@ export function mtRouted(tag: string | number, vendorId: string): ContractInput<
 
 /** Resolves when `predicate` holds, polling; rejects after `timeoutMs` with `what` in the message. */
 export async function waitFor(
-  predicate: () => boolean,
+  predicate: () => boolean | Promise<boolean>,
   what: string,
   timeoutMs = 15_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
+  while (!(await predicate())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
