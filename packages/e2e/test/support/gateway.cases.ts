@@ -4,6 +4,7 @@
 // edge replica 1, so a receipt or MO only arrives if it found the replica
 // that holds the customer's receiving bind.
 import { QUEUES } from '@smpp-gateway/contracts';
+import { createDatabase, getCdr } from '@smpp-gateway/db';
 import {
   DataCoding,
   encodeText,
@@ -440,6 +441,32 @@ export function defineGatewayCases(replicas: 1 | 2): void {
       // Nothing refused may show up later.
       await new Promise((resolve) => setTimeout(resolve, 1_000));
       expect(carrierSubmits(stack.simulator('primary'), destination)).toHaveLength(ok.length);
+      // No receipt was asked for, yet the carrier was asked for one: every
+      // accepted message reaches its final status in its CDR, and the
+      // customer, who asked for none, gets none.
+      expect(
+        carrierSubmits(stack.simulator('primary'), destination).map(
+          (r) => r.pdu.registeredDelivery,
+        ),
+      ).toEqual(ok.map(() => 1));
+      const db = createDatabase(stack.env.db.url, { poolMax: 2 });
+      try {
+        await eventually(
+          async () => {
+            for (const response of ok) {
+              const cdr = await getCdr(db, response.messageId);
+              if (cdr?.deliveryStatus !== 'DELIVRD') return undefined;
+            }
+            return true;
+          },
+          30_000,
+          `DELIVRD on the CDRs of ${ok.length} message(s) sent without a receipt request`,
+          250,
+        );
+      } finally {
+        await db.destroy();
+      }
+      expect(slow.receipts()).toHaveLength(0);
       await slow.close();
     });
 

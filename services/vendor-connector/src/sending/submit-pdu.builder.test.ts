@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MtRouted } from '@smpp-gateway/contracts';
 import { encodeGsm7, encodePdu } from '@smpp-gateway/smpp';
-import { buildSubmitSm, convertForVendor } from './submit-pdu.builder.js';
+import { buildSubmitSm, convertForVendor, vendorRegisteredDelivery } from './submit-pdu.builder.js';
 
 function gsm(text: string): Buffer {
   const r = encodeGsm7(text);
@@ -111,6 +111,23 @@ describe('buildSubmitSm', () => {
     );
     expect(pdu.tlvs?.sarMsgRefNum).toBeUndefined();
     expect(pdu.tlvs?.other).toHaveLength(1);
+  });
+});
+
+describe('the receipt asked of the vendor', () => {
+  it('is always a final receipt, whatever the customer asked (the tracker filters for the customer)', () => {
+    // none, success+failure, failure only
+    for (const customer of [0x00, 0x01, 0x02]) {
+      expect(
+        buildSubmitSm(mt({ registeredDelivery: customer }), 'gsm7').pdu.registeredDelivery,
+      ).toBe(0x01);
+    }
+  });
+
+  it("keeps the customer's SME-acknowledgement and intermediate-notification bits", () => {
+    expect(vendorRegisteredDelivery(0x10)).toBe(0x11);
+    expect(vendorRegisteredDelivery(0x0c | 0x02)).toBe(0x0d);
+    expect(vendorRegisteredDelivery(0x1f & ~0x03)).toBe(0x1d);
   });
 });
 

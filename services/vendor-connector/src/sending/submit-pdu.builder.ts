@@ -1,6 +1,7 @@
 // Builds the submit_sm for a vendor from the MT exactly as the customer sent
-// it. Bytes are forwarded unchanged; the one exception is data_coding 0x00
-// towards a vendor whose default alphabet is Latin-1 (see convertForVendor).
+// it. Bytes are forwarded unchanged; the exceptions are data_coding 0x00
+// towards a vendor whose default alphabet is Latin-1 (see convertForVendor)
+// and the receipt request (see vendorRegisteredDelivery).
 import type { MtRouted } from '@smpp-gateway/contracts';
 import {
   decodeGsm7,
@@ -11,6 +12,23 @@ import {
   type RawTlv,
   type Tlvs,
 } from '@smpp-gateway/smpp';
+
+/** registered_delivery bits 0–1: the SMSC delivery receipt asked for (SMPP 3.4, 5.2.17). */
+const SMSC_RECEIPT_MASK = 0x03;
+const SMSC_RECEIPT_FINAL = 0x01;
+
+/**
+ * The vendor is always asked for a final receipt, success or failure,
+ * whatever the customer asked: the receipt is what gives the message its
+ * final status in the CDR and the admin API (billing disputes, a vendor's
+ * delivery rate), and the dlr-tracker decides by itself whether the
+ * customer gets one, from the customer's own registered_delivery kept in
+ * the MT and the message state. The customer's other bits (SME
+ * acknowledgement, intermediate notification) pass unchanged.
+ */
+export function vendorRegisteredDelivery(customer: number): number {
+  return (customer & ~SMSC_RECEIPT_MASK) | SMSC_RECEIPT_FINAL;
+}
 
 /** What data_coding 0x00 means to the vendor (vendor_mgmt.service_providers.default_alphabet). */
 export type VendorAlphabet = 'gsm7' | 'latin1';
@@ -166,7 +184,7 @@ export function buildSubmitSm(mt: MtRouted, alphabet: VendorAlphabet): BuiltSubm
       priorityFlag: mt.priority,
       scheduleDeliveryTime: mt.scheduleDeliveryTime,
       validityPeriod: mt.validityPeriod,
-      registeredDelivery: mt.registeredDelivery,
+      registeredDelivery: vendorRegisteredDelivery(mt.registeredDelivery),
       replaceIfPresentFlag: 0,
       dataCoding: data.dataCoding,
       smDefaultMsgId: 0,
