@@ -1,6 +1,6 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
 
-export const MISS_REASONS = ['unknown_id', 'no_context'] as const;
+export const MISS_REASONS = ['unknown_id', 'ambiguous_id', 'no_context'] as const;
 export type MissReason = (typeof MISS_REASONS)[number];
 
 /**

@@ -2,7 +2,7 @@ import type { VendorReceipt } from '@smpp-gateway/contracts';
 import type { MessageStatePatch, VendorIdKeys } from '@smpp-gateway/message-state';
 import type { Logger, MessageContext } from '@smpp-gateway/runtime';
 import { keysMeetingReadings, messageIdCandidates } from '@smpp-gateway/smpp';
-import type { TrackerMetrics } from '../metrics.js';
+import type { MissReason, TrackerMetrics } from '../metrics.js';
 import { contextPatchFromCdr, receiptContext } from './message-context.js';
 import type {
   CdrArchivePort,
@@ -34,7 +34,8 @@ export interface VendorReceiptHandlerDeps extends StateOutcomeDeps {
 }
 
 /** Why a receipt could not be applied (yet). */
-type Pending = 'unknown_id' | 'ambiguous_id' | 'no_context';
+/** Why a receipt is not applied yet; once its budget is spent, the miss's reason. */
+type Pending = MissReason;
 
 const DEFAULT_BACKOFF_MS = [5, 10, 25, 50, 100, 200] as const;
 
