@@ -9,6 +9,7 @@ import {
   createNumber,
   createRate,
   createRoutingRule,
+  updateVendor,
   type Customer,
   type RoutingRule,
   type Vendor,
@@ -332,6 +333,61 @@ describe('MT routing against real PostgreSQL, Redis and RabbitMQ', () => {
       routeId: rule.id,
       pricing: { pricePerSegmentMicros: 5000, costPerSegmentMicros: 1500, costCurrency: 'EUR' },
     });
+  });
+
+  it("ranks by the vendors' own primary mark and priority at equal rule priority, read from the database", async () => {
+    const [cheap, preferred, primary] = [
+      await addVendor(h.db, 'cheap'),
+      await addVendor(h.db, 'preferred', 20),
+      await addVendor(h.db, 'primary'),
+    ];
+    for (const [vendor, micros] of [
+      [cheap, 1000],
+      [preferred, 2000],
+      [primary, 3000],
+    ] as const) {
+      await createRoutingRule(h.db, {
+        name: `fr-${vendor.displayName}`,
+        destinationPrefix: '33',
+        vendorId: vendor.id,
+        priority: 10,
+      });
+      await createRate(h.db, {
+        kind: 'vendor',
+        vendorId: vendor.id,
+        destinationPrefix: '33',
+        pricePerSegmentMicros: micros,
+        currency: 'USD',
+      });
+    }
+    await updateVendor(h.db, primary.id, { isPrimary: true });
+    const reloads = await counterValue(router, 'router_config_reloads_total', { outcome: 'ok' });
+    await h.publish('ControlCommand', controlCommand({ type: 'reload-routing' }));
+    await waitFor(
+      async () =>
+        (await counterValue(router, 'router_config_reloads_total', { outcome: 'ok' })) > reloads,
+      'the reload',
+    );
+
+    const mt = mtSubmitted({
+      customerId: customer.id,
+      destination: { addr: '33612345678', ton: 1, npi: 1 },
+    });
+    await h.publish('MtSubmitted', mt);
+    // The primary, though dearest; the vendor's priority 20 next; least cost last.
+    const routed = (await h.take(QUEUES.vendor(primary.id))).body as MtRouted;
+    expect(routed.messageId).toBe(mt.messageId);
+    const plan = router.snapshots
+      .current()
+      .rules.filter((r) => r.destinationPrefix === '33')
+      .map((r) => [r.vendorId, r.vendorPrimary, r.vendorPriority]);
+    expect(plan).toEqual(
+      expect.arrayContaining([
+        [primary.id, true, 100],
+        [preferred.id, false, 20],
+        [cheap.id, false, 100],
+      ]),
+    );
   });
 
   it('reports ready over HTTP once everything is connected', async () => {

@@ -58,8 +58,17 @@ const vendorFields = {
     .min(1)
     .max(1_000_000)
     .describe('Segments per second for the vendor, across all pods'),
-  priority: z.number().int().min(0).max(1_000_000).describe('Lower is preferred'),
-  isPrimary: z.boolean(),
+  priority: z
+    .number()
+    .int()
+    .min(0)
+    .max(1_000_000)
+    .describe(
+      'Lower is preferred: ranks vendors whose routing rules tie on priority (after isPrimary, before cost)',
+    ),
+  isPrimary: z
+    .boolean()
+    .describe('Preferred to the other vendors whose routing rules tie on priority'),
   isActive: z.boolean(),
   maxBinds: z.number().int().min(1).max(1_000).describe('Binds shared by all connector pods'),
   windowSize: z.number().int().min(1).max(10_000),
@@ -335,7 +344,7 @@ export function vendorRoutes(): Route[] {
       tag: TAG,
       summary: 'Delete a vendor',
       description:
-        'Also deletes its routing rules and vendor rates; CDRs keep its id. To take a vendor out of service but keep it, PATCH isActive=false instead.',
+        'Also deletes its routing rules and vendor rates; CDRs keep its id. MTs still queued for it are handed back to the routers by the vendor-connectors (failover, or a failed receipt). To take a vendor out of service but keep it, PATCH isActive=false instead.',
       scope: 'write',
       params: IdParams,
       announces: true,

@@ -45,6 +45,8 @@ export async function loadRoutingSnapshot(
         active: r.active,
         // listActiveRoutes returns active vendors only.
         vendorActive: true,
+        vendorPriority: r.vendor.priority,
+        vendorPrimary: r.vendor.isPrimary,
       }));
       const rates: Rate[] = [...customerRates, ...vendorRates].map((r) => ({
         kind: r.kind,

@@ -26,6 +26,8 @@ const rule = (id: string, vendorId: string, priority: number): RouteRule => ({
   priority,
   active: true,
   vendorActive: true,
+  vendorPriority: 100,
+  vendorPrimary: false,
 });
 const rates: Rate[] = [
   {

@@ -14,6 +14,8 @@ const rule = (id: string, vendorId: string, priority: number): RouteRule => ({
   priority,
   active: true,
   vendorActive: true,
+  vendorPriority: 100,
+  vendorPrimary: false,
 });
 
 const customerRate = (plan: string, prefix: string, micros: number): Rate => ({

@@ -17,6 +17,8 @@ function rule(partial: Partial<RouteRule> & Pick<RouteRule, 'id' | 'vendorId'>):
     priority: 100,
     active: true,
     vendorActive: true,
+    vendorPriority: 100,
+    vendorPrimary: false,
     ...partial,
   };
 }
@@ -65,6 +67,24 @@ describe('rankCandidates', () => {
     ];
     const cost = (v: string) => ({ 'v-cheap': 3000, 'v-dear': 4000, 'v-best': 9999 })[v];
     expect(vendorsOf(rules, req(), cost)).toEqual(['v-best', 'v-cheap', 'v-dear', 'v-unpriced']);
+  });
+
+  it("at equal rule priority: the primary vendor, then the vendor's own priority, then cost", () => {
+    const rules = [
+      rule({ id: 'a', vendorId: 'v-cheap', priority: 10 }),
+      rule({ id: 'b', vendorId: 'v-preferred', priority: 10, vendorPriority: 50 }),
+      rule({ id: 'c', vendorId: 'v-primary', priority: 10, vendorPrimary: true }),
+      rule({ id: 'd', vendorId: 'v-rule', priority: 5, vendorPriority: 900 }),
+    ];
+    const cost = (v: string) =>
+      ({ 'v-cheap': 1000, 'v-preferred': 5000, 'v-primary': 9000, 'v-rule': 9999 })[v];
+    // The rule's priority stays above every vendor-wide preference.
+    expect(vendorsOf(rules, req(), cost)).toEqual([
+      'v-rule',
+      'v-primary',
+      'v-preferred',
+      'v-cheap',
+    ]);
   });
 
   it('customer-specific rules beat general ones of the same prefix, and never apply to others', () => {

@@ -20,6 +20,10 @@ export interface RouteRule {
   readonly priority: number;
   readonly active: boolean;
   readonly vendorActive: boolean;
+  /** The vendor's own preference (vendor_mgmt.service_providers.priority, lower first, default 100). */
+  readonly vendorPriority: number;
+  /** The vendor is marked primary: preferred to the others at equal rule priority. */
+  readonly vendorPrimary: boolean;
 }
 
 export interface RouteRequest {
@@ -79,9 +83,15 @@ function tieBreak(affinityKey: string, vendorId: string): string {
  * 1. longest matching destination prefix (a country code counts as a prefix),
  * 2. customer-specific rules before general ones,
  * 3. a specific source type before `any`,
- * 4. priority (lower first),
- * 5. vendor cost (least-cost routing; unpriced vendors last),
- * 6. a stable hash of the affinity key and vendor, for equal vendors.
+ * 4. the rule's priority (lower first),
+ * 5. a vendor marked primary before the others,
+ * 6. the vendor's own priority (lower first),
+ * 7. vendor cost (least-cost routing; unpriced vendors last),
+ * 8. a stable hash of the affinity key and vendor, for equal vendors.
+ * Vendors keep their default (not primary, priority 100) unless an operator
+ * sets them, so by default rules and cost decide; 5 and 6 are the vendor-wide
+ * preference the seed's "select vendor by priority" asks for, below any
+ * per-destination rule.
  * Later entries are the failover order. A vendor appears once, at its best rank.
  */
 export function rankCandidates(
@@ -108,6 +118,8 @@ export function rankCandidates(
         Number(b.rule.customerId !== null) - Number(a.rule.customerId !== null) ||
         Number(b.rule.sourceType !== 'any') - Number(a.rule.sourceType !== 'any') ||
         a.rule.priority - b.rule.priority ||
+        Number(b.rule.vendorPrimary) - Number(a.rule.vendorPrimary) ||
+        a.rule.vendorPriority - b.rule.vendorPriority ||
         (a.cost ?? Number.MAX_SAFE_INTEGER) - (b.cost ?? Number.MAX_SAFE_INTEGER) ||
         tieOf(a).localeCompare(tieOf(b)),
     );
