@@ -1,16 +1,20 @@
 // The set of vendors this pod serves, kept equal to the active vendors in
 // PostgreSQL: loaded at start, on reload-vendors / reconnect-vendor control
 // commands and, as a safety net, on a timer. Changes are applied one reload
-// at a time, in order.
+// at a time, in order. A vendor taken out of service has its queue drained
+// back to the router (RetiredVendorDrain) for as long as it stays out.
+import { QUEUES } from '@smpp-gateway/contracts';
 import {
   decryptVendorPassword,
   listActiveVendors,
+  listVendors,
   setVendorStatus,
   type Database,
   type Vendor,
 } from '@smpp-gateway/db';
 import type { Logger } from '@smpp-gateway/runtime';
 import type { Kysely } from 'kysely';
+import { RetiredVendorDrain } from './retired-vendor.drain.js';
 import { diffVendors, toVendorConfig, type VendorConfig } from './vendor-config.js';
 import { VendorRuntime, type VendorRuntimeDeps } from './vendor-runtime.js';
 
@@ -24,6 +28,9 @@ export interface VendorManagerOptions {
 
 export class VendorManager {
   private readonly runtimes = new Map<string, VendorRuntime>();
+  /** Vendors out of service (deleted or inactive) whose queues this pod hands back to the router. */
+  private readonly drains = new Map<string, RetiredVendorDrain>();
+  private inactiveChecked = false;
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
   private readonly log: Logger;
@@ -38,6 +45,11 @@ export class VendorManager {
 
   vendor(id: string): VendorRuntime | undefined {
     return this.runtimes.get(id);
+  }
+
+  /** Ids of the vendors out of service whose queues this pod is draining. */
+  get retired(): readonly string[] {
+    return [...this.drains.keys()];
   }
 
   /** Reloads from PostgreSQL and applies the difference. Serialised with other reloads. */
@@ -55,7 +67,10 @@ export class VendorManager {
 
   /** Pod shutdown, first step: no vendor takes new messages. */
   async stopIntake(): Promise<void> {
-    await Promise.all(this.vendors.map((v) => v.stopIntake()));
+    await Promise.all([
+      ...this.vendors.map((v) => v.stopIntake()),
+      ...[...this.drains.values()].map((d) => d.stopIntake()),
+    ]);
   }
 
   /** Pod shutdown: every vendor drains, gives back what it never sent, and unbinds. */
@@ -63,8 +78,13 @@ export class VendorManager {
     this.closed = true;
     await this.queue;
     const all = this.vendors;
+    const drains = [...this.drains.values()];
     this.runtimes.clear();
-    await Promise.all(all.map((v) => v.stop('requeue', this.options.drainTimeoutMs)));
+    this.drains.clear();
+    await Promise.all([
+      ...all.map((v) => v.stop('requeue', this.options.drainTimeoutMs)),
+      ...drains.map((d) => d.stop()),
+    ]);
   }
 
   private enqueue(work: () => Promise<void>): Promise<void> {
@@ -88,6 +108,73 @@ export class VendorManager {
       ...diff.changed.map((id) => this.change(byId.get(id) as Vendor)),
       ...diff.added.map((id) => this.add(byId.get(id) as Vendor)),
     ]);
+    if (!this.inactiveChecked) {
+      // Once per process: vendors deactivated while no pod of this version
+      // ran (or before a restart) may have left MTs behind. A vendor deleted
+      // meanwhile is not known any more; its queue was drained by the pods
+      // that saw the deletion (the routers stop routing to it at once).
+      await this.drainInactive();
+      this.inactiveChecked = true;
+    }
+  }
+
+  private async drainInactive(): Promise<void> {
+    const inactive: Vendor[] = [];
+    for (let offset = 0; ;) {
+      const page = await listVendors(this.options.db, { isActive: false, limit: 500, offset });
+      inactive.push(...page.items);
+      offset += page.items.length;
+      if (page.items.length === 0 || offset >= page.total) break;
+    }
+    for (const vendor of inactive) {
+      if (this.drains.has(vendor.id) || this.runtimes.has(vendor.id)) continue;
+      // Only a queue that exists: asserting one for a vendor that never
+      // carried traffic would leave an empty queue behind for nothing.
+      const exists = await this.options.runtime.amqp
+        .withChannel((channel) => channel.checkQueue(QUEUES.vendor(vendor.id)), {
+          expectErrors: true,
+        })
+        .then(
+          () => true,
+          () => false,
+        );
+      if (exists) await this.startDrain(vendor);
+    }
+  }
+
+  private async startDrain(vendor: {
+    readonly id: string;
+    readonly defaultAlphabet: VendorConfig['defaultAlphabet'];
+    readonly messageIdFormat: VendorConfig['messageIdFormat'];
+    readonly receiptMessageIdFormat?: VendorConfig['receiptMessageIdFormat'] | null;
+  }): Promise<void> {
+    if (this.closed || this.drains.has(vendor.id)) return;
+    const drain = new RetiredVendorDrain(
+      {
+        id: vendor.id,
+        defaultAlphabet: vendor.defaultAlphabet,
+        messageIdFormat: vendor.messageIdFormat,
+        receiptMessageIdFormat: vendor.receiptMessageIdFormat ?? vendor.messageIdFormat,
+      },
+      this.options.runtime,
+    );
+    this.drains.set(vendor.id, drain);
+    try {
+      await drain.start();
+    } catch (err) {
+      this.drains.delete(vendor.id);
+      this.log.error("cannot drain the out-of-service vendor's queue", {
+        vendor_id: vendor.id,
+        err,
+      });
+    }
+  }
+
+  private async stopDrain(id: string): Promise<void> {
+    const drain = this.drains.get(id);
+    if (!drain) return;
+    this.drains.delete(id);
+    await drain.stop();
   }
 
   private configOf(vendor: Vendor): VendorConfig | undefined {
@@ -111,6 +198,8 @@ export class VendorManager {
   private async add(vendor: Vendor): Promise<void> {
     const config = this.configOf(vendor);
     if (!config) return;
+    // Back in service: its queue is sent from again, not handed back.
+    await this.stopDrain(vendor.id);
     const runtime = new VendorRuntime(config, this.options.runtime);
     this.runtimes.set(vendor.id, runtime);
     try {
@@ -140,5 +229,6 @@ export class VendorManager {
     this.runtimes.delete(id);
     this.log.info('vendor removed or deactivated, draining', { vendor_id: id });
     await runtime.stop('hand-back', this.options.drainTimeoutMs);
+    await this.startDrain(runtime.config);
   }
 }
