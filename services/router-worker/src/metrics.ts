@@ -44,7 +44,7 @@ export function createRouterMetrics(registry: Registry): RouterMetrics {
     }),
     rejections: new Counter({
       name: 'router_rejections_total',
-      help: 'MTs failed by the router: no_route, no_rate, tendlc_rejected, vendors_exhausted',
+      help: 'MTs failed by the router: no_route, no_rate, tendlc_rejected, vendors_exhausted, expired (validity period ended before it was sent)',
       labelNames: ['reason'],
       registers,
     }),

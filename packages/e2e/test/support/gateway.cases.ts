@@ -45,6 +45,8 @@ const MO_NUMBER = '447700900555';
 /** Destinations routed to the carrier that answers hex and quotes receipts in decimal, 3 s later. */
 const HEXDEC_PREFIX = '3399';
 const TENDLC_NUMBER = '12025550100';
+/** A 10DLC number under a campaign capped at one segment a minute. */
+const TENDLC_CAPPED_NUMBER = '12025550111';
 
 export function gatewayFixture(): GatewayFixture {
   return {
@@ -72,10 +74,19 @@ export function gatewayFixture(): GatewayFixture {
       { name: 'fo-second', vendor: 'fo-backup', destinationPrefix: FAILOVER_PREFIX, priority: 20 },
       { name: 'hexdec', vendor: 'hexdec', destinationPrefix: HEXDEC_PREFIX, priority: 10 },
     ],
-    campaigns: [{ key: 'demo', campaignId: 'CE2E001', brandId: 'BE2E001' }],
+    campaigns: [
+      { key: 'demo', campaignId: 'CE2E001', brandId: 'BE2E001' },
+      { key: 'capped', campaignId: 'CE2E002', brandId: 'BE2E001', tpm: 1 },
+    ],
     numbers: [
       { number: MO_NUMBER, numberType: 'intl', customer: 'acme' },
       { number: TENDLC_NUMBER, numberType: '10dlc', customer: 'acme', campaign: 'demo' },
+      {
+        number: TENDLC_CAPPED_NUMBER,
+        numberType: '10dlc',
+        customer: 'acme',
+        campaign: 'capped',
+      },
     ],
   };
 }
@@ -326,6 +337,38 @@ export function defineGatewayCases(replicas: 1 | 2): void {
         expect(carrierSubmits(stack.simulator(key), '12125550102')).toHaveLength(0);
       }
     });
+
+    it('a message whose validity period ends while it waits under a 10DLC cap gets EXPIRED (907), and never reaches the carrier', async () => {
+      // Two seconds of validity each; the campaign lets one segment a minute
+      // through, so the other waits out the deferral delay (5 s) and comes
+      // back after its validity ended.
+      const parts = ['12125550111', '12125550112'].map((destination, i) =>
+        mt(destination, {
+          sourceAddrTon: 1,
+          sourceAddrNpi: 1,
+          sourceAddr: TENDLC_CAPPED_NUMBER,
+          validityPeriod: '000000000002000R',
+          shortMessage: encoded(`Capped campaign ${i}`, 'gsm7'),
+        }),
+      );
+      const responses = await submitAll(sender, parts);
+      const receipts = await Promise.all(
+        responses.map((response) => {
+          expect(response.commandStatus).toBe(SmppStatus.ESME_ROK);
+          return receiver.waitForReceipt(response.messageId, 30_000);
+        }),
+      );
+      const stats = receipts.map((r) => r.stat).sort();
+      expect(stats).toEqual(['DELIVRD', 'EXPIRED']);
+      const expired = receipts.find((r) => r.stat === 'EXPIRED');
+      expect(expired?.err).toBe('907');
+      const atCarrier = ['12125550111', '12125550112'].flatMap((d) =>
+        carrierSubmits(stack.simulator('primary'), d),
+      );
+      expect(atCarrier).toHaveLength(1);
+      // The vendor got the absolute instant, not the relative period.
+      expect(atCarrier[0]?.pdu.validityPeriod).toMatch(/^\d{13}00\+$/);
+    }, 60_000);
 
     it('fails over to the second vendor when the primary vendor fails every submit', async () => {
       const primary = stack.simulator('fo-primary');

@@ -125,3 +125,6 @@ export {
   normalizeMessageId,
 } from './message-id.normalizer.js';
 export type { MessageIdFormat } from './message-id.normalizer.js';
+
+export { formatSmppAbsoluteTime, parseSmppTime, resolveSmppTime } from './smpp-time.codec.js';
+export type { SmppTime } from './smpp-time.codec.js';

@@ -156,7 +156,7 @@ export function customerReceiptFor(
   context: ReceiptContext,
   envelope: { readonly messageId: string; readonly occurredAt: string },
 ): CustomerDelivery | undefined {
-  const stat = customerStat(record.status);
+  const stat = customerStat(record.status, record.failureReason);
   if (!stat) return undefined;
   const delivery: ReceiptDelivery = {
     kind: 'receipt',

@@ -49,6 +49,8 @@ describe('registered_delivery', () => {
 describe('receipt wording', () => {
   it('reports our failures as UNDELIV and keeps the vendor words', () => {
     expect(customerStat('failed')).toBe('UNDELIV');
+    expect(customerStat('failed', 'vendors_exhausted')).toBe('UNDELIV');
+    expect(customerStat('failed', 'expired')).toBe('EXPIRED');
     expect(customerStat('DELIVRD')).toBe('DELIVRD');
     expect(customerStat('REJECTD')).toBe('REJECTD');
     expect(customerStat('submitted')).toBeUndefined();

@@ -58,17 +58,22 @@ export const RECEIPT_DECISIONS: ReceiptDecisions = Object.fromEntries(
 
 /**
  * The stat the customer sees. Our own failures (no route, 10DLC rejection,
- * vendors exhausted...) are reported as UNDELIV: the customer's parser only
- * knows the SMPP words.
+ * vendors exhausted...) are reported as UNDELIV, an ended validity period as
+ * EXPIRED: the customer's parser only knows the SMPP words.
  */
-export function customerStat(status: MessageStatus): ReceiptStat | undefined {
+export function customerStat(
+  status: MessageStatus,
+  failureReason?: string,
+): ReceiptStat | undefined {
   switch (status) {
     case 'accepted':
     case 'routed':
     case 'submitted':
       return undefined;
     case 'failed':
-      return 'UNDELIV';
+      // The validity period ended before we could send it: the SMPP word
+      // for that exists, and a customer's ESME may act on it.
+      return failureReason === 'expired' ? 'EXPIRED' : 'UNDELIV';
     case 'ENROUTE':
     case 'DELIVRD':
     case 'EXPIRED':

@@ -1,7 +1,8 @@
 import { SmppStatus } from '@smpp-gateway/contracts';
 import type { MessageStateRecord } from '@smpp-gateway/message-state';
 import { describe, expect, it } from 'vitest';
-import { handleQuery, smppAbsoluteTime } from './query.handler.js';
+import { formatSmppAbsoluteTime } from '@smpp-gateway/smpp';
+import { handleQuery } from './query.handler.js';
 
 const id = '0190a4c1-2b3c-7d5e-8f60-123456789abc';
 const record = (overrides: Partial<MessageStateRecord>): MessageStateRecord => ({
@@ -41,6 +42,18 @@ describe('handleQuery', () => {
     });
   });
 
+  it('reports our expired-validity failure as EXPIRED, our other failures as UNDELIVERABLE', async () => {
+    const failed = (failureReason: string) =>
+      handleQuery(id, 'c1', {
+        lookup: () =>
+          Promise.resolve(
+            record({ status: 'failed', failureReason, doneAt: '2025-01-02T03:04:05Z' }),
+          ),
+      });
+    expect((await failed('expired')).messageState).toBe(3);
+    expect((await failed('no_route')).messageState).toBe(5);
+  });
+
   it('hides other customers’ messages and unknown ids behind the same answer', async () => {
     const other = await handleQuery(id, 'c2', { lookup: () => Promise.resolve(record({})) });
     const unknown = await handleQuery(id, 'c1', { lookup: () => Promise.resolve(undefined) });
@@ -56,6 +69,6 @@ describe('handleQuery', () => {
   });
 
   it('formats SMPP absolute time in UTC', () => {
-    expect(smppAbsoluteTime(new Date('2031-12-31T23:59:58.123Z'))).toBe('311231235958100+');
+    expect(formatSmppAbsoluteTime(new Date('2031-12-31T23:59:58.123Z'))).toBe('311231235958100+');
   });
 });

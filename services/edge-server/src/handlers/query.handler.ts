@@ -2,6 +2,7 @@
 // SMPP message_state. A customer only ever sees its own messages: someone
 // else's id is answered exactly like an unknown one.
 import { SmppStatus } from '@smpp-gateway/contracts';
+import { formatSmppAbsoluteTime } from '@smpp-gateway/smpp';
 import type { MessageStateRecord, MessageStatus } from '@smpp-gateway/message-state';
 import { isMessageId } from '../domain/message-id.generator.js';
 
@@ -32,21 +33,8 @@ const STATE_OF: Readonly<Record<MessageStatus, number>> = {
   // Our own final failure (no route, 10DLC, vendors exhausted): never delivered.
   failed: 5,
 };
-
-/** SMPP absolute time, UTC: YYMMDDhhmmss t nn p with t = tenths, nn = 00 quarter hours, p = '+'. */
-export function smppAbsoluteTime(date: Date): string {
-  const two = (n: number) => n.toString().padStart(2, '0');
-  return (
-    two(date.getUTCFullYear() % 100) +
-    two(date.getUTCMonth() + 1) +
-    two(date.getUTCDate()) +
-    two(date.getUTCHours()) +
-    two(date.getUTCMinutes()) +
-    two(date.getUTCSeconds()) +
-    Math.floor(date.getUTCMilliseconds() / 100).toString() +
-    '00+'
-  );
-}
+/** Our failure because the validity period ended before it was sent. */
+const EXPIRED_STATE = 3;
 
 export async function handleQuery(
   messageId: string,
@@ -58,13 +46,16 @@ export async function handleQuery(
   const record = await ports.lookup(messageId);
   if (!record || record.customerId !== customerId)
     return { ...none, commandStatus: SmppStatus.ESME_RQUERYFAIL };
-  const messageState = STATE_OF[record.status];
+  const messageState =
+    record.status === 'failed' && record.failureReason === 'expired'
+      ? EXPIRED_STATE
+      : STATE_OF[record.status];
   const final = messageState !== 1;
   const err = record.err !== undefined && /^\d{1,3}$/.test(record.err) ? Number(record.err) : 0;
   return {
     commandStatus: SmppStatus.ESME_ROK,
     messageId,
-    finalDate: final && record.doneAt ? smppAbsoluteTime(new Date(record.doneAt)) : '',
+    finalDate: final && record.doneAt ? formatSmppAbsoluteTime(new Date(record.doneAt)) : '',
     messageState,
     errorCode: err > 255 ? 0 : err,
   };

@@ -217,6 +217,22 @@ describe('handleSubmit', () => {
     ['registered_delivery 3', submit({ registeredDelivery: 3 }), SmppStatus.ESME_RINVREGDLVFLG],
     ['bad schedule time', submit({ scheduleDeliveryTime: 'tomorrow' }), SmppStatus.ESME_RINVSCHED],
     ['bad validity', submit({ validityPeriod: '2501020304050' }), SmppStatus.ESME_RINVEXPIRY],
+    [
+      'validity in month 13',
+      submit({ validityPeriod: '251302030405000+' }),
+      SmppStatus.ESME_RINVEXPIRY,
+    ],
+    [
+      'schedule on 30 February',
+      submit({ scheduleDeliveryTime: '250230030405000+' }),
+      SmppStatus.ESME_RINVSCHED,
+    ],
+    // The ports' clock says 2025-01-02T03:04:05Z.
+    [
+      'validity already passed',
+      submit({ validityPeriod: '250102030404000+' }),
+      SmppStatus.ESME_RINVEXPIRY,
+    ],
     ['reserved data_coding', submit({ dataCoding: 0x90 }), SmppStatus.ESME_RSUBMITFAIL],
     [
       'more than 255 segments',
@@ -234,7 +250,7 @@ describe('handleSubmit', () => {
     expect(p.acquired).toHaveLength(0);
   });
 
-  it('accepts valid SMPP times', async () => {
+  it('accepts valid SMPP times; a relative validity travels as the absolute instant from acceptance', async () => {
     const p = ports();
     const result = await handleSubmit(
       submit({ scheduleDeliveryTime: '250102030405000+', validityPeriod: '000001000000000R' }),
@@ -242,5 +258,17 @@ describe('handleSubmit', () => {
       p.ports,
     );
     expect(result.commandStatus).toBe(0);
+    // Accepted 2025-01-02T03:04:05Z, valid one day.
+    expect(p.published[0]).toMatchObject({
+      validityPeriod: '250103030405000+',
+      scheduleDeliveryTime: '250102030405000+',
+    });
+  });
+
+  it('passes an absolute validity on in UTC', async () => {
+    const p = ports();
+    // 05:04:05 at UTC+02:00 is 03:04:05 UTC; one hour later.
+    await handleSubmit(submit({ validityPeriod: '250102060405008+' }), account, p.ports);
+    expect(p.published[0]).toMatchObject({ validityPeriod: '250102040405000+' });
   });
 });

@@ -3,6 +3,7 @@
 // → answer. The answer is ESME_ROK only after the confirm: a message we could
 // lose is never acknowledged. Ports are injected; no I/O is imported here.
 import { SmppStatus, type ContractInput } from '@smpp-gateway/contracts';
+import { formatSmppAbsoluteTime, resolveSmppTime } from '@smpp-gateway/smpp';
 import type { AddressRules } from '../domain/address.normalizer.js';
 import { validateSubmit, type SubmitInput } from './submit.validator.js';
 
@@ -85,6 +86,23 @@ export async function handleSubmit(
   if (!valid.ok) {
     return { commandStatus: valid.status, label: 'invalid', segments: 0, reason: valid.reason };
   }
+  const accepted = ports.now();
+  // A relative validity counts from acceptance: every later reader (router,
+  // connector, the vendor) would restart it, so from here on the MT carries
+  // the absolute instant. One already past is refused, not accepted to fail.
+  let validityPeriod = input.validityPeriod;
+  if (validityPeriod !== '') {
+    const expires = resolveSmppTime(validityPeriod, accepted);
+    if (!expires || expires.getTime() <= accepted.getTime()) {
+      return {
+        commandStatus: SmppStatus.ESME_RINVEXPIRY,
+        label: 'invalid',
+        segments: 0,
+        reason: 'validity_period has already passed',
+      };
+    }
+    validityPeriod = formatSmppAbsoluteTime(expires);
+  }
   const allowed = await ports.acquire(account.customerId, account.throughput, valid.segments);
   if (!allowed) {
     return {
@@ -95,7 +113,7 @@ export async function handleSubmit(
     };
   }
   const messageId = ports.nextMessageId();
-  const now = ports.now().toISOString();
+  const now = accepted.toISOString();
   const payload = input.tlvs.messagePayload;
   const outcome = await ports.publish({
     v: 1,
@@ -112,7 +130,7 @@ export async function handleSubmit(
     registeredDelivery: input.registeredDelivery,
     dataCoding: input.dataCoding,
     scheduleDeliveryTime: input.scheduleDeliveryTime,
-    validityPeriod: input.validityPeriod,
+    validityPeriod,
     shortMessage: input.shortMessage.toString('base64'),
     ...(payload !== undefined ? { messagePayload: payload.toString('base64') } : {}),
     ...(valid.concat ? { concat: valid.concat } : {}),

@@ -10,6 +10,7 @@ import {
   concatInfoFromSar,
   countSegments,
   decodeDataCoding,
+  parseSmppTime,
   parseUdh,
   segmentLimits,
   type ConcatInfo,
@@ -54,8 +55,6 @@ export type ValidationResult =
 const ESM_UDHI = 0x40;
 /** esm_class message-type bits an ESME may submit: default, delivery ack, manual/user ack. */
 const SUBMITTABLE_TYPES = new Set([0x00, 0x08, 0x10]);
-/** SMPP absolute/relative time: YYMMDDhhmmsstnnp, p one of + - R. */
-const SMPP_TIME = /^[0-9]{12}[0-9][0-4][0-9][+\-R]$/;
 const MAX_SEGMENTS = 255;
 
 function refuse(status: number, reason: string): ValidationResult {
@@ -120,10 +119,10 @@ export function validateSubmit(input: SubmitInput, rules: AddressRules): Validat
   }
   if (input.replaceIfPresentFlag > 1)
     return refuse(SmppStatus.ESME_RINVREPFLAG, 'replace_if_present_flag must be 0 or 1');
-  if (input.scheduleDeliveryTime !== '' && !SMPP_TIME.test(input.scheduleDeliveryTime)) {
+  if (input.scheduleDeliveryTime !== '' && !parseSmppTime(input.scheduleDeliveryTime)) {
     return refuse(SmppStatus.ESME_RINVSCHED, 'schedule_delivery_time is not an SMPP time');
   }
-  if (input.validityPeriod !== '' && !SMPP_TIME.test(input.validityPeriod)) {
+  if (input.validityPeriod !== '' && !parseSmppTime(input.validityPeriod)) {
     return refuse(SmppStatus.ESME_RINVEXPIRY, 'validity_period is not an SMPP time');
   }
 

@@ -1,5 +1,6 @@
 import { MtSubmitted } from '@smpp-gateway/contracts';
 import { RetryableError, silentLogger } from '@smpp-gateway/runtime';
+import { formatSmppAbsoluteTime } from '@smpp-gateway/smpp';
 import { describe, expect, it } from 'vitest';
 import type { Rate } from '../routing/pricing.js';
 import type { RouteRule } from '../routing/route-selection.js';
@@ -154,6 +155,43 @@ describe('MT handler', () => {
     expect((await metrics.refusedDropped.get()).values[0]?.value).toBe(1);
     // Any other id is routed as usual.
     expect(await handler(mt({ messageId: 'm-2' }))).toBe('routed');
+  });
+
+  it('fails an MT whose validity ended before it could be routed as expired, without using a cap', async () => {
+    const { handler, outbox, limiter } = setup();
+    const ended = new Date(now.getTime() - 1_000);
+    const late = mt({
+      validityPeriod: formatSmppAbsoluteTime(ended),
+      attempts: [{ vendorId: 'v1', error: 'submit_sm_resp 0x00000058', at: now.toISOString() }],
+    });
+    expect(await handler(late)).toBe('failed');
+    expect(outbox.routedMessages).toEqual([]);
+    expect(outbox.failedResults).toEqual([
+      expect.objectContaining({ messageId: 'm-1', failureReason: 'expired', vendorId: 'v1' }),
+    ]);
+    expect(limiter.calls).toEqual([]);
+  });
+
+  it('routes an MT still within its validity, absolute or relative to its acceptance', async () => {
+    const { handler, outbox } = setup();
+    const later = formatSmppAbsoluteTime(new Date(now.getTime() + 60_000));
+    expect(await handler(mt({ validityPeriod: later }))).toBe('routed');
+    // Accepted 30 s ago, valid for a minute: 30 s left.
+    const acceptedAt = new Date(now.getTime() - 30_000).toISOString();
+    expect(
+      await handler(mt({ messageId: 'm-2', validityPeriod: '000000000100000R', acceptedAt })),
+    ).toBe('routed');
+    // Accepted two minutes ago, valid for a minute: over.
+    expect(
+      await handler(
+        mt({
+          messageId: 'm-3',
+          validityPeriod: '000000000100000R',
+          acceptedAt: new Date(now.getTime() - 120_000).toISOString(),
+        }),
+      ),
+    ).toBe('failed');
+    expect(outbox.routedMessages.map((m) => m.messageId)).toEqual(['m-1', 'm-2']);
   });
 
   it('a failover hand-back skips tried vendors and is not counted against the caps again', async () => {

@@ -3,6 +3,7 @@
 // this file only sequences them and talks to the ports.
 import type { ContractInput, FailureReason, MtSubmitted } from '@smpp-gateway/contracts';
 import { RetryableError, type Logger } from '@smpp-gateway/runtime';
+import { resolveSmppTime } from '@smpp-gateway/smpp';
 import type { RouterMetrics } from '../metrics.js';
 import { classifySource } from '../routing/number-type.js';
 import { planRoute } from '../routing/route-plan.js';
@@ -50,6 +51,18 @@ export function isTransientAttempt(attempt: MtSubmitted['attempts'][number]): bo
 }
 /** One warning per interval during an outage, not one per message. */
 const OUTAGE_LOG_INTERVAL_MS = 10_000;
+
+/**
+ * When the customer's validity_period ends, if it set one. edge-server
+ * passes it on as an absolute time; a relative one (an older edge) counts
+ * from acceptance, like the edge counts it.
+ */
+export function validityEnd(
+  msg: Pick<MtSubmitted, 'validityPeriod' | 'acceptedAt'>,
+): Date | undefined {
+  if (msg.validityPeriod === '') return undefined;
+  return resolveSmppTime(msg.validityPeriod, new Date(msg.acceptedAt));
+}
 
 export function failedResult(
   msg: MtSubmitted,
@@ -144,6 +157,18 @@ export function createMtHandler(
       return 'dropped';
     }
     const started = performance.now();
+    // Deferred under a 10DLC cap, waiting out an outage of every vendor, or
+    // handed back after failed attempts: a message whose validity ended
+    // meanwhile is not sent late; the customer gets EXPIRED.
+    const validUntil = validityEnd(msg);
+    if (validUntil && validUntil.getTime() <= deps.clock().getTime()) {
+      return fail(
+        msg,
+        'expired',
+        `validity period ended ${validUntil.toISOString()} before the message was sent`,
+        started,
+      );
+    }
     let snapshot = deps.snapshots.current();
     let customer = snapshot.customer(msg.customerId);
     if (!customer) {

@@ -3,8 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { SmppStatus, type ContractInput, type MtRouted } from '@smpp-gateway/contracts';
 import { createLogger, RetryableError, type MessageContext } from '@smpp-gateway/runtime';
 import { Writable } from 'node:stream';
+import { formatSmppAbsoluteTime } from '@smpp-gateway/smpp';
 import {
   createMtRoutedHandler,
+  VALIDITY_ENDED,
   type AcceptedRecord,
   type SendObserver,
   type SentStore,
@@ -190,6 +192,25 @@ describe('MtRouted handler', () => {
     const removed = setup([new NotSentError('gone', 'hand-back')]);
     await removed.handler(mt, ctx());
     expect(removed.handedBack).toHaveLength(1);
+  });
+
+  it('hands back, unsent, an MT whose validity ended while it waited in the queue', async () => {
+    const t = setup([resp(0, 'abc')]);
+    const ended = formatSmppAbsoluteTime(new Date(Date.now() - 1_000));
+    await t.handler({ ...mt, validityPeriod: ended }, ctx());
+    expect(t.submits()).toBe(0);
+    expect(t.handedBack[0]!.attempts?.at(-1)).toMatchObject({
+      vendorId: 'v1',
+      error: VALIDITY_ENDED,
+    });
+    // Still valid (a relative validity counts from acceptance): sent.
+    const fresh = setup([resp(0, 'abc')]);
+    await fresh.handler(
+      { ...mt, acceptedAt: new Date().toISOString(), validityPeriod: '000000010000000R' },
+      ctx(),
+    );
+    expect(fresh.submits()).toBe(1);
+    expect(fresh.handedBack).toHaveLength(0);
   });
 
   it('does not resend a redelivered message the vendor already accepted', async () => {

@@ -2,7 +2,12 @@
 // router). The consumer acks the queue message only when this resolves, i.e.
 // when the outcome is confirmed by the broker.
 import type { ContractInput, MtRouted } from '@smpp-gateway/contracts';
-import { messageIdKeys, normalizeMessageId, type MessageIdFormat } from '@smpp-gateway/smpp';
+import {
+  messageIdKeys,
+  normalizeMessageId,
+  resolveSmppTime,
+  type MessageIdFormat,
+} from '@smpp-gateway/smpp';
 import type { VendorIdKeys } from '@smpp-gateway/message-state';
 import { RetryableError, HEADERS, type Logger, type MessageContext } from '@smpp-gateway/runtime';
 import {
@@ -122,6 +127,8 @@ function mayBeRepeat(mt: MtRouted, ctx: MessageContext): boolean {
     ctx.redelivered || mt.possibleRepeat === true || ctx.headers[HEADERS.retries] !== undefined
   );
 }
+
+export const VALIDITY_ENDED = 'validity period ended before it was sent';
 
 export function createMtRoutedHandler(deps: MtRoutedHandlerDeps) {
   const now = deps.now ?? (() => new Date());
@@ -249,6 +256,16 @@ export function createMtRoutedHandler(deps: MtRoutedHandlerDeps) {
         });
         await publishSubmitted(mt, vendor, prior);
         return;
+      }
+    }
+
+    // Waited in a backlog past its validity: not sent late. The router fails
+    // it as expired (the customer gets EXPIRED), as it does for what waited
+    // in its own deferrals.
+    if (mt.validityPeriod !== '') {
+      const end = resolveSmppTime(mt.validityPeriod, new Date(mt.acceptedAt));
+      if (end && end.getTime() <= now().getTime()) {
+        return handBack(mt, vendor, { error: VALIDITY_ENDED });
       }
     }
 
