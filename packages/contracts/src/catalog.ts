@@ -9,7 +9,7 @@ import {
   VendorReceipt,
 } from './messages/index.js';
 import { safeParser } from './fast-parse.js';
-import { EXCHANGES, QUEUES, type ExchangeName } from './topology.js';
+import { EXCHANGES, QUEUES, vendorLane, type ExchangeName } from './topology.js';
 
 interface CatalogEntry<S extends z.ZodType> {
   readonly schema: S;
@@ -37,7 +37,7 @@ export const catalog = {
   MtRouted: entry({
     schema: MtRouted,
     exchange: EXCHANGES.direct,
-    routingKey: (m) => QUEUES.vendor(m.vendorId),
+    routingKey: (m) => vendorLane(m.vendorId, m.priority),
     description: 'router-worker → vendor-connector: MT with vendor and price',
   }),
   MtSubmitResult: entry({

@@ -15,7 +15,9 @@ import {
   smppStatusName,
   SmppStatus,
   staticQueues,
+  vendorLane,
   vendorQueue,
+  vendorQueues,
   type MtSubmitted as MtSubmittedType,
 } from './index.js';
 
@@ -145,6 +147,21 @@ describe('topology', () => {
     });
     const classic = receiptRetryQueue({ ...DEFAULT_TOPOLOGY_OPTIONS, queueType: 'classic' }, 500);
     expect(classic.arguments['x-dead-letter-strategy']).toBeUndefined();
+  });
+
+  it('a routed MT takes its vendor priority lane from priority_flag 1; both lanes are alike', () => {
+    expect(vendorLane('v1', 0)).toBe('vendor.v1');
+    for (const p of [1, 2, 3]) expect(vendorLane('v1', p)).toBe('vendor.v1.priority');
+    const lanes = vendorQueues('v1', DEFAULT_TOPOLOGY_OPTIONS);
+    expect(lanes.map((q) => q.name)).toEqual(['vendor.v1.priority', 'vendor.v1']);
+    expect(lanes[0]?.arguments).toEqual(lanes[1]?.arguments);
+    expect(lanes[0]?.bindings).toEqual([
+      { exchange: 'smpp.direct', routingKey: 'vendor.v1.priority' },
+    ]);
+    const routed = { vendorId: 'v1', priority: 3 } as Parameters<
+      typeof catalog.MtRouted.routingKey
+    >[0];
+    expect(catalog.MtRouted.routingKey(routed)).toBe('vendor.v1.priority');
   });
 
   it('quorum queues carry a delivery limit; control queues are exclusive classic', () => {

@@ -17,6 +17,15 @@ export type ExchangeName = (typeof EXCHANGES)[keyof typeof EXCHANGES];
 
 export const PRIORITIES = [0, 1, 2, 3] as const;
 
+/**
+ * submit_sm priority_flag from which a routed MT takes its vendor's priority
+ * lane, `vendor.{id}.priority`, instead of `vendor.{id}`: in GSM 1–3 are the
+ * priority levels and 0 is not. vendor-connector consumes both lanes and
+ * sends from the priority lane first, so a one-time password does not wait
+ * behind a bulk campaign's backlog for the same vendor.
+ */
+export const PRIORITY_LANE_FROM = 1;
+
 /** Ids that become part of a queue name (vendor ids, customer ids). */
 const QUEUE_ID = /^[A-Za-z0-9_-]{1,100}$/;
 
@@ -33,6 +42,8 @@ export const QUEUES = {
   /** Holding queue for deferred MTs (10DLC caps): expires back into `mt.messages.{p}`. */
   mtDeferred: (priority: number) => `mt.deferred.${priority}`,
   vendor: (vendorId: string) => `vendor.${checkedId('vendor', vendorId)}`,
+  /** The vendor's lane for MTs of priority_flag ≥ PRIORITY_LANE_FROM. */
+  vendorPriority: (vendorId: string) => `vendor.${checkedId('vendor', vendorId)}.priority`,
   mo: 'mo.messages',
   receipts: 'dlr.receipts',
   /**
@@ -165,6 +176,31 @@ export function staticQueues(options: TopologyOptions): QueueSpec[] {
 
 export function vendorQueue(vendorId: string, options: TopologyOptions): QueueSpec {
   return durableQueue(QUEUES.vendor(vendorId), EXCHANGES.direct, options);
+}
+
+export function vendorPriorityQueue(vendorId: string, options: TopologyOptions): QueueSpec {
+  return durableQueue(QUEUES.vendorPriority(vendorId), EXCHANGES.direct, options);
+}
+
+/** Both lanes of a vendor, the priority lane first. */
+export function vendorQueues(vendorId: string, options: TopologyOptions): QueueSpec[] {
+  return [vendorPriorityQueue(vendorId, options), vendorQueue(vendorId, options)];
+}
+
+/** The queue (and routing key) of a routed MT: its vendor's lane for its priority_flag. */
+export function vendorLane(vendorId: string, priority: number): string {
+  return priority >= PRIORITY_LANE_FROM ? QUEUES.vendorPriority(vendorId) : QUEUES.vendor(vendorId);
+}
+
+/** The spec of `vendorLane`'s queue. */
+export function vendorLaneQueue(
+  vendorId: string,
+  priority: number,
+  options: TopologyOptions,
+): QueueSpec {
+  return priority >= PRIORITY_LANE_FROM
+    ? vendorPriorityQueue(vendorId, options)
+    : vendorQueue(vendorId, options);
 }
 
 export function deliveryQueue(customerId: string, options: TopologyOptions): QueueSpec {

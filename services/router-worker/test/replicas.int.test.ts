@@ -49,9 +49,15 @@ describe('two router replicas on the same queues', () => {
     const seen = new Map<string, number>();
     await waitFor(
       async () => {
-        for (const body of await h.drainQueue(QUEUES.vendor(vendor.id), 50)) {
-          const id = (body as MtRouted).messageId;
-          seen.set(id, (seen.get(id) ?? 0) + 1);
+        // Priority 0 on the vendor's queue, 1-3 on its priority lane.
+        for (const queue of [QUEUES.vendor(vendor.id), QUEUES.vendorPriority(vendor.id)]) {
+          for (const body of await h.drainQueue(queue, 50)) {
+            const routed = body as MtRouted;
+            expect(queue).toBe(
+              routed.priority >= 1 ? QUEUES.vendorPriority(vendor.id) : QUEUES.vendor(vendor.id),
+            );
+            seen.set(routed.messageId, (seen.get(routed.messageId) ?? 0) + 1);
+          }
         }
         return seen.size >= total;
       },

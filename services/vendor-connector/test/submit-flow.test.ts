@@ -177,6 +177,34 @@ describe('submit flow against the simulator', () => {
     expect(tries).toHaveLength(4);
   });
 
+  it('sends a priority MT from its lane ahead of a bulk backlog for the same vendor', async () => {
+    const sim = await h.simulator();
+    // 10 segments a second: a backlog of 40 bulk MTs takes ~4 s to send.
+    const vendor = await h.vendor(sim, { throughput: 10 });
+    await reloadAndBind(vendor.id);
+    const results = await h.collect(QUEUES.events);
+    const bulk = Array.from({ length: 40 }, () => routed(vendor.id, { priority: 0 }));
+    for (const m of bulk) h.publishRouted(m);
+    const bulkAddrs = new Set(bulk.map((m) => m.destination.addr));
+    const order = () =>
+      sim.records
+        .query({ command: 'submit_sm' })
+        .map((r) => (r as RecordedPdu<'submit_sm'>).pdu.destinationAddr);
+    await eventually(() => order().some((a) => bulkAddrs.has(a)), 10_000, 'the backlog to start');
+
+    const otp = routed(vendor.id, { priority: 3 });
+    const bulkBefore = order().filter((a) => bulkAddrs.has(a)).length;
+    h.publishRouted(otp);
+    await results.waitFor(1, about([otp]), 15_000);
+    const position = order().indexOf(otp.destination.addr);
+    // In arrival order it would be 41st; from its lane it goes next, give or
+    // take what the pacer had already paid for.
+    expect(position).toBeGreaterThanOrEqual(0);
+    expect(position).toBeLessThan(bulkBefore + 5);
+    expect(position).toBeLessThan(bulk.length);
+    await results.waitFor(bulk.length, about(bulk), 20_000);
+  });
+
   it('holds the configured rate within 10 %', { timeout: 40_000 }, async () => {
     const sim = await h.simulator();
     const vendor = await h.vendor(sim, { maxBinds: 2, throughput: 200 });

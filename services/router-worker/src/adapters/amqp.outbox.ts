@@ -5,7 +5,7 @@
 import {
   deliveryQueue,
   QUEUES,
-  vendorQueue,
+  vendorLaneQueue,
   type ContractInput,
   type ContractName,
   type MtSubmitted,
@@ -64,7 +64,9 @@ export class AmqpOutbox implements MtOutbox, DeliveryOutbox {
   }
 
   async routed(message: ContractInput<'MtRouted'>): Promise<void> {
-    const spec = vendorQueue(message.vendorId, this.topology);
+    // Each priority_flag has its vendor lane: priority MTs do not queue
+    // behind a bulk backlog (see PRIORITY_LANE_FROM).
+    const spec = vendorLaneQueue(message.vendorId, message.priority, this.topology);
     await this.ensure(spec);
     await this.guard(spec, () => this.routedBatcher.publish(message, spec.name));
   }

@@ -59,7 +59,10 @@ export class QueueDepthPoller {
   private async poll(): Promise<void> {
     const { amqp, metrics } = this.options;
     if (!amqp.isConnected) return;
-    const vendorQueues = [...new Set(this.options.vendorIds())].map((id) => QUEUES.vendor(id));
+    const vendorQueues = [...new Set(this.options.vendorIds())].flatMap((id) => [
+      QUEUES.vendorPriority(id),
+      QUEUES.vendor(id),
+    ]);
     let depths: Map<string, number>;
     try {
       depths = await this.read([...POLLED_QUEUES, ...vendorQueues]);

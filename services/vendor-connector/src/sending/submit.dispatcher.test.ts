@@ -42,8 +42,9 @@ const unlimited: Pacer = {
   replenish: () => Promise.resolve(),
   idle: () => undefined,
 };
-const pdu = (text: string): PduInit<'submit_sm'> => ({
+const pdu = (text: string, priorityFlag = 0): PduInit<'submit_sm'> => ({
   command: 'submit_sm',
+  priorityFlag,
   shortMessage: Buffer.from(text),
 });
 const textOf = (p: PduInit<'submit_sm'>) => (p.shortMessage as Buffer).toString();
@@ -253,6 +254,43 @@ describe('SubmitDispatcher', () => {
     await tick();
     expect(fifthFailed).toBe(false);
     d.stop('test over', 'requeue');
+  });
+
+  it('sends priority PDUs before the bulk ones waiting, each class in arrival order', async () => {
+    const a = new FakeBind('a', 1);
+    const d = dispatcher([a]);
+    void d.submit(pdu('bulk-1'), 1); // takes the only window slot
+    void d.submit(pdu('bulk-2'), 1);
+    void d.submit(pdu('bulk-3'), 1);
+    void d.submit(pdu('otp-1', 1), 1);
+    void d.submit(pdu('otp-2', 3), 1);
+    for (let i = 0; i < 5; i++) {
+      await tick();
+      a.sent[i]!.answer(0);
+    }
+    expect(a.sent.map((s) => textOf(s.pdu))).toEqual([
+      'bulk-1',
+      'otp-1',
+      'otp-2',
+      'bulk-2',
+      'bulk-3',
+    ]);
+  });
+
+  it('a throttled priority PDU goes back ahead of bulk ones that arrived before it', async () => {
+    const a = new FakeBind('a', 1);
+    const d = dispatcher([a]);
+    void d.submit(pdu('bulk-1'), 1);
+    void d.submit(pdu('bulk-2'), 1);
+    void d.submit(pdu('otp', 2), 1);
+    await tick();
+    a.sent[0]!.answer(0);
+    await tick();
+    expect(textOf(a.sent[1]!.pdu)).toBe('otp');
+    a.sent[1]!.answer(SmppStatus.ESME_RTHROTTLED);
+    await vi.waitFor(() => expect(a.sent).toHaveLength(3), { timeout: 5_000 });
+    // By arrival alone bulk-2 would come first.
+    expect(textOf(a.sent[2]!.pdu)).toBe('otp');
   });
 
   it('waits (no failure) while binds exist but their windows are full', async () => {

@@ -1,12 +1,13 @@
 // One vendor's outgoing submits in this pod: a FIFO that pays the pacer,
 // picks a bind with a free window slot, and resends throttled PDUs first.
 //
-// Order: items leave in arrival order. A PDU the vendor throttled goes back
-// in front of everything that arrived after it (its original position), and
+// Order: priority PDUs (priority_flag ≥ PRIORITY_LANE_FROM, from the vendor's
+// priority lane) leave before the others, each class in arrival order. A PDU
+// the vendor throttled goes back to its original position in its class, and
 // its bind pauses; PDUs already in flight on other window slots cannot be
 // recalled, so order holds up to the window, as on any windowed SMPP link.
 import type { PduInit, PduOf } from '@smpp-gateway/smpp';
-import { isThrottleStatus } from '@smpp-gateway/contracts';
+import { isThrottleStatus, PRIORITY_LANE_FROM } from '@smpp-gateway/contracts';
 
 export type SubmitSmResp = PduOf<'submit_sm_resp'>;
 
@@ -85,12 +86,18 @@ export class NotSentError extends Error {
 
 interface Item {
   readonly seq: number;
+  /** Leaves before every item that is not (see PRIORITY_LANE_FROM). */
+  readonly urgent: boolean;
   readonly pdu: PduInit<'submit_sm'>;
   readonly segments: number;
   readonly enqueuedAt: number;
   paid: boolean;
   readonly resolve: (resp: SubmitSmResp) => void;
   readonly reject: (err: Error) => void;
+}
+
+function comesBefore(a: Item, b: Item): boolean {
+  return a.urgent === b.urgent ? a.seq < b.seq : a.urgent;
 }
 
 interface BindState {
@@ -145,8 +152,9 @@ export class SubmitDispatcher {
       return Promise.reject(new NotSentError(this.stopped.reason, this.stopped.disposition));
     }
     return new Promise<SubmitSmResp>((resolve, reject) => {
-      this.queue.push({
+      this.enqueue({
         seq: this.nextSeq++,
+        urgent: (pdu.priorityFlag ?? 0) >= PRIORITY_LANE_FROM,
         pdu,
         segments,
         enqueuedAt: this.now(),
@@ -408,9 +416,21 @@ export class SubmitDispatcher {
     );
     s.pausedUntil = Math.max(s.pausedUntil, this.now() + pauseMs);
     this.options.observer?.throttled?.(bind.key, commandStatus, pauseMs);
-    // Back to its original place: before everything that arrived after it.
+    // Back to its original place: before everything of its class that
+    // arrived after it.
+    this.enqueue(item);
+  }
+
+  /** Inserts in (urgent first, then arrival) order; the common case, a bulk item, appends. */
+  private enqueue(item: Item): void {
+    const q = this.queue;
+    const last = q[q.length - 1];
+    if (last === undefined || comesBefore(last, item)) {
+      q.push(item);
+      return;
+    }
     let index = 0;
-    while (index < this.queue.length && (this.queue[index] as Item).seq < item.seq) index += 1;
-    this.queue.splice(index, 0, item);
+    while (index < q.length && comesBefore(q[index] as Item, item)) index += 1;
+    q.splice(index, 0, item);
   }
 }

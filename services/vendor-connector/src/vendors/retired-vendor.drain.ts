@@ -1,15 +1,14 @@
 // A vendor taken out of service (deleted, or isActive=false) can still have
-// MTs in vendor.{id}: a backlog it never worked off, or MTs routed to it in
+// MTs in its lanes, vendor.{id} and vendor.{id}.priority: a backlog it never worked off, or MTs routed to it in
 // the moment before the routers reloaded. Nobody would ever send them, and
 // their customers would get no receipt. So while a vendor is out of service
-// every connector pod consumes its queue and hands each MT back to the
+// every connector pod consumes its lanes and hands each MT back to the
 // router, with the vendor added to its attempts: the router fails it over to
 // the next candidate, or fails it `vendors_exhausted` with a receipt.
 //
 // The handler is the sending one with a submitter that never sends: a
 // redelivered MT the vendor accepted before it was retired is reported as
 // submitted from its sent marker (no second SMS), as on a live vendor.
-import { QUEUES } from '@smpp-gateway/contracts';
 import { consume, type Consumer, type Logger } from '@smpp-gateway/runtime';
 import { createMtRoutedHandler, type SendVendor } from '../sending/mt-routed.handler.js';
 import { NotSentError } from '../sending/submit.dispatcher.js';
@@ -23,7 +22,7 @@ export type RetiredVendorDeps = Pick<
 >;
 
 export class RetiredVendorDrain {
-  private consumer: Consumer | undefined;
+  private consumers: Consumer[] = [];
   private readonly log: Logger;
 
   constructor(
@@ -38,11 +37,11 @@ export class RetiredVendorDrain {
   }
 
   get isConsuming(): boolean {
-    return this.consumer?.isConsuming ?? false;
+    return this.consumers.length > 0 && this.consumers.every((c) => c.isConsuming);
   }
 
-  /** Consumes vendor.{id}, which must exist (a missing queue would be retried forever). */
-  async start(): Promise<void> {
+  /** Consumes the given lanes of the vendor, which must exist (a missing queue would be retried forever). */
+  async start(queues: readonly string[]): Promise<void> {
     const m = this.deps.metrics;
     const handler = createMtRoutedHandler({
       vendor: () => this.vendor,
@@ -63,23 +62,29 @@ export class RetiredVendorDrain {
         duplicateSuppressed: (vendorId) => m.duplicatesSuppressed.inc({ vendor_id: vendorId }),
       },
     });
-    this.consumer = await consume(this.deps.amqp, 'MtRouted', QUEUES.vendor(this.id), handler, {
-      logger: this.log,
-      metrics: this.deps.amqpMetrics,
-      prefetch: this.deps.prefetchFloor,
+    for (const queue of queues) {
+      this.consumers.push(
+        await consume(this.deps.amqp, 'MtRouted', queue, handler, {
+          logger: this.log,
+          metrics: this.deps.amqpMetrics,
+          prefetch: this.deps.prefetchFloor,
+        }),
+      );
+    }
+    this.log.info('vendor out of service: handing what its queues hold back to the router', {
+      queues,
     });
-    this.log.info('vendor out of service: handing what its queue holds back to the router');
   }
 
   /** Stop intake; in-flight hand-backs finish. */
   async stopIntake(): Promise<void> {
-    await this.consumer?.cancel();
+    await Promise.all(this.consumers.map((c) => c.cancel()));
   }
 
   /** cancel → drain → close. */
   async stop(): Promise<void> {
-    const consumer = this.consumer;
-    this.consumer = undefined;
-    await consumer?.close();
+    const consumers = this.consumers;
+    this.consumers = [];
+    await Promise.all(consumers.map((c) => c.close()));
   }
 }

@@ -128,26 +128,31 @@ export class VendorManager {
     }
     for (const vendor of inactive) {
       if (this.drains.has(vendor.id) || this.runtimes.has(vendor.id)) continue;
-      // Only a queue that exists: asserting one for a vendor that never
+      // Only the lanes that exist: asserting one for a vendor that never
       // carried traffic would leave an empty queue behind for nothing.
-      const exists = await this.options.runtime.amqp
-        .withChannel((channel) => channel.checkQueue(QUEUES.vendor(vendor.id)), {
-          expectErrors: true,
-        })
-        .then(
-          () => true,
-          () => false,
-        );
-      if (exists) await this.startDrain(vendor);
+      const lanes: string[] = [];
+      for (const queue of [QUEUES.vendorPriority(vendor.id), QUEUES.vendor(vendor.id)]) {
+        const exists = await this.options.runtime.amqp
+          .withChannel((channel) => channel.checkQueue(queue), { expectErrors: true })
+          .then(
+            () => true,
+            () => false,
+          );
+        if (exists) lanes.push(queue);
+      }
+      if (lanes.length > 0) await this.startDrain(vendor, lanes);
     }
   }
 
-  private async startDrain(vendor: {
-    readonly id: string;
-    readonly defaultAlphabet: VendorConfig['defaultAlphabet'];
-    readonly messageIdFormat: VendorConfig['messageIdFormat'];
-    readonly receiptMessageIdFormat?: VendorConfig['receiptMessageIdFormat'] | null;
-  }): Promise<void> {
+  private async startDrain(
+    vendor: {
+      readonly id: string;
+      readonly defaultAlphabet: VendorConfig['defaultAlphabet'];
+      readonly messageIdFormat: VendorConfig['messageIdFormat'];
+      readonly receiptMessageIdFormat?: VendorConfig['receiptMessageIdFormat'] | null;
+    },
+    lanes: readonly string[],
+  ): Promise<void> {
     if (this.closed || this.drains.has(vendor.id)) return;
     const drain = new RetiredVendorDrain(
       {
@@ -160,7 +165,7 @@ export class VendorManager {
     );
     this.drains.set(vendor.id, drain);
     try {
-      await drain.start();
+      await drain.start(lanes);
     } catch (err) {
       this.drains.delete(vendor.id);
       this.log.error("cannot drain the out-of-service vendor's queue", {
@@ -229,6 +234,7 @@ export class VendorManager {
     this.runtimes.delete(id);
     this.log.info('vendor removed or deactivated, draining', { vendor_id: id });
     await runtime.stop('hand-back', this.options.drainTimeoutMs);
-    await this.startDrain(runtime.config);
+    // Both lanes exist: the runtime asserted them when it started.
+    await this.startDrain(runtime.config, [QUEUES.vendorPriority(id), QUEUES.vendor(id)]);
   }
 }

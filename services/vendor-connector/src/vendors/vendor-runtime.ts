@@ -1,9 +1,11 @@
-// One vendor in this pod: its bind pool, pacer, dispatcher and the consumer
-// of `vendor.{id}`. The consumer runs only while the pod holds at least one
-// transmit-capable bind lease, so a pod left without a share of the bind
-// budget does not take messages it cannot send.
+// One vendor in this pod: its bind pool, pacer, dispatcher and the consumers
+// of its two lanes, `vendor.{id}.priority` and `vendor.{id}`. The consumers
+// run only while the pod holds at least one transmit-capable bind lease, so a
+// pod left without a share of the bind budget does not take messages it
+// cannot send. Both lanes feed the one dispatcher, which sends priority MTs
+// first.
 import { randomUUID } from 'node:crypto';
-import { EXCHANGE_SPECS, vendorQueue, QUEUES, type TopologyOptions } from '@smpp-gateway/contracts';
+import { EXCHANGE_SPECS, vendorQueues, type TopologyOptions } from '@smpp-gateway/contracts';
 import {
   assertTopology,
   consume,
@@ -92,7 +94,8 @@ export class VendorRuntime {
   private pool: BindPool;
   private pacer: VendorPacer;
   readonly dispatcher: SubmitDispatcher;
-  private consumer: Consumer | undefined;
+  /** One per lane while consuming, none otherwise. */
+  private consumers: Consumer[] = [];
   /** Cancelled consumers whose in-flight deliveries are still being handled. */
   private readonly retiredConsumers = new Set<Consumer>();
   private consumerPrefetch = 0;
@@ -131,6 +134,7 @@ export class VendorRuntime {
       observer: {
         throttled: (bindKey, commandStatus, pauseMs) => {
           m.submits.inc({ vendor_id: config.id, status: 'throttled' });
+          m.rateLimited.inc({ type: 'vendor' });
           this.log.debug('vendor throttled a bind, pausing it', {
             bind: bindKey,
             command_status: commandStatus,
@@ -185,18 +189,18 @@ export class VendorRuntime {
   }
 
   get isConsuming(): boolean {
-    return this.consumer?.isConsuming ?? false;
+    return this.consumers.length > 0 && this.consumers.every((c) => c.isConsuming);
   }
 
   snapshot(): VendorSnapshot {
     return { ...this.pool.snapshot(), outage: this.dispatcher.isDown };
   }
 
-  /** Asserts the vendor queue and starts binding; consuming follows the binds. */
+  /** Asserts the vendor's lanes and starts binding; consuming follows the binds. */
   async start(): Promise<void> {
-    const spec = vendorQueue(this.id, this.deps.topology);
+    const queues = vendorQueues(this.id, this.deps.topology);
     await this.deps.amqp.withChannel((channel) =>
-      assertTopology(channel, { exchanges: EXCHANGE_SPECS, queues: [spec] }),
+      assertTopology(channel, { exchanges: EXCHANGE_SPECS, queues }),
     );
     this.pool.start();
     this.log.info('vendor started', {
@@ -339,34 +343,41 @@ export class VendorRuntime {
     this.syncing = this.syncing.then(async () => {
       const want = !this.stopping && this.pool.transmitSlots > 0;
       const prefetch = this.prefetch();
-      if (this.consumer && (!want || this.consumerPrefetch !== prefetch)) {
-        const old = this.consumer;
-        this.consumer = undefined;
-        this.retiredConsumers.add(old);
-        await old.cancel();
-        // In-flight handlers finish and ack on the old channel; close it once they did.
-        void old
-          .drain()
-          .then(() => old.close())
-          .catch(() => undefined)
-          .finally(() => this.retiredConsumers.delete(old));
+      if (this.consumers.length > 0 && (!want || this.consumerPrefetch !== prefetch)) {
+        const old = this.consumers;
+        this.consumers = [];
+        for (const consumer of old) this.retiredConsumers.add(consumer);
+        await Promise.all(old.map((consumer) => consumer.cancel()));
+        // In-flight handlers finish and ack on the old channels; close them once they did.
+        for (const consumer of old) {
+          void consumer
+            .drain()
+            .then(() => consumer.close())
+            .catch(() => undefined)
+            .finally(() => this.retiredConsumers.delete(consumer));
+        }
       }
-      if (want && !this.consumer) {
+      if (want && this.consumers.length === 0) {
+        const started: Consumer[] = [];
         try {
-          this.consumer = await consume(
-            this.deps.amqp,
-            'MtRouted',
-            QUEUES.vendor(this.id),
-            this.handler,
-            {
-              logger: this.log,
-              metrics: this.deps.amqpMetrics,
-              prefetch,
-            },
-          );
+          // The priority lane first. Each lane has the full prefetch: the
+          // dispatcher puts priority MTs ahead of the bulk ones it holds.
+          for (const spec of vendorQueues(this.id, this.deps.topology)) {
+            started.push(
+              await consume(this.deps.amqp, 'MtRouted', spec.name, this.handler, {
+                logger: this.log,
+                metrics: this.deps.amqpMetrics,
+                prefetch,
+              }),
+            );
+          }
+          this.consumers = started;
           this.consumerPrefetch = prefetch;
         } catch (err) {
-          this.log.error('cannot consume the vendor queue', { err });
+          this.log.error('cannot consume the vendor queues', { err });
+          // Half a pair would starve the other lane unnoticed: none, and the
+          // next bind change tries again.
+          await Promise.all(started.map((c) => c.close().catch(() => undefined)));
         }
       }
     });

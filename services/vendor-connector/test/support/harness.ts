@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
 import { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
-import { CONTRACT_HEADER, EXCHANGES, QUEUES, type MtRouted } from '@smpp-gateway/contracts';
+import { CONTRACT_HEADER, EXCHANGES, vendorLane, type MtRouted } from '@smpp-gateway/contracts';
 import {
   createDatabase,
   createVendor,
@@ -202,7 +202,8 @@ export async function createHarness(): Promise<Harness> {
     publishRouted(mt) {
       channel.publish(
         EXCHANGES.direct,
-        QUEUES.vendor(mt.vendorId),
+        // As the router publishes: the vendor's lane for the MT's priority.
+        vendorLane(mt.vendorId, mt.priority),
         Buffer.from(JSON.stringify(mt)),
         {
           persistent: true,
