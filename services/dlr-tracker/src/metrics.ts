@@ -26,7 +26,10 @@ export function createTrackerMetrics(registry: Registry): TrackerMetrics {
   const registers = [registry];
   return {
     receiptsReceived: new Counter({
-      name: 'smpp_client_dlr_received_total',
+      // Not the seed's smpp_client_dlr_received_total, which vendor-connector
+      // exports (receipts received): one name in two services with two
+      // meanings would be double-counted by any query without a job filter.
+      name: 'dlr_receipts_processed_total',
       help: 'Vendor delivery receipts processed to a final outcome (applied or missed)',
       labelNames: ['vendor_id', 'dlr_status'],
       registers,

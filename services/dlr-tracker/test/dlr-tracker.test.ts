@@ -126,7 +126,7 @@ describe('dlr-tracker', () => {
     });
     expect(await metricValue(h.tracker, 'dlr_tracking_hits_total')).toBeGreaterThanOrEqual(3);
     expect(
-      await metricValue(h.tracker, 'smpp_client_dlr_received_total', {
+      await metricValue(h.tracker, 'dlr_receipts_processed_total', {
         vendor_id: VENDOR_ID,
         dlr_status: 'DELIVRD',
       }),

@@ -74,6 +74,9 @@ export async function startVendorConnector(
     defaultMetrics: overrides.defaultMetrics ?? true,
   });
   const metrics = createConnectorMetrics(registry);
+  // Exported at 0 from the start, like the per-vendor counters: rate() and
+  // increase() see the first throttle only if the series existed before it.
+  metrics.rateLimited.inc({ type: 'vendor' }, 0);
   const messaging = amqpMetrics(registry);
   const readiness = new Readiness();
   const { key: secretKey, usingDevKey } = resolveVendorSecretKey(config);

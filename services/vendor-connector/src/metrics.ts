@@ -26,6 +26,12 @@ export function createConnectorMetrics(registry: Registry) {
       labelNames: ['vendor_id', 'dlr_status'] as const,
       registers,
     }),
+    rateLimited: new Counter({
+      name: 'rate_limit_exceeded_total',
+      help: "The seed's rate-limit counter, type=vendor here: submit_sm the vendor answered with a throttling status (the PDU is resent after a pause); edge-server counts type=customer",
+      labelNames: ['type'] as const,
+      registers,
+    }),
     throughput: new Gauge({
       name: 'smpp_client_throughput_current',
       help: 'submit_sm accepted by the vendor per second (last second, this pod)',

@@ -1,7 +1,12 @@
 import type { VendorIdKeys } from '@smpp-gateway/message-state';
 import { describe, expect, it } from 'vitest';
 import { SmppStatus, type ContractInput, type MtRouted } from '@smpp-gateway/contracts';
-import { createLogger, RetryableError, type MessageContext } from '@smpp-gateway/runtime';
+import {
+  createLogger,
+  RetryableError,
+  type Logger,
+  type MessageContext,
+} from '@smpp-gateway/runtime';
 import { Writable } from 'node:stream';
 import { formatSmppAbsoluteTime } from '@smpp-gateway/smpp';
 import {
@@ -69,7 +74,11 @@ const resp = (commandStatus: number, messageId = ''): SubmitSmResp => ({
   messageId,
 });
 
-function setup(answers: (SubmitSmResp | Error)[], store: Partial<SentStore> = {}) {
+function setup(
+  answers: (SubmitSmResp | Error)[],
+  store: Partial<SentStore> = {},
+  handlerLogger: Logger = logger,
+) {
   const log: string[] = [];
   const submitted: ContractInput<'MtSubmitResult'>[] = [];
   const handedBack: ContractInput<'MtSubmitted'>[] = [];
@@ -118,7 +127,7 @@ function setup(answers: (SubmitSmResp | Error)[], store: Partial<SentStore> = {}
       },
     },
     observer,
-    logger,
+    logger: handlerLogger,
     retries: 3,
     retryDelayMs: 0,
     sleep: () => Promise.resolve(),
@@ -141,6 +150,37 @@ describe('MtRouted handler', () => {
       textPreview: 'Hello',
       attempts: [{ vendorId: 'v0', error: 'earlier' }],
     });
+  });
+
+  it("logs the seed's per-message flow line at debug, numbers masked", async () => {
+    const lines: string[] = [];
+    const debug = createLogger({
+      service: 'test',
+      level: 'debug',
+      stream: new Writable({
+        write: (chunk: Buffer, _e, cb) => {
+          lines.push(chunk.toString());
+          cb();
+        },
+      }),
+    });
+    const t = setup([resp(SmppStatus.ESME_RSYSERR), resp(0, 'abc')], {}, debug);
+    await t.handler(mt, ctx());
+    const line = lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.message === 'message submitted');
+    expect(line).toMatchObject({
+      level: 'DEBUG',
+      message_id: 'm-1',
+      customer_id: 'c1',
+      vendor_id: 'v1',
+      vendor_message_id: 'abc',
+      segments: 1,
+      attempts: 3, // one earlier vendor, two here
+    });
+    expect(line?.latency_ms).toEqual(expect.any(Number));
+    expect(line?.source).not.toBe('15550001');
+    expect(line?.dest).not.toBe('15550002');
   });
 
   it('retries 3 times on failures, then hands back with this vendor in attempts', async () => {

@@ -304,6 +304,22 @@ export function createMtRoutedHandler(deps: MtRoutedHandlerDeps) {
             vendor_id: vendor.id,
           });
         await publishSubmitted(mt, vendor, accepted);
+        if (deps.logger.isLevelEnabled('debug')) {
+          // The seed's per-message flow line, at debug: at carrier rates one
+          // INFO line per message is gigabytes an hour; the CDR and the admin
+          // API keep each message's history.
+          deps.logger.debug('message submitted', {
+            message_id: mt.messageId,
+            customer_id: mt.customerId,
+            vendor_id: vendor.id,
+            vendor_message_id: accepted.vendorMessageId,
+            source: mt.source.addr,
+            dest: mt.destination.addr,
+            segments: mt.segments,
+            attempts: mt.attempts.length + attempt + 1,
+            latency_ms: Math.max(0, now().getTime() - Date.parse(mt.acceptedAt)),
+          });
+        }
         return;
       }
       deps.observer.attemptFailed(vendor.id, 'status');
