@@ -17,4 +17,5 @@ export * from './repositories/number.repository.js';
 export * from './repositories/campaign.repository.js';
 export * from './repositories/rate.repository.js';
 export * from './repositories/cdr.repository.js';
+export * from './repositories/mo-message.repository.js';
 export * from './repositories/api-token.repository.js';

@@ -272,6 +272,28 @@ export interface ApiTokenTable {
   revoked_at: Timestamp | null;
 }
 
+/** One inbound (MO) message part delivered to its owning customer: metadata only. */
+export interface MoMessageTable {
+  message_id: string;
+  customer_id: string;
+  vendor_id: string | null;
+  source_addr: string;
+  destination_addr: string;
+  esm_class: number;
+  data_coding: number;
+  /** Length of the user data (short_message or message_payload), not the text. */
+  octets: number;
+  concat_ref: number | null;
+  part_seq: number | null;
+  part_total: number | null;
+  /** When vendor-connector received it from the carrier. */
+  received_at: Timestamp;
+  /** When router-worker handed it to the customer's delivery queue. */
+  routed_at: Timestamp;
+  /** The CustomerDelivery (deliver_sm) carrying it: one for every part of a reassembled message. */
+  delivery_message_id: string;
+}
+
 export interface Database {
   'vendor_mgmt.service_providers': ServiceProviderTable;
   'customer_mgmt.accounts': AccountTable;
@@ -280,6 +302,7 @@ export interface Database {
   'messaging.tendlc_campaigns': TendlcCampaignTable;
   'billing.rates': RateTable;
   'messaging.cdrs': CdrTable;
+  'messaging.mo_messages': MoMessageTable;
   'admin.api_tokens': ApiTokenTable;
 }
 

@@ -4,6 +4,7 @@ import {
   getCdr,
   getCdrByVendorMessageId,
   pruneCdrs,
+  pruneMoMessages,
   upsertCdrs,
   type Database,
 } from '@smpp-gateway/db';
@@ -207,18 +208,32 @@ export async function startDlrTracker(
     .register('close', 'publisher', () => publisher.close());
 
   if (config.CDR_RETENTION_DAYS > 0) {
-    const retention = new CdrRetention({
-      prune: (options) => pruneCdrs(pg.db, options),
+    const policy = {
       retentionDays: config.CDR_RETENTION_DAYS,
       intervalMs: config.CDR_PRUNE_INTERVAL_MS,
       batchSize: config.CDR_PRUNE_BATCH,
       maxBatches: CDR_PRUNE_MAX_BATCHES,
-      pruned: metrics.cdrsPruned,
       logger,
-    });
-    retention.start();
+    };
+    const retentions = [
+      new CdrRetention({
+        ...policy,
+        prune: (options) => pruneCdrs(pg.db, options),
+        pruned: metrics.cdrsPruned,
+      }),
+      // The MO archive (router-worker writes it) ages out by the same policy.
+      new CdrRetention({
+        ...policy,
+        prune: (options) => pruneMoMessages(pg.db, options),
+        pruned: metrics.moMessagesPruned,
+        what: 'MO records',
+      }),
+    ];
+    for (const retention of retentions) retention.start();
     // Before the pool closes: a batch in progress commits or rolls back first.
-    shutdown.register('stop-intake', 'cdr-retention', () => retention.stop());
+    shutdown.register('stop-intake', 'cdr-retention', async () => {
+      await Promise.all(retentions.map((r) => r.stop()));
+    });
   }
 
   logger.info('dlr-tracker consuming', {

@@ -20,6 +20,7 @@ export interface TrackerMetrics {
   readonly cdrLagSeconds: Histogram;
   readonly cdrFlushFailures: Counter;
   readonly cdrsPruned: Counter;
+  readonly moMessagesPruned: Counter;
 }
 
 export function createTrackerMetrics(registry: Registry): TrackerMetrics {
@@ -94,6 +95,11 @@ export function createTrackerMetrics(registry: Registry): TrackerMetrics {
     cdrsPruned: new Counter({
       name: 'dlr_cdrs_pruned_total',
       help: 'CDRs deleted by the retention job (CDR_RETENTION_DAYS) on this replica',
+      registers,
+    }),
+    moMessagesPruned: new Counter({
+      name: 'dlr_mo_messages_pruned_total',
+      help: 'MO archive rows (messaging.mo_messages) deleted by the retention job (CDR_RETENTION_DAYS) on this replica',
       registers,
     }),
   };

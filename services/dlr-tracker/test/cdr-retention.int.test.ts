@@ -1,6 +1,13 @@
 // CDR retention in a running tracker, against real PostgreSQL: CDRs past
 // CDR_RETENTION_DAYS go, the others stay, the deletions are counted.
-import { getCdr, upsertCdrs, type CdrWrite } from '@smpp-gateway/db';
+import {
+  getCdr,
+  getMoMessage,
+  insertMoMessages,
+  upsertCdrs,
+  type CdrWrite,
+  type MoMessageWrite,
+} from '@smpp-gateway/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   eventually,
@@ -51,5 +58,37 @@ describe('CDR retention', () => {
     expect(await getCdr(h.db, 'ret-old-0')).toBeUndefined();
     expect(await getCdr(h.db, 'ret-old-249')).toBeUndefined();
     for (const { messageId } of recent) expect(await getCdr(h.db, messageId)).toBeDefined();
+  });
+
+  it('deletes the MO archive rows received before the retention window too', async () => {
+    const customerId = newCustomerId();
+    const mo = (messageId: string, daysAgo: number): MoMessageWrite => {
+      const at = new Date(Date.now() - daysAgo * DAY);
+      return {
+        messageId,
+        customerId,
+        vendorId: null,
+        source: '447700900777',
+        destination: '15125550100',
+        esmClass: 0,
+        dataCoding: 0,
+        octets: 4,
+        concat: null,
+        receivedAt: at,
+        routedAt: at,
+        deliveryMessageId: messageId,
+      };
+    };
+    const old = Array.from({ length: 120 }, (_, i) => mo(`mo-old-${i}`, 31 + (i % 3)));
+    const recent = [mo('mo-new-0', 29), mo('mo-new-1', 1)];
+    await insertMoMessages(h.db, [...old, ...recent]);
+
+    const pruned = await eventually(
+      () => metricValue(h.tracker, 'dlr_mo_messages_pruned_total'),
+      (n) => n >= old.length,
+    );
+    expect(pruned).toBe(old.length);
+    expect(await getMoMessage(h.db, 'mo-old-0')).toBeUndefined();
+    for (const { messageId } of recent) expect(await getMoMessage(h.db, messageId)).toBeDefined();
   });
 });

@@ -7,7 +7,7 @@ import {
   QUEUES,
   staticQueues,
 } from '@smpp-gateway/contracts';
-import type { Database } from '@smpp-gateway/db';
+import { insertMoMessages, type Database } from '@smpp-gateway/db';
 import { RefusedSubmitsStore, VendorStatusStore } from '@smpp-gateway/message-state';
 import {
   coalescingFrom,
@@ -35,6 +35,7 @@ import {
 import type { Registry } from 'prom-client';
 import { AmqpOutbox, DynamicQueues } from './adapters/amqp.outbox.js';
 import { CampaignCache } from './adapters/campaign.cache.js';
+import { MoArchiveWriter } from './adapters/mo-archive.writer.js';
 import { QueueDepthPoller } from './adapters/queue-depth.poller.js';
 import { RefusedSubmitsWatcher } from './adapters/refused-submits.watcher.js';
 import { loadRoutingSnapshot } from './adapters/routing-config.loader.js';
@@ -192,9 +193,17 @@ export async function startRouterWorker(
   });
   const limiter = new RedisTenDlcLimiter(rateRedis.client);
 
+  // Exported at 0: an alert on increase() sees the first failure only if the
+  // series was scraped before it.
+  metrics.moArchived.inc({ outcome: 'failed' }, 0);
+  const moArchive = new MoArchiveWriter(
+    (records) => insertMoMessages(pg.db, records),
+    (rows, ok) => metrics.moArchived.inc({ outcome: ok ? 'written' : 'failed' }, rows),
+  );
   const moHandler = createMoHandler({
     snapshots,
     outbox: { deliver: (d) => outbox().deliver(d) },
+    archive: moArchive,
     metrics,
     logger: logger.child({ component: 'mo' }),
     clock,

@@ -15,6 +15,7 @@ export interface RouterMetrics {
   readonly deferred: Counter<'cap'>;
   readonly refusedDropped: Counter;
   readonly mo: Counter<'outcome'>;
+  readonly moArchived: Counter<'outcome'>;
   readonly moPartsHeld: Gauge;
   readonly reloads: Counter<'outcome'>;
   readonly configLoadedAt: Gauge;
@@ -74,6 +75,12 @@ export function createRouterMetrics(registry: Registry): RouterMetrics {
     mo: new Counter({
       name: 'router_mo_total',
       help: 'MO results: delivered, reassembled (one per long message), timed_out (parts delivered alone), unknown_number',
+      labelNames: ['outcome'],
+      registers,
+    }),
+    moArchived: new Counter({
+      name: 'router_mo_archived_total',
+      help: 'MO parts written to the MO archive (messaging.mo_messages): written, or failed (the MO is retried, not delivered unarchived)',
       labelNames: ['outcome'],
       registers,
     }),

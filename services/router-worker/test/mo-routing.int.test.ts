@@ -1,5 +1,5 @@
 import { QUEUES, type CustomerDelivery } from '@smpp-gateway/contracts';
-import { createNumber, type Customer } from '@smpp-gateway/db';
+import { createNumber, getMoMessage, type Customer } from '@smpp-gateway/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RouterWorker } from '../src/app.js';
 import {
@@ -69,6 +69,17 @@ describe('MO routing against real PostgreSQL, Redis and RabbitMQ', () => {
         vendorId: 'vendor-x',
       },
     });
+    // Archived before it was published: the record is there already.
+    expect(await getMoMessage(h.db, mo.messageId)).toMatchObject({
+      customerId: plain.id,
+      vendorId: null, // 'vendor-x' is not one of our vendor ids
+      source: mo.source.addr,
+      destination: '15125550100',
+      octets: 4,
+      concat: null,
+      receivedAt: new Date(mo.receivedAt),
+      deliveryMessageId: mo.messageId,
+    });
   });
 
   it('dead-letters an MO for a number nobody owns, with the reason, and counts it', async () => {
@@ -101,6 +112,14 @@ describe('MO routing against real PostgreSQL, Redis and RabbitMQ', () => {
     // Every part was acked once the joined message was confirmed.
     await waitFor(async () => (await h.depth(QUEUES.mo)) === 0, 'mo.messages to empty');
     expect(await counterReaches(router, 'router_mo_total', { outcome: 'reassembled' }, 1)).toBe(1);
+    // Three records, one per part, all pointing at the one delivery.
+    for (const [i, part] of parts.entries()) {
+      expect(await getMoMessage(h.db, part.messageId)).toMatchObject({
+        customerId: whole.id,
+        deliveryMessageId: joined.messageId,
+        concat: { reference: 77, total: 3, sequence: [3, 1, 2][i] },
+      });
+    }
   });
 
   it('delivers the parts one by one when the rest never arrives (never drops them)', async () => {

@@ -11,6 +11,7 @@ import * as m202611260200 from './202611260200_cdr-receipt-context.js';
 import * as m202611270100 from './202611270100_cdr-fillfactor.js';
 import * as m202611270200 from './202611270200_prepaid-credit.js';
 import * as m202611270300 from './202611270300_cdr-accepted-brin.js';
+import * as m202611270400 from './202611270400_mo-messages.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
   '202511260100_schemas-vendors-customers': m202511260100,
@@ -22,4 +23,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '202611270100_cdr-fillfactor': m202611270100,
   '202611270200_prepaid-credit': m202611270200,
   '202611270300_cdr-accepted-brin': m202611270300,
+  '202611270400_mo-messages': m202611270400,
 };

@@ -4,7 +4,7 @@
 // edge replica 1, so a receipt or MO only arrives if it found the replica
 // that holds the customer's receiving bind.
 import { QUEUES } from '@smpp-gateway/contracts';
-import { createDatabase, getCdr } from '@smpp-gateway/db';
+import { createDatabase, getCdr, searchMoMessages } from '@smpp-gateway/db';
 import {
   DataCoding,
   encodeText,
@@ -543,6 +543,25 @@ export function defineGatewayCases(replicas: 1 | 2): void {
       expect(first.pdu.esmClass & 0x3c).toBe(0);
       expect(second.pdu.dataCoding).toBe(DataCoding.UCS2);
       expect(deliverBytes(second.pdu)).toBe(encoded('Да, согласен 👍', 'ucs2').toString('hex'));
+
+      // Both are in the MO archive, under the owning customer, without their text.
+      const db = createDatabase(stack.env.db.url, { poolMax: 2 });
+      try {
+        const { items } = await searchMoMessages(db, {
+          customerId: stack.customer('acme').customer.id,
+          from: new Date(Date.now() - 600_000),
+          to: new Date(Date.now() + 60_000),
+          destination: MO_NUMBER,
+          limit: 10,
+        });
+        expect(items.map((m) => [m.source, m.dataCoding]).sort()).toEqual([
+          ['447700900777', DataCoding.SMSC_DEFAULT],
+          ['447700900778', DataCoding.UCS2],
+        ]);
+        expect(items.every((m) => m.vendorId === stack.vendor('primary').vendor.id)).toBe(true);
+      } finally {
+        await db.destroy();
+      }
     });
 
     it('keeps the receipt of a customer who binds a receiver only later', async () => {

@@ -158,6 +158,44 @@ describe('OpenAPI document', () => {
     expect(peek.responses['503']?.description).toMatch(/broker_unavailable/);
   });
 
+  it('documents the MO archive: a read-scoped search and lookup, metadata only', () => {
+    const schemas = document.components.schemas as Record<
+      string,
+      { properties: Record<string, { description?: string }> }
+    >;
+    const search = document.paths['/api/v1/mo-messages']?.get as {
+      operationId: string;
+      'x-required-scope': string;
+      parameters: { name: string; required: boolean }[];
+    };
+    expect(search.operationId).toBe('searchMoMessages');
+    expect(search['x-required-scope']).toBe('read');
+    expect(search.parameters.map((p) => `${p.name}${p.required ? '*' : ''}`)).toEqual([
+      'customerId*',
+      'from',
+      'to',
+      'source',
+      'destination',
+      'limit',
+      'cursor',
+    ]);
+    const get = document.paths['/api/v1/mo-messages/{id}']?.get as {
+      operationId: string;
+      responses: Record<string, { content?: Record<string, { schema: unknown }> }>;
+    };
+    expect(get.operationId).toBe('getMoMessage');
+    expect(get.responses['200']?.content?.['application/json']?.schema).toEqual({
+      $ref: '#/components/schemas/MoMessage',
+    });
+    expect(Object.keys(get.responses)).toEqual(
+      expect.arrayContaining(['200', '400', '401', '404']),
+    );
+    const view = schemas.MoMessage?.properties ?? {};
+    expect(view.octets?.description).toMatch(/not stored/);
+    expect(view.deliveryMessageId?.description).toMatch(/deliver_sm/);
+    expect(Object.keys(view)).not.toContain('text');
+  });
+
   it('describes query parameters and error responses', () => {
     const list = document.paths['/api/v1/vendors']?.get as {
       parameters: { name: string; in: string; required: boolean }[];

@@ -4,6 +4,7 @@ import { campaignRoutes } from './campaigns.routes.js';
 import { customerRoutes } from './customers.routes.js';
 import { deadLetterRoutes } from './dead-letters.routes.js';
 import { messageRoutes } from './messages.routes.js';
+import { moMessageRoutes } from './mo-messages.routes.js';
 import { numberRoutes } from './numbers.routes.js';
 import { rateRoutes } from './rates.routes.js';
 import { routingRuleRoutes } from './routing-rules.routes.js';
@@ -19,6 +20,7 @@ export function apiRoutes(): Route[] {
     ...campaignRoutes(),
     ...rateRoutes(),
     ...messageRoutes(),
+    ...moMessageRoutes(),
     ...adminRoutes(),
     ...deadLetterRoutes(),
   ];

@@ -110,3 +110,40 @@ export function queryWindow(
   }
   return { from, to };
 }
+
+/**
+ * The opaque page cursor of a search over a time window: the last row's time
+ * and id, and the window's start, so a search paged with the default window
+ * ("the last 24 h") keeps the window of its first page instead of sliding
+ * with the clock.
+ */
+export interface WindowCursor {
+  readonly at: Date;
+  readonly id: string;
+  readonly from: Date;
+}
+
+export function encodeWindowCursor(cursor: WindowCursor): string {
+  return Buffer.from(
+    JSON.stringify([cursor.at.toISOString(), cursor.id, cursor.from.toISOString()]),
+    'utf8',
+  ).toString('base64url');
+}
+
+/** undefined for anything `encodeWindowCursor` did not produce. */
+export function decodeWindowCursor(text: string): WindowCursor | undefined {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+    if (!Array.isArray(value) || value.length !== 3) return undefined;
+    const [at, id, start] = value as unknown[];
+    if (typeof at !== 'string' || typeof id !== 'string' || typeof start !== 'string') {
+      return undefined;
+    }
+    const atDate = new Date(at);
+    const from = new Date(start);
+    if (Number.isNaN(atDate.getTime()) || Number.isNaN(from.getTime())) return undefined;
+    return { at: atDate, id, from };
+  } catch {
+    return undefined;
+  }
+}

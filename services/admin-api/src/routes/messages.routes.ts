@@ -18,7 +18,14 @@ import {
 import { z } from 'zod';
 import { notFound } from '../http/api-error.js';
 import { defineRoute, type Route } from '../http/route-definition.js';
-import { pagination, queryWindow, Timestamp, Uuid } from './common.schema.js';
+import {
+  decodeWindowCursor,
+  encodeWindowCursor,
+  pagination,
+  queryWindow,
+  Timestamp,
+  Uuid,
+} from './common.schema.js';
 
 const TAG = 'Messages';
 
@@ -104,37 +111,18 @@ export function toMessageReceiptView(found: MessageLookup): MessageReceiptView {
 const MAX_WINDOW_MS = 31 * 24 * 60 * 60 * 1000;
 const DEFAULT_WINDOW_MS = 24 * 60 * 60 * 1000;
 
-/**
- * An opaque page cursor: the last row's accepted_at and id, and the window's
- * start, so a search paged with the default window ("the last 24 h") keeps
- * the window of its first page instead of sliding with the clock.
- */
+/** The message search's cursor: the CDR keyset and its first page's window start. */
 interface PageCursor extends CdrCursor {
   readonly from: Date;
 }
 
 function encodeCursor(cursor: CdrCursor, from: Date): string {
-  return Buffer.from(
-    JSON.stringify([cursor.acceptedAt.toISOString(), cursor.messageId, from.toISOString()]),
-    'utf8',
-  ).toString('base64url');
+  return encodeWindowCursor({ at: cursor.acceptedAt, id: cursor.messageId, from });
 }
 
 function decodeCursor(text: string): PageCursor | undefined {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-    if (!Array.isArray(value) || value.length !== 3) return undefined;
-    const [at, id, start] = value as unknown[];
-    if (typeof at !== 'string' || typeof id !== 'string' || typeof start !== 'string') {
-      return undefined;
-    }
-    const acceptedAt = new Date(at);
-    const from = new Date(start);
-    if (Number.isNaN(acceptedAt.getTime()) || Number.isNaN(from.getTime())) return undefined;
-    return { acceptedAt, messageId: id, from };
-  } catch {
-    return undefined;
-  }
+  const c = decodeWindowCursor(text);
+  return c && { acceptedAt: c.at, messageId: c.id, from: c.from };
 }
 
 const Address = z.string().min(1).max(21);

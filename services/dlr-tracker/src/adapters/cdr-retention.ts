@@ -8,7 +8,8 @@
 //
 // A run deletes at most `maxBatches` × `batchSize` rows and the next one
 // continues, so enabling retention on a large table does not turn into one
-// long job competing with the tracker's own writes.
+// long job competing with the tracker's own writes. The same job, a second
+// instance, prunes the MO archive (messaging.mo_messages) by the same policy.
 import type { PruneResult } from '@smpp-gateway/db';
 import { PeriodicTask, type Logger } from '@smpp-gateway/runtime';
 import type { Counter } from 'prom-client';
@@ -28,6 +29,8 @@ export interface CdrRetentionOptions {
   readonly maxBatches: number;
   /** Rows deleted. */
   readonly pruned: Counter;
+  /** What the rows are, for the logs: 'CDRs' (default) or 'MO records'. */
+  readonly what?: string;
   readonly logger: Logger;
   readonly now?: () => number;
 }
@@ -39,7 +42,7 @@ export class CdrRetention {
 
   constructor(private readonly options: CdrRetentionOptions) {
     this.now = options.now ?? Date.now;
-    this.log = options.logger.child({ component: 'cdr-retention' });
+    this.log = options.logger.child({ component: 'cdr-retention', rows: options.what ?? 'CDRs' });
     this.task = new PeriodicTask(() => this.prune(), options.intervalMs);
   }
 
@@ -73,9 +76,9 @@ export class CdrRetention {
       });
       this.options.pruned.inc(result.deleted);
       if (result.deleted > 0) {
-        this.log.info('CDRs past retention deleted', {
+        this.log.info(`${this.options.what ?? 'CDRs'} past retention deleted`, {
           deleted: result.deleted,
-          accepted_before: before.toISOString(),
+          before: before.toISOString(),
           yielded: result.yielded,
         });
       } else if (result.yielded) {

@@ -1,4 +1,5 @@
 import { MoReceived } from '@smpp-gateway/contracts';
+import type { MoMessageWrite } from '@smpp-gateway/db';
 import { RetryableError, silentLogger } from '@smpp-gateway/runtime';
 import { describe, expect, it } from 'vitest';
 import { FakeSnapshots, MemoryOutbox, snapshotOf, testMetrics } from './fakes.test-support.js';
@@ -21,9 +22,21 @@ const part = (seq: number, text: string, id = `p${seq}`) =>
     receivedAt: '2025-01-01T00:00:00.000Z',
   });
 
+/** The archive as a list; `failing` makes the next writes throw as PostgreSQL down would. */
+class MemoryArchive {
+  readonly records: MoMessageWrite[] = [];
+  failing = false;
+  archive(records: readonly MoMessageWrite[]): Promise<void> {
+    if (this.failing) return Promise.reject(new RetryableError('archive down'));
+    this.records.push(...records);
+    return Promise.resolve();
+  }
+}
+
 function setup(moReassembly = true) {
   let nowMs = 0;
   const outbox = new MemoryOutbox();
+  const archive = new MemoryArchive();
   const snapshots = new FakeSnapshots(
     snapshotOf({
       customers: [{ id: 'cust', pricePlan: 'std', moReassembly }],
@@ -33,18 +46,53 @@ function setup(moReassembly = true) {
   const handler = createMoHandler({
     snapshots,
     outbox,
+    archive,
     metrics: testMetrics(),
     logger: silentLogger,
     clock: () => new Date(nowMs),
     reassemblyTimeoutMs: 1_000,
   });
-  return { handler, outbox, snapshots, advance: (ms: number) => (nowMs += ms) };
+  return { handler, outbox, archive, snapshots, advance: (ms: number) => (nowMs += ms) };
 }
 
 /** Lets pending promise callbacks run. */
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('MO handler', () => {
+  it('archives every part, sharing the joined delivery id, before the delivery is published', async () => {
+    const { handler, outbox, archive } = setup();
+    const first = handler.handle(part(1, 'ab'));
+    await tick();
+    expect(archive.records).toHaveLength(0);
+    await handler.handle(part(2, 'cd'));
+    await first;
+    expect(outbox.deliveries).toHaveLength(1);
+    expect(archive.records).toEqual([
+      expect.objectContaining({
+        messageId: 'p1',
+        customerId: 'cust',
+        vendorId: 'v1',
+        source: '447700900123',
+        destination: '15125550100',
+        octets: 8, // UDH 6 + 2
+        concat: { reference: 9, total: 2, sequence: 1 },
+        deliveryMessageId: outbox.deliveries[0]!.messageId,
+      }),
+      expect.objectContaining({ messageId: 'p2', concat: { reference: 9, total: 2, sequence: 2 } }),
+    ]);
+  });
+
+  it('an archive that cannot write retries the MO and publishes nothing', async () => {
+    const { handler, outbox, archive } = setup(false);
+    archive.failing = true;
+    await expect(handler.handle(part(1, 'ab'))).rejects.toBeInstanceOf(RetryableError);
+    expect(outbox.deliveries).toHaveLength(0);
+    archive.failing = false;
+    await handler.handle(part(1, 'ab'));
+    expect(outbox.deliveries).toHaveLength(1);
+    expect(archive.records.map((r) => [r.messageId, r.deliveryMessageId])).toEqual([['p1', 'p1']]);
+  });
+
   it('holds the first part unacked and settles both parts once the joined message is published', async () => {
     const { handler, outbox } = setup();
     let firstDone = false;

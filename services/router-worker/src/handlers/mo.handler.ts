@@ -2,16 +2,20 @@
 // reassembled for accounts that ask for it: each part's delivery stays
 // unacknowledged (its handler promise pending) until the whole message is
 // published, so a crash loses nothing — the broker redelivers the parts.
+// Every part is archived (messaging.mo_messages) before its delivery is
+// published, so every delivered MO has its record; the archive write is
+// idempotent, and a failed one retries the MO like a failed publish.
 import type { MoReceived } from '@smpp-gateway/contracts';
 import { RetryableError, type Logger } from '@smpp-gateway/runtime';
 import type { RouterMetrics } from '../metrics.js';
-import { joinedDelivery, moPartInfo, singleDelivery } from '../mo/mo-concat.js';
+import { joinedDelivery, moConcat, moOctets, moPartInfo, singleDelivery } from '../mo/mo-concat.js';
 import { PartAssembler } from '../mo/part-assembler.js';
-import type { DeliveryOutbox, SnapshotSource } from './ports.js';
+import type { DeliveryOutbox, MoArchive, SnapshotSource } from './ports.js';
 
 export interface MoHandlerDeps {
   readonly snapshots: SnapshotSource;
   readonly outbox: DeliveryOutbox;
+  readonly archive: MoArchive;
   readonly metrics: RouterMetrics;
   readonly logger: Logger;
   readonly clock: () => Date;
@@ -50,15 +54,40 @@ export function createMoHandler(deps: MoHandlerDeps): MoHandler {
   const assembler = new PartAssembler<HeldPart>(deps.reassemblyTimeoutMs);
   const updateHeld = () => metrics.moPartsHeld.set(assembler.held);
 
+  function recordOf(mo: MoReceived, customerId: string, deliveryMessageId: string, at: Date) {
+    return {
+      messageId: mo.messageId,
+      customerId,
+      vendorId: mo.vendorId,
+      source: mo.source.addr,
+      destination: mo.destination.addr,
+      esmClass: mo.esmClass,
+      dataCoding: mo.dataCoding,
+      octets: moOctets(mo),
+      concat: moConcat(mo) ?? null,
+      receivedAt: new Date(mo.receivedAt),
+      routedAt: at,
+      deliveryMessageId,
+    };
+  }
+
   async function deliverSingle(mo: MoReceived, customerId: string): Promise<void> {
-    await deps.outbox.deliver(singleDelivery(mo, customerId, deps.clock()));
+    const now = deps.clock();
+    const delivery = singleDelivery(mo, customerId, now);
+    await deps.archive.archive([recordOf(mo, customerId, delivery.messageId, now)]);
+    await deps.outbox.deliver(delivery);
   }
 
   async function deliverJoined(parts: readonly HeldPart[]): Promise<void> {
     const first = parts[0];
     if (!first) return;
     try {
-      await deps.outbox.deliver(joinedDelivery(parts, first.customerId, deps.clock()));
+      const now = deps.clock();
+      const delivery = joinedDelivery(parts, first.customerId, now);
+      await deps.archive.archive(
+        parts.map((p) => recordOf(p.mo, p.customerId, delivery.messageId, now)),
+      );
+      await deps.outbox.deliver(delivery);
     } catch (err) {
       // Every part goes back to the queue; they meet again on redelivery.
       const retry =

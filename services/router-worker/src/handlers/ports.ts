@@ -1,6 +1,7 @@
 // What the handlers need from the outside world, as interfaces: adapters
 // implement them over RabbitMQ, Redis and PostgreSQL; unit tests over memory.
 import type { ContractInput, MtSubmitted } from '@smpp-gateway/contracts';
+import type { MoMessageWrite } from '@smpp-gateway/db';
 import type { RoutingSnapshot } from '../routing/routing-snapshot.js';
 import type { Campaign, CapDecision } from '../routing/tendlc.js';
 
@@ -37,4 +38,9 @@ export interface MtOutbox {
 
 export interface DeliveryOutbox {
   deliver(delivery: ContractInput<'CustomerDelivery'>): Promise<void>;
+}
+
+/** The MO archive (messaging.mo_messages); a failed write throws RetryableError. */
+export interface MoArchive {
+  archive(records: readonly MoMessageWrite[]): Promise<void>;
 }

@@ -33,6 +33,19 @@ function sarNumber(tlvs: readonly RawTlv[], tag: number): number | undefined {
  * concatenation, e.g. port addressing): such PDUs are delivered as they are.
  */
 export function moPartInfo(mo: MoReceived): MoPartInfo | undefined {
+  const concat = moConcat(mo);
+  if (!concat) return undefined;
+  return {
+    key: `${mo.source.addr}|${mo.destination.addr}|${concat.reference}|${concat.total}`,
+    sequence: concat.sequence,
+    total: concat.total,
+  };
+}
+
+/** The part's concatenation data (contract, UDH or SAR), when it is one of several. */
+export function moConcat(
+  mo: MoReceived,
+): { reference: number; total: number; sequence: number } | undefined {
   let concat: { reference: number; total: number; sequence: number } | undefined = mo.concat;
   if (!concat && (mo.esmClass & UDHI) !== 0) {
     const udh = parseUdh(Buffer.from(mo.shortMessage, 'base64'));
@@ -49,11 +62,12 @@ export function moPartInfo(mo: MoReceived): MoPartInfo | undefined {
     concat = sar.concat;
   }
   if (!concat || concat.total < 2) return undefined;
-  return {
-    key: `${mo.source.addr}|${mo.destination.addr}|${concat.reference}|${concat.total}`,
-    sequence: concat.sequence,
-    total: concat.total,
-  };
+  return { reference: concat.reference, total: concat.total, sequence: concat.sequence };
+}
+
+/** The length of a part's user data (message_payload, or short_message with its UDH). */
+export function moOctets(mo: MoReceived): number {
+  return Buffer.from(mo.messagePayload ?? mo.shortMessage, 'base64').length;
 }
 
 /** The user data of a part without its UDH. */
