@@ -10,6 +10,7 @@ import {
   type SubmitStatus,
 } from '../schema.js';
 import { isUuid, toSafeInteger, toSafeIntegerOrNull } from './column-values.js';
+import { pruneBefore, type PruneOptions, type PruneResult } from './prune.js';
 
 const TABLE = 'messaging.cdrs';
 
@@ -692,14 +693,6 @@ export async function getCdrByVendorMessageId(
   return toCdr(row);
 }
 
-/** What one `pruneCdrs` call did. */
-export interface PruneResult {
-  /** Rows deleted. */
-  readonly deleted: number;
-  /** Stopped because another process was pruning (its batches hold the lock). */
-  readonly yielded: boolean;
-}
-
 /** Advisory lock key of CDR pruning (any constant unique to this use). */
 const PRUNE_LOCK_KEY = 0x5347_4344; // "SGCD"
 
@@ -715,38 +708,10 @@ const PRUNE_LOCK_KEY = 0x5347_4344; // "SGCD"
  * others see the lock taken and stop (`yielded`), instead of fighting over
  * the same rows.
  */
-export async function pruneCdrs(
-  db: Kysely<Database>,
-  options: {
-    before: Date;
-    batchSize?: number;
-    maxBatches?: number;
-    /** Asked before each batch: true ends the run there (shutdown). */
-    shouldStop?: () => boolean;
-  },
-): Promise<PruneResult> {
-  const batchSize = options.batchSize ?? 5_000;
-  const maxBatches = options.maxBatches ?? Number.POSITIVE_INFINITY;
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
-  }
-  let deleted = 0;
-  for (let batch = 0; batch < maxBatches && !options.shouldStop?.(); batch += 1) {
-    const outcome = await db.transaction().execute(async (trx) => {
-      const { rows } = await sql<{ locked: boolean }>`
-        SELECT pg_try_advisory_xact_lock(${PRUNE_LOCK_KEY}) AS locked`.execute(trx);
-      if (!rows[0]?.locked) return undefined;
-      const result = await sql`
-        DELETE FROM messaging.cdrs
-        WHERE ctid = ANY (ARRAY(
-          SELECT ctid FROM messaging.cdrs
-          WHERE accepted_at < ${options.before}
-          LIMIT ${batchSize}))`.execute(trx);
-      return Number(result.numAffectedRows ?? 0n);
-    });
-    if (outcome === undefined) return { deleted, yielded: true };
-    deleted += outcome;
-    if (outcome < batchSize) break;
-  }
-  return { deleted, yielded: false };
+export function pruneCdrs(db: Kysely<Database>, options: PruneOptions): Promise<PruneResult> {
+  return pruneBefore(
+    db,
+    { table: 'messaging.cdrs', column: 'accepted_at', lockKey: PRUNE_LOCK_KEY },
+    options,
+  );
 }

@@ -4,7 +4,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 import { isUuid } from './column-values.js';
-import type { PruneResult } from './cdr.repository.js';
+import { pruneBefore, type PruneOptions, type PruneResult } from './prune.js';
 
 const TABLE = 'messaging.mo_messages';
 /** Not the CDRs' key: both retention runs may go at once, each alone on its table. */
@@ -167,41 +167,11 @@ export async function searchMoMessages(
   };
 }
 
-/**
- * Deletes the MO parts received before `before`, in batches, as pruneCdrs
- * does for the CDRs (same options, its own advisory lock).
- */
-export async function pruneMoMessages(
-  db: Kysely<Database>,
-  options: {
-    before: Date;
-    batchSize?: number;
-    maxBatches?: number;
-    shouldStop?: () => boolean;
-  },
-): Promise<PruneResult> {
-  const batchSize = options.batchSize ?? 5_000;
-  const maxBatches = options.maxBatches ?? Number.POSITIVE_INFINITY;
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
-  }
-  let deleted = 0;
-  for (let batch = 0; batch < maxBatches && !options.shouldStop?.(); batch += 1) {
-    const outcome = await db.transaction().execute(async (trx) => {
-      const { rows } = await sql<{ locked: boolean }>`
-        SELECT pg_try_advisory_xact_lock(${PRUNE_LOCK_KEY}) AS locked`.execute(trx);
-      if (!rows[0]?.locked) return undefined;
-      const result = await sql`
-        DELETE FROM messaging.mo_messages
-        WHERE ctid = ANY (ARRAY(
-          SELECT ctid FROM messaging.mo_messages
-          WHERE received_at < ${options.before}
-          LIMIT ${batchSize}))`.execute(trx);
-      return Number(result.numAffectedRows ?? 0n);
-    });
-    if (outcome === undefined) return { deleted, yielded: true };
-    deleted += outcome;
-    if (outcome < batchSize) break;
-  }
-  return { deleted, yielded: false };
+/** Deletes the MO parts received before `before`, in batches, as pruneCdrs does the CDRs. */
+export function pruneMoMessages(db: Kysely<Database>, options: PruneOptions): Promise<PruneResult> {
+  return pruneBefore(
+    db,
+    { table: 'messaging.mo_messages', column: 'received_at', lockKey: PRUNE_LOCK_KEY },
+    options,
+  );
 }

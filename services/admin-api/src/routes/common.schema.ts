@@ -147,3 +147,45 @@ export function decodeWindowCursor(text: string): WindowCursor | undefined {
     return undefined;
   }
 }
+
+/** The `cursor` query parameter of a paged window search. */
+export const windowCursorParam = z
+  .string()
+  .max(200)
+  .optional()
+  .describe(
+    "`next` of the previous page (it keeps the first page's window start); the filters must stay the same",
+  );
+
+/** The widest window one search may scan (the customer's rows in it are read, then filtered). */
+const SEARCH_MAX_WINDOW_MS = 31 * 24 * 60 * 60 * 1000;
+const SEARCH_DEFAULT_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The window and cursor of a per-customer search (messages, MO parts):
+ * default the 24 h before `to`, at most 31 days, a cursor keeps its first
+ * page's window start; a cursor this API did not return is an issue on
+ * `cursor`.
+ */
+export function searchWindow(
+  q: {
+    readonly from?: string | undefined;
+    readonly to?: string | undefined;
+    readonly cursor?: string | undefined;
+  },
+  ctx: z.RefinementCtx,
+): { from: Date; to: Date; after: WindowCursor | undefined } {
+  const after = q.cursor !== undefined ? decodeWindowCursor(q.cursor) : undefined;
+  const { from, to } = queryWindow(q, ctx, {
+    defaultFrom: (end) => after?.from ?? new Date(end.getTime() - SEARCH_DEFAULT_WINDOW_MS),
+    maxMs: SEARCH_MAX_WINDOW_MS,
+    tooWide: 'the window may span at most 31 days',
+  });
+  if (q.cursor !== undefined && after === undefined)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['cursor'],
+      message: 'is not a cursor this API returned',
+    });
+  return { from, to, after };
+}

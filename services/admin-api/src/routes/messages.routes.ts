@@ -1,11 +1,5 @@
 import { ReceiptStat } from '@smpp-gateway/contracts';
-import {
-  DELIVERY_STATUSES,
-  getCustomerById,
-  searchCdrs,
-  SUBMIT_STATUSES,
-  type CdrCursor,
-} from '@smpp-gateway/db';
+import { DELIVERY_STATUSES, getCustomerById, searchCdrs, SUBMIT_STATUSES } from '@smpp-gateway/db';
 import {
   CustomerReceiptState,
   isFinalStatus,
@@ -19,12 +13,12 @@ import { z } from 'zod';
 import { notFound } from '../http/api-error.js';
 import { defineRoute, type Route } from '../http/route-definition.js';
 import {
-  decodeWindowCursor,
   encodeWindowCursor,
   pagination,
-  queryWindow,
+  searchWindow,
   Timestamp,
   Uuid,
+  windowCursorParam,
 } from './common.schema.js';
 
 const TAG = 'Messages';
@@ -107,24 +101,6 @@ export function toMessageReceiptView(found: MessageLookup): MessageReceiptView {
   };
 }
 
-/** The widest window one search may scan (the customer's rows in it are read, then filtered). */
-const MAX_WINDOW_MS = 31 * 24 * 60 * 60 * 1000;
-const DEFAULT_WINDOW_MS = 24 * 60 * 60 * 1000;
-
-/** The message search's cursor: the CDR keyset and its first page's window start. */
-interface PageCursor extends CdrCursor {
-  readonly from: Date;
-}
-
-function encodeCursor(cursor: CdrCursor, from: Date): string {
-  return encodeWindowCursor({ at: cursor.acceptedAt, id: cursor.messageId, from });
-}
-
-function decodeCursor(text: string): PageCursor | undefined {
-  const c = decodeWindowCursor(text);
-  return c && { acceptedAt: c.at, messageId: c.id, from: c.from };
-}
-
 const Address = z.string().min(1).max(21);
 
 const MessageSearchQuery = z
@@ -140,29 +116,16 @@ const MessageSearchQuery = z
     source: Address.optional(),
     vendorId: Uuid.optional(),
     limit: pagination.limit,
-    cursor: z
-      .string()
-      .max(200)
-      .optional()
-      .describe(
-        "`next` of the previous page (it keeps the first page's window start); the filters must stay the same",
-      ),
+    cursor: windowCursorParam,
   })
   .transform((q, ctx) => {
-    const after = q.cursor !== undefined ? decodeCursor(q.cursor) : undefined;
-    const { from, to } = queryWindow(q, ctx, {
-      // A cursor keeps the window start of its first page.
-      defaultFrom: (end) => after?.from ?? new Date(end.getTime() - DEFAULT_WINDOW_MS),
-      maxMs: MAX_WINDOW_MS,
-      tooWide: 'the window may span at most 31 days',
-    });
-    if (q.cursor !== undefined && after === undefined)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['cursor'],
-        message: 'is not a cursor this API returned',
-      });
-    return { ...q, from, to, after };
+    const { from, to, after } = searchWindow(q, ctx);
+    return {
+      ...q,
+      from,
+      to,
+      after: after && { acceptedAt: after.at, messageId: after.id },
+    };
   });
 
 const MessagePage = z
@@ -212,7 +175,13 @@ export function messageRoutes(): Route[] {
                   : { from: 'postgres', record: recordFromCdr(cdr) },
               );
             }),
-            next: page.next ? encodeCursor(page.next, query.from) : null,
+            next: page.next
+              ? encodeWindowCursor({
+                  at: page.next.acceptedAt,
+                  id: page.next.messageId,
+                  from: query.from,
+                })
+              : null,
           },
         };
       },

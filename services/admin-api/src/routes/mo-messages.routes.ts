@@ -1,24 +1,18 @@
 // The MO archive (messaging.mo_messages) over HTTP: which inbound parts the
 // router handed to which customer, when, and in which deliver_sm. Metadata
 // only: the text is not stored, so it cannot be shown.
-import {
-  getCustomerById,
-  getMoMessage,
-  searchMoMessages,
-  type MoMessage,
-  type MoMessageCursor,
-} from '@smpp-gateway/db';
+import { getCustomerById, getMoMessage, searchMoMessages, type MoMessage } from '@smpp-gateway/db';
 import { z } from 'zod';
 import { notFound } from '../http/api-error.js';
 import { defineRoute, type Route } from '../http/route-definition.js';
 import {
-  decodeWindowCursor,
   encodeWindowCursor,
   iso,
   pagination,
-  queryWindow,
+  searchWindow,
   Timestamp,
   Uuid,
+  windowCursorParam,
 } from './common.schema.js';
 
 const TAG = 'MO messages';
@@ -91,24 +85,6 @@ export function toMoMessageView(m: MoMessage): MoMessageView {
   };
 }
 
-/** The widest window one search may scan, as the MT message search. */
-const MAX_WINDOW_MS = 31 * 24 * 60 * 60 * 1000;
-const DEFAULT_WINDOW_MS = 24 * 60 * 60 * 1000;
-
-/** The MO search's cursor: the archive keyset and its first page's window start. */
-interface PageCursor extends MoMessageCursor {
-  readonly from: Date;
-}
-
-function encodeCursor(cursor: MoMessageCursor, from: Date): string {
-  return encodeWindowCursor({ at: cursor.receivedAt, id: cursor.messageId, from });
-}
-
-function decodeCursor(text: string): PageCursor | undefined {
-  const c = decodeWindowCursor(text);
-  return c && { receivedAt: c.at, messageId: c.id, from: c.from };
-}
-
 const Address = z.string().min(1).max(21);
 
 const MoMessageSearchQuery = z
@@ -121,29 +97,16 @@ const MoMessageSearchQuery = z
       "Destination address as received (the customer's number or short code)",
     ),
     limit: pagination.limit,
-    cursor: z
-      .string()
-      .max(200)
-      .optional()
-      .describe(
-        "`next` of the previous page (it keeps the first page's window start); the filters must stay the same",
-      ),
+    cursor: windowCursorParam,
   })
   .transform((q, ctx) => {
-    const after = q.cursor !== undefined ? decodeCursor(q.cursor) : undefined;
-    const { from, to } = queryWindow(q, ctx, {
-      // A cursor keeps the window start of its first page.
-      defaultFrom: (end) => after?.from ?? new Date(end.getTime() - DEFAULT_WINDOW_MS),
-      maxMs: MAX_WINDOW_MS,
-      tooWide: 'the window may span at most 31 days',
-    });
-    if (q.cursor !== undefined && after === undefined)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['cursor'],
-        message: 'is not a cursor this API returned',
-      });
-    return { ...q, from, to, after };
+    const { from, to, after } = searchWindow(q, ctx);
+    return {
+      ...q,
+      from,
+      to,
+      after: after && { receivedAt: after.at, messageId: after.id },
+    };
   });
 
 const MoMessagePage = z
@@ -181,7 +144,13 @@ export function moMessageRoutes(): Route[] {
           status: 200,
           body: {
             items: page.items.map(toMoMessageView),
-            next: page.next ? encodeCursor(page.next, query.from) : null,
+            next: page.next
+              ? encodeWindowCursor({
+                  at: page.next.receivedAt,
+                  id: page.next.messageId,
+                  from: query.from,
+                })
+              : null,
           },
         };
       },
