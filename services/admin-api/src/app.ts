@@ -20,6 +20,7 @@ import {
 } from '@smpp-gateway/runtime';
 import type { Registry } from 'prom-client';
 import { AmqpControlNotifier } from './adapters/amqp-control-notifier.js';
+import { AmqpVendorQueueDepths } from './adapters/vendor-queue.depths.js';
 import { AmqpDeadLetterQueue } from './adapters/dead-letter.queue.js';
 import { RedisAuthFailureLimiter } from './adapters/redis-auth-failure-limiter.js';
 import { CachedTokenAuthenticator } from './auth/token-authenticator.js';
@@ -118,6 +119,7 @@ export async function startAdminApi(
     db: pg.db,
     messageState: new MessageStateStore({ redis: stateRedis.client }),
     vendorStatus: new VendorStatusStore(stateRedis.client),
+    vendorQueues: new AmqpVendorQueueDepths(amqp),
     control,
     deadLetters: new AmqpDeadLetterQueue({
       connection: amqp,

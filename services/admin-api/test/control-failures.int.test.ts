@@ -121,6 +121,8 @@ describe('failures after the change is committed', () => {
       db: h.db,
       messageState: new MessageStateStore({ redis }),
       vendorStatus: new VendorStatusStore(redis),
+      // Not reached by these tests.
+      vendorQueues: { depths: () => Promise.reject(new Error('not connected')) },
       control: notifier,
       // Never connected: these tests do not reach it.
       deadLetters: new AmqpDeadLetterQueue({

@@ -1,4 +1,7 @@
+import { DEFAULT_TOPOLOGY_OPTIONS, vendorLane, vendorQueues } from '@smpp-gateway/contracts';
 import { decryptVendorPassword, getVendorById, setVendorStatus } from '@smpp-gateway/db';
+import { assertTopology } from '@smpp-gateway/runtime';
+import amqp from 'amqplib';
 import { VendorStatusStore } from '@smpp-gateway/message-state';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -263,6 +266,25 @@ describe('vendors', () => {
       expect(up.body.fleet).toEqual({ binds: 2, sendingPods: 1, down: false });
     } finally {
       redis.disconnect();
+    }
+    // No MT was ever routed to it: its lanes do not exist, nothing waits.
+    expect(fresh.body.queued).toEqual({ priority: 0, bulk: 0 });
+    // MTs waiting in RabbitMQ, per lane.
+    const broker = await amqp.connect(h.env.amqp.url);
+    try {
+      const channel = await broker.createChannel();
+      const options = { ...DEFAULT_TOPOLOGY_OPTIONS, queueType: 'classic' as const };
+      await assertTopology(channel, { exchanges: [], queues: vendorQueues(vendorId, options) });
+      const routed = (priority: number) =>
+        channel.sendToQueue(vendorLane(vendorId, priority), Buffer.from('{}'));
+      for (const priority of [3, 0, 0]) routed(priority);
+      await channel.close();
+      const waiting = await h.request('GET', `/api/v1/vendors/${vendorId}/status`, {
+        token: h.readToken,
+      });
+      expect(waiting.body.queued).toEqual({ priority: 1, bulk: 2 });
+    } finally {
+      await broker.close();
     }
     expect(
       (await h.request('GET', '/api/v1/vendors/5d1f6a2e-1c1e-4b8a-9a57-0d3c9f6f1a11/status'))

@@ -7,6 +7,7 @@ import type { AuthFailureLimiter } from '../auth/auth-failure-limiter.js';
 import type { TokenAuthenticator } from '../auth/token-authenticator.js';
 import type { TrustProxy } from '../config.js';
 import type { DeadLetterPort } from '../adapters/dead-letter.queue.js';
+import type { VendorQueueDepths } from '../adapters/vendor-queue.depths.js';
 import type { ControlNotifier } from '../control/control-notifier.js';
 
 /** Everything the express app needs, built by the composition root (or a test). */
@@ -15,6 +16,8 @@ export interface AppDeps {
   readonly messageState: MessageStateStore;
   /** What the vendor-connector pods report in Redis (the routers' view of each vendor). */
   readonly vendorStatus: Pick<VendorStatusStore, 'read'>;
+  /** Routed MTs waiting in each vendor's lanes, from the broker. */
+  readonly vendorQueues: VendorQueueDepths;
   readonly control: ControlNotifier;
   /** The dead-letter queue: peek and replay. */
   readonly deadLetters: DeadLetterPort;

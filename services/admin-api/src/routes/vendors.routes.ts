@@ -246,6 +246,18 @@ export const VendorStatusView = z
       .describe(
         'What the connector pods report in Redis now (at once on an outage or its end); null without a live report or when Redis cannot be read',
       ),
+    queued: z
+      .object({
+        priority: z
+          .number()
+          .int()
+          .describe('In vendor.{id}.priority (submit_sm priority_flag 1-3), sent first'),
+        bulk: z.number().int().describe('In vendor.{id} (priority_flag 0)'),
+      })
+      .nullable()
+      .describe(
+        'Routed MTs waiting for the vendor in RabbitMQ now (ready, not yet taken by a connector); null when the broker cannot be asked. A vendor that is connected but slower than its traffic shows here first',
+      ),
   })
   .meta({ id: 'VendorStatus' });
 
@@ -387,6 +399,14 @@ export function vendorRoutes(): Route[] {
             return null;
           },
         );
+        // Also an addition: without the broker the rest of the answer stands.
+        const queued = await deps.vendorQueues.depths(vendor.id).catch((err: unknown) => {
+          deps.logger.warn('vendor queue depths not read from the broker', {
+            vendor_id: vendor.id,
+            err,
+          });
+          return null;
+        });
         return {
           status: 200,
           body: {
@@ -399,6 +419,7 @@ export function vendorRoutes(): Route[] {
             ageMs,
             stale: ageMs === null || ageMs > deps.options.vendorStatusStaleMs,
             fleet,
+            queued,
           } satisfies z.infer<typeof VendorStatusView>,
         };
       },
