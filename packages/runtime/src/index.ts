@@ -14,3 +14,4 @@ export { TimeoutError, withTimeout } from './timeout.js';
 export { throttled } from './throttle.js';
 export { PeriodicTask } from './periodic-task.js';
 export * from './amqp/index.js';
+export * from './service-connections.js';

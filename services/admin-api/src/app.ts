@@ -3,18 +3,15 @@ import type { AddressInfo } from 'node:net';
 import { findApiToken, type Database } from '@smpp-gateway/db';
 import { MessageStateStore, VendorStatusStore } from '@smpp-gateway/message-state';
 import {
-  AmqpConnection,
   amqpMetrics,
   ContractPublisher,
-  createKysely,
   createLogger,
   createMetricsRegistry,
-  createRedis,
+  amqpFrom,
+  postgresFrom,
+  redisFrom,
   Readiness,
   RedisDb,
-  staticTopology,
-  topologyOptionsFrom,
-  topologySetup,
   type Logger,
   type ShutdownManager,
 } from '@smpp-gateway/runtime';
@@ -67,42 +64,13 @@ export async function startAdminApi(
     logger.warn('VENDOR_SECRET_KEY is not set: vendor passwords use the public development key');
   }
 
-  const pg = createKysely<Database>({
-    url: config.DATABASE_URL,
-    poolMax: config.PG_POOL_MAX,
-    statementTimeoutMs: config.PG_STATEMENT_TIMEOUT_MS,
-    preparedStatements: config.PG_PREPARED_STATEMENTS,
-    applicationName: SERVICE_NAME,
-    logger,
-  });
-  const stateRedis = createRedis({
-    url: config.REDIS_URL,
-    db: RedisDb.dlr,
-    keyPrefix: config.REDIS_KEY_PREFIX,
-    name: 'message-state',
-    logger,
-  });
-  const limitRedis = createRedis({
-    url: config.REDIS_URL,
-    db: RedisDb.rate,
-    keyPrefix: config.REDIS_KEY_PREFIX,
-    name: 'auth-limits',
-    logger,
-  });
-  const amqp = new AmqpConnection({
-    url: config.AMQP_URL,
-    name: `${SERVICE_NAME}-${config.INSTANCE_ID}`,
-    logger,
-  });
-  void amqp.addSetup(
-    'topology',
-    topologySetup(
-      // The shared queue arguments (DEFER_DELAY_MS, DELIVERY_TTL_MS) from the
-      // configuration, as every service declares them: RabbitMQ refuses a
-      // declaration whose arguments differ from the existing queue's.
-      staticTopology(topologyOptionsFrom(config)),
-    ),
-  );
+  const pg = postgresFrom<Database>(config, { applicationName: SERVICE_NAME, logger });
+  const stateRedis = redisFrom(config, { db: RedisDb.dlr, name: 'message-state', logger });
+  const limitRedis = redisFrom(config, { db: RedisDb.rate, name: 'auth-limits', logger });
+  // admin-api consumes nothing, but declares the shared queues as every
+  // service does (with the shared arguments: the broker refuses a
+  // declaration whose arguments differ from the existing queue's).
+  const { amqp } = amqpFrom(config, { name: `${SERVICE_NAME}-${config.INSTANCE_ID}`, logger });
   const control = new AmqpControlNotifier({ logger, registry });
   registerPrepaidBalanceMetrics({ source: activePrepaidBalanceSource(pg.db), registry, logger });
   readiness

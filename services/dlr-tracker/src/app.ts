@@ -11,21 +11,18 @@ import {
 import { MessageAggregateStore, MessageStateStore } from '@smpp-gateway/message-state';
 import {
   coalescingFrom,
-  AmqpConnection,
+  amqpFrom,
   amqpMetrics,
   consume,
   ContractPublisher,
-  createKysely,
   createLogger,
   createMetricsRegistry,
-  createRedis,
+  postgresFrom,
+  redisFrom,
   Readiness,
   RedisDb,
   ShutdownManager,
   startOpsServer,
-  staticTopology,
-  topologyOptionsFrom,
-  topologySetup,
   type Logger,
 } from '@smpp-gateway/runtime';
 import type { Registry } from 'prom-client';
@@ -76,38 +73,17 @@ export async function startDlrTracker(
     timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     exit: overrides.exit ?? (() => undefined),
   });
-  const topology = topologyOptionsFrom(config);
 
-  const pg = createKysely<Database>({
-    url: config.DATABASE_URL,
-    poolMax: config.PG_POOL_MAX,
-    statementTimeoutMs: config.PG_STATEMENT_TIMEOUT_MS,
-    preparedStatements: config.PG_PREPARED_STATEMENTS,
+  const pg = postgresFrom<Database>(config, {
     applicationName: `${SERVICE_NAME}-${config.INSTANCE_ID}`,
     logger,
   });
-  const redis = createRedis({
-    url: config.REDIS_URL,
-    db: RedisDb.dlr,
-    keyPrefix: config.REDIS_KEY_PREFIX,
-    name: 'dlr',
-    logger,
-  });
-  const amqp = new AmqpConnection({
-    url: config.AMQP_URL,
+  const redis = redisFrom(config, { db: RedisDb.dlr, name: 'dlr', logger });
+  const { amqp, topology } = amqpFrom(config, {
     name: `${SERVICE_NAME}-${config.INSTANCE_ID}`,
     logger,
+    queues: (options) => [receiptRetryQueue(options, config.RECEIPT_RETRY_DELAY_MS)],
   });
-  void amqp.addSetup(
-    'topology',
-    topologySetup({
-      ...staticTopology(topology),
-      queues: [
-        ...staticTopology(topology).queues,
-        receiptRetryQueue(topology, config.RECEIPT_RETRY_DELAY_MS),
-      ],
-    }),
-  );
   readiness.register(pg.readiness).register(redis.readiness).register(amqp.readiness());
   const ops = await startOpsServer({
     port: config.METRICS_PORT,

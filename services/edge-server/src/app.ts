@@ -3,12 +3,7 @@
 // runs it for real; integration tests run it in-process with test config.
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
-import {
-  controlQueue,
-  type ContractInput,
-  type ControlCommand,
-  type TopologyOptions,
-} from '@smpp-gateway/contracts';
+import { controlQueue, type ContractInput, type ControlCommand } from '@smpp-gateway/contracts';
 import {
   createDatabase,
   getCustomerById,
@@ -20,19 +15,16 @@ import {
 import { lookupMessage, MessageStateStore, RefusedSubmitsStore } from '@smpp-gateway/message-state';
 import {
   coalescingFrom,
-  AmqpConnection,
   amqpMetrics,
   consume,
   ContractPublisher,
   createLogger,
   createMetricsRegistry,
-  createRedis,
+  amqpFrom,
+  redisFrom,
   Readiness,
   RedisDb,
   startOpsServer,
-  staticTopology,
-  topologyOptionsFrom,
-  topologySetup,
   throttled,
   type Consumer,
   type Logger,
@@ -110,7 +102,6 @@ export async function startEdgeServer(
   const messaging = amqpMetrics(registry);
   const readiness = new Readiness();
   const now = overrides.now ?? Date.now;
-  const topology: TopologyOptions = topologyOptionsFrom(config);
 
   // ---- stores and connections -------------------------------------------
   const db = createDatabase(config.DATABASE_URL, {
@@ -125,33 +116,14 @@ export async function startEdgeServer(
       await sql`SELECT 1`.execute(db);
     },
   };
-  const stateRedis = createRedis({
-    url: config.REDIS_URL,
-    db: RedisDb.dlr,
-    keyPrefix: config.REDIS_KEY_PREFIX,
-    name: 'edge-state',
-    logger,
-  });
-  const rateRedis = createRedis({
-    url: config.REDIS_URL,
-    db: RedisDb.rate,
-    keyPrefix: config.REDIS_KEY_PREFIX,
-    name: 'edge-rate',
-    logger,
-  });
-  const amqp = new AmqpConnection({
-    url: config.AMQP_URL,
+  const stateRedis = redisFrom(config, { db: RedisDb.dlr, name: 'edge-state', logger });
+  const rateRedis = redisFrom(config, { db: RedisDb.rate, name: 'edge-rate', logger });
+  const control = controlQueue(SERVICE_NAME, config.INSTANCE_ID);
+  const { amqp, topology } = amqpFrom(config, {
     name: `${SERVICE_NAME}-${config.INSTANCE_ID}`,
     logger,
+    queues: () => [control],
   });
-  const control = controlQueue(SERVICE_NAME, config.INSTANCE_ID);
-  void amqp.addSetup(
-    'topology',
-    topologySetup({
-      ...staticTopology(topology),
-      queues: [...staticTopology(topology).queues, control],
-    }),
-  );
   // PostgreSQL and Redis are reported but do not make the edge unready: it
   // works without them, degraded (binds from the account cache, local rate
   // limits and bind counts), and an unready edge is taken out of the SMPP

@@ -1,35 +1,27 @@
 // Composition root: builds the adapters and handlers and starts consuming.
 // main.ts calls it for production; integration tests call it in-process.
-import {
-  controlQueue,
-  EXCHANGE_SPECS,
-  PRIORITIES,
-  QUEUES,
-  staticQueues,
-} from '@smpp-gateway/contracts';
+import { controlQueue, PRIORITIES, QUEUES } from '@smpp-gateway/contracts';
 import { insertMoMessages, type Database } from '@smpp-gateway/db';
 import { RefusedSubmitsStore, VendorStatusStore } from '@smpp-gateway/message-state';
 import {
   coalescingFrom,
   throttled,
+  amqpFrom,
   amqpMetrics,
-  AmqpConnection,
   consume,
   ContractPublisher,
-  createKysely,
   createLogger,
   createMetricsRegistry,
+  postgresFrom,
+  redisFrom,
   PeriodicTask,
-  createRedis,
   Readiness,
   RedisDb,
   ShutdownManager,
   startOpsServer,
-  topologySetup,
   type Consumer,
   type Logger,
   type ShutdownResult,
-  topologyOptionsFrom,
   withTimeout,
 } from '@smpp-gateway/runtime';
 import type { Registry } from 'prom-client';
@@ -90,30 +82,21 @@ export async function startRouterWorker(
     exit: overrides.exit ?? (() => undefined),
   });
   if (overrides.listenForSignals) shutdown.listen();
-  const topology = topologyOptionsFrom(config);
   const aborted = new AbortController();
 
-  const pg = createKysely<Database>({
-    url: config.DATABASE_URL,
-    poolMax: config.PG_POOL_MAX,
-    statementTimeoutMs: config.PG_STATEMENT_TIMEOUT_MS,
-    preparedStatements: config.PG_PREPARED_STATEMENTS,
-    applicationName: SERVICE_NAME,
-    logger,
-  });
-  const redisOptions = { url: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX, logger };
-  const rateRedis = createRedis({ ...redisOptions, db: RedisDb.rate, name: 'tendlc-caps' });
-  const campaignRedis = createRedis({
-    ...redisOptions,
+  const pg = postgresFrom<Database>(config, { applicationName: SERVICE_NAME, logger });
+  const rateRedis = redisFrom(config, { db: RedisDb.rate, name: 'tendlc-caps', logger });
+  const campaignRedis = redisFrom(config, {
     db: RedisDb.tendlc,
     name: 'tendlc-campaigns',
+    logger,
   });
   // Message state's DB 0, read by two watchers; neither is a readiness check:
   // without Redis the router routes as before.
   // - Submits edge-server refused although their MT may have reached the
   //   broker: read every 200 ms, dropped if they turn up (RefusedSubmitsWatcher).
   // - Vendors no connector can reach: ranked last (VendorAvailabilityWatcher).
-  const stateRedis = createRedis({ ...redisOptions, db: RedisDb.dlr, name: 'message-state' });
+  const stateRedis = redisFrom(config, { db: RedisDb.dlr, name: 'message-state', logger });
   const refusedSubmits = new RefusedSubmitsWatcher({
     source: new RefusedSubmitsStore({ redis: stateRedis.client }),
     pollMs: 200,
@@ -145,20 +128,13 @@ export async function startRouterWorker(
       }),
     ),
   });
-  const amqp = new AmqpConnection({
-    url: config.AMQP_URL,
-    name: `${SERVICE_NAME}-${config.INSTANCE_ID}`,
-    logger,
-  });
   // The pod's exclusive control queue is part of the topology, so it is
   // declared again on every reconnect.
-  void amqp.addSetup(
-    'topology',
-    topologySetup({
-      exchanges: EXCHANGE_SPECS,
-      queues: [...staticQueues(topology), controlQueue(SERVICE_NAME, config.INSTANCE_ID)],
-    }),
-  );
+  const { amqp, topology } = amqpFrom(config, {
+    name: `${SERVICE_NAME}-${config.INSTANCE_ID}`,
+    logger,
+    queues: () => [controlQueue(SERVICE_NAME, config.INSTANCE_ID)],
+  });
 
   const snapshots = new SnapshotStore({
     load: () => loadRoutingSnapshot(pg.db, clock()),

@@ -1,24 +1,21 @@
 // Composition root of the vendor-connector: builds the adapters and the
 // vendor manager, starts everything, and hands back the three shutdown steps.
-import { controlQueue, EXCHANGE_SPECS, type ControlCommand } from '@smpp-gateway/contracts';
+import { controlQueue, type ControlCommand } from '@smpp-gateway/contracts';
 import { resolveVendorSecretKey, type Database } from '@smpp-gateway/db';
 import { VendorStatusStore } from '@smpp-gateway/message-state';
 import {
   coalescingFrom,
   amqpMetrics,
-  AmqpConnection,
   consume,
   ContractPublisher,
-  createKysely,
   createLogger,
   createMetricsRegistry,
-  createRedis,
+  amqpFrom,
+  postgresFrom,
+  redisFrom,
   Readiness,
   RedisDb,
   startOpsServer,
-  staticTopology,
-  topologyOptionsFrom,
-  topologySetup,
   type Consumer,
   type Logger,
 } from '@smpp-gateway/runtime';
@@ -82,41 +79,20 @@ export async function startVendorConnector(
   const { key: secretKey, usingDevKey } = resolveVendorSecretKey(config);
   if (usingDevKey) logger.warn('using the public development vendor secret key');
 
-  const pg = createKysely<Database>({
-    url: config.DATABASE_URL,
-    poolMax: config.PG_POOL_MAX,
-    statementTimeoutMs: config.PG_STATEMENT_TIMEOUT_MS,
-    preparedStatements: config.PG_PREPARED_STATEMENTS,
+  const pg = postgresFrom<Database>(config, {
     applicationName: `${SERVICE_NAME}-${config.INSTANCE_ID}`,
     logger,
   });
-  const stateRedis = createRedis({
-    url: config.REDIS_URL,
-    db: RedisDb.dlr,
-    keyPrefix: config.REDIS_KEY_PREFIX,
-    name: 'state',
-    logger,
-  });
-  const rateRedis = createRedis({
-    url: config.REDIS_URL,
-    db: RedisDb.rate,
-    keyPrefix: config.REDIS_KEY_PREFIX,
-    name: 'rate',
-    logger,
-  });
-  const amqp = new AmqpConnection({
-    url: config.AMQP_URL,
+  const stateRedis = redisFrom(config, { db: RedisDb.dlr, name: 'state', logger });
+  const rateRedis = redisFrom(config, { db: RedisDb.rate, name: 'rate', logger });
+  // The pod's control queue is exclusive and auto-deleted: it is declared
+  // again on every reconnect, with the shared topology.
+  const controlSpec = controlQueue(SERVICE_NAME, config.INSTANCE_ID);
+  const { amqp, topology } = amqpFrom(config, {
     name: `${SERVICE_NAME}-${config.INSTANCE_ID}`,
     logger,
+    queues: () => [controlSpec],
   });
-  const topology = topologyOptionsFrom(config);
-  const controlSpec = controlQueue(SERVICE_NAME, config.INSTANCE_ID);
-  void amqp.addSetup('topology', topologySetup(staticTopology(topology)));
-  // Exclusive and auto-deleted: it is declared again on every reconnect.
-  void amqp.addSetup(
-    'control-queue',
-    topologySetup({ exchanges: EXCHANGE_SPECS, queues: [controlSpec] }),
-  );
   readiness.register(pg.readiness).register(stateRedis.readiness).register(rateRedis.readiness);
   readiness.register(amqp.readiness());
 
