@@ -321,6 +321,7 @@ export type NewServiceProviderRow = Insertable<ServiceProviderTable>;
 export type ServiceProviderUpdate = Updateable<ServiceProviderTable>;
 
 export type AccountRow = Selectable<AccountTable>;
+export type MoMessageRow = Selectable<MoMessageTable>;
 export type NewAccountRow = Insertable<AccountTable>;
 export type AccountUpdate = Updateable<AccountTable>;
 

@@ -5,7 +5,7 @@ import { createCustomer, upsertCdrs, type CdrWrite } from '@smpp-gateway/db';
 import { MessageStateStore } from '@smpp-gateway/message-state';
 import { Redis } from 'ioredis';
 import { beforeAll, afterAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from './harness.js';
+import { addCustomer, startHarness, type Harness } from './harness.js';
 
 let h: Harness;
 let customerId: string;
@@ -32,16 +32,8 @@ function cdr(messageId: string, overrides: Partial<CdrWrite> = {}): CdrWrite {
 
 beforeAll(async () => {
   h = await startHarness();
-  const customer = (systemId: string) =>
-    createCustomer(h.db, {
-      name: systemId,
-      systemId,
-      password: 'secret12',
-      throughput: 50,
-      maxBinds: 2,
-    });
-  customerId = (await customer(`search-${randomUUID().slice(0, 8)}`)).id;
-  otherCustomerId = (await customer(`other-${randomUUID().slice(0, 8)}`)).id;
+  customerId = (await addCustomer(h.db, 'search')).id;
+  otherCustomerId = (await addCustomer(h.db, 'other')).id;
   await upsertCdrs(h.db, [
     cdr('m-1', { acceptedAt: ago(50), deliveryStatus: 'DELIVRD' }),
     cdr('m-2', { acceptedAt: ago(40), deliveryStatus: 'UNDELIV', destinationAddr: '15125550100' }),

@@ -1,9 +1,17 @@
 // The admin API in-process against the real local PostgreSQL, Redis and
 // RabbitMQ (one database, key prefix and vhost per test file), called over
 // real HTTP.
+import { randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { EXCHANGES, ControlCommand } from '@smpp-gateway/contracts';
-import { createApiToken, createDatabase, migrateToLatest, type Database } from '@smpp-gateway/db';
+import {
+  createApiToken,
+  createCustomer,
+  createDatabase,
+  migrateToLatest,
+  type Customer,
+  type Database,
+} from '@smpp-gateway/db';
 import { createLogger } from '@smpp-gateway/runtime';
 import { createTestEnv, type TestEnv } from '@smpp-gateway/testkit';
 import amqp, { type Channel, type ChannelModel } from 'amqplib';
@@ -211,3 +219,15 @@ export const sampleCustomer = (overrides: Record<string, unknown> = {}) => ({
   allowedIps: ['10.0.0.0/8', '192.0.2.10'],
   ...overrides,
 });
+
+/** A customer with a unique system id (`prefix-xxxxxxxx`), for tests that only need one to exist. */
+export function addCustomer(db: Kysely<Database>, prefix: string): Promise<Customer> {
+  const systemId = `${prefix}-${randomUUID().slice(0, 8)}`;
+  return createCustomer(db, {
+    name: systemId,
+    systemId,
+    password: 'secret12',
+    throughput: 50,
+    maxBinds: 2,
+  });
+}

@@ -1,9 +1,9 @@
 // The MO archive over HTTP: parts written the way router-worker writes them
 // (insertMoMessages), searched and read back.
 import { randomUUID } from 'node:crypto';
-import { createCustomer, insertMoMessages, type MoMessage } from '@smpp-gateway/db';
+import { insertMoMessages, type MoMessage } from '@smpp-gateway/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from './harness.js';
+import { addCustomer, startHarness, type Harness } from './harness.js';
 
 let h: Harness;
 let customerId: string;
@@ -34,16 +34,8 @@ function mo(messageId: string, overrides: Partial<MoMessage> = {}): MoMessage {
 
 beforeAll(async () => {
   h = await startHarness();
-  const customer = (systemId: string) =>
-    createCustomer(h.db, {
-      name: systemId,
-      systemId,
-      password: 'secret12',
-      throughput: 50,
-      maxBinds: 2,
-    });
-  customerId = (await customer(`mo-${randomUUID().slice(0, 8)}`)).id;
-  otherCustomerId = (await customer(`mox-${randomUUID().slice(0, 8)}`)).id;
+  customerId = (await addCustomer(h.db, 'mo')).id;
+  otherCustomerId = (await addCustomer(h.db, 'mox')).id;
   await insertMoMessages(h.db, [
     mo('mo-1', { receivedAt: ago(50) }),
     mo('mo-2', { receivedAt: ago(40), source: '447700900999' }),

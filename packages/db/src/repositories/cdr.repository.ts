@@ -11,6 +11,7 @@ import {
 } from '../schema.js';
 import { isUuid, toSafeInteger, toSafeIntegerOrNull } from './column-values.js';
 import { pruneBefore, type PruneOptions, type PruneResult } from './prune.js';
+import { keysetPage } from './pagination.js';
 
 const TABLE = 'messaging.cdrs';
 
@@ -494,15 +495,10 @@ export async function searchCdrs(
     .orderBy('message_id', 'desc')
     .limit(search.limit + 1)
     .execute();
-  const items = rows.slice(0, search.limit).map(toCdr);
-  const last = items[items.length - 1];
-  return {
-    items,
-    next:
-      rows.length > search.limit && last
-        ? { acceptedAt: last.acceptedAt, messageId: last.messageId }
-        : undefined,
-  };
+  return keysetPage(rows, search.limit, toCdr, (cdr) => ({
+    acceptedAt: cdr.acceptedAt,
+    messageId: cdr.messageId,
+  }));
 }
 
 export type UsageInterval = 'hour' | 'day';

@@ -2,8 +2,9 @@
 // whom, part by part, for support ("did my customer get the STOP from this
 // number?") and billing of inbound traffic. Metadata only.
 import { sql, type Kysely } from 'kysely';
-import type { Database } from '../schema.js';
+import type { Database, MoMessageRow } from '../schema.js';
 import { isUuid } from './column-values.js';
+import { keysetPage } from './pagination.js';
 import { pruneBefore, type PruneOptions, type PruneResult } from './prune.js';
 
 const TABLE = 'messaging.mo_messages';
@@ -31,22 +32,7 @@ export interface MoMessage {
 
 export type MoMessageWrite = MoMessage;
 
-function toMoMessage(row: {
-  message_id: string;
-  customer_id: string;
-  vendor_id: string | null;
-  source_addr: string;
-  destination_addr: string;
-  esm_class: number;
-  data_coding: number;
-  octets: number;
-  concat_ref: number | null;
-  part_seq: number | null;
-  part_total: number | null;
-  received_at: Date;
-  routed_at: Date;
-  delivery_message_id: string;
-}): MoMessage {
+function toMoMessage(row: MoMessageRow): MoMessage {
   return {
     messageId: row.message_id,
     customerId: row.customer_id,
@@ -156,15 +142,10 @@ export async function searchMoMessages(
     .orderBy('message_id', 'desc')
     .limit(search.limit + 1)
     .execute();
-  const items = rows.slice(0, search.limit).map(toMoMessage);
-  const last = items.at(-1);
-  return {
-    items,
-    next:
-      rows.length > search.limit && last
-        ? { receivedAt: last.receivedAt, messageId: last.messageId }
-        : undefined,
-  };
+  return keysetPage(rows, search.limit, toMoMessage, (m) => ({
+    receivedAt: m.receivedAt,
+    messageId: m.messageId,
+  }));
 }
 
 /** Deletes the MO parts received before `before`, in batches, as pruneCdrs does the CDRs. */

@@ -27,3 +27,21 @@ export function normalizePage(request: PageRequest = {}): { limit: number; offse
     offset: Number.isFinite(offset) ? Math.max(offset, 0) : 0,
   };
 }
+
+/**
+ * A keyset page from rows fetched with `limit + 1`: the extra row only says
+ * that another page exists; `next` is the cursor of the last row kept.
+ */
+export function keysetPage<R, T, C>(
+  rows: readonly R[],
+  limit: number,
+  toItem: (row: R) => T,
+  cursorOf: (item: T) => C,
+): { items: T[]; next: C | undefined } {
+  const items = rows.slice(0, limit).map(toItem);
+  const last = items[items.length - 1];
+  return {
+    items,
+    next: rows.length > limit && last !== undefined ? cursorOf(last) : undefined,
+  };
+}

@@ -162,11 +162,20 @@ export function decryptVendorPassword(
 }
 
 /** Active vendors, preferred first: what connectors load at start and on reload. */
-export async function listActiveVendors(db: Kysely<Database>): Promise<Vendor[]> {
+export function listActiveVendors(db: Kysely<Database>): Promise<Vendor[]> {
+  return listVendorsByState(db, true);
+}
+
+/** Vendors out of service: whose queues connectors drain back to the router at start. */
+export function listInactiveVendors(db: Kysely<Database>): Promise<Vendor[]> {
+  return listVendorsByState(db, false);
+}
+
+async function listVendorsByState(db: Kysely<Database>, isActive: boolean): Promise<Vendor[]> {
   const rows = await db
     .selectFrom(TABLE)
     .selectAll()
-    .where('is_active', '=', true)
+    .where('is_active', '=', isActive)
     .orderBy('priority')
     .orderBy('instance_name')
     .execute();

@@ -269,7 +269,8 @@ class ContractConsumer<N extends ContractName> implements Consumer {
   ): Promise<void> {
     const headers = (msg.properties.headers ?? {}) as Record<string, unknown>;
     const redelivered = msg.fields.redelivered || headers[HEADERS.replays] !== undefined;
-    const attempt = deliveryAttempt(headers, msg.fields.redelivered);
+    // Only a retry needs it: not worked out for every delivery.
+    const attempt = () => deliveryAttempt(headers, msg.fields.redelivered);
     const decoded = decodeBody(msg.content, headers, this.name);
     const metrics = this.options.metrics;
     const publishedAt = headers[HEADERS.publishedAt];
@@ -292,7 +293,7 @@ class ContractConsumer<N extends ContractName> implements Consumer {
         metrics?.consumeOutcomes.inc({ contract: this.name, outcome: 'dead_lettered' });
         this.settle(channel, msg, 'ack');
       } else {
-        await this.requeueLater(channel, msg, attempt);
+        await this.requeueLater(channel, msg, attempt());
       }
       return;
     }
@@ -335,18 +336,18 @@ class ContractConsumer<N extends ContractName> implements Consumer {
 
     if (retry.length > 0 && retry.length === items.length) {
       metrics?.consumeOutcomes.inc({ contract: this.name, outcome: 'retried' }, retry.length);
-      await this.requeueLater(channel, msg, attempt);
+      await this.requeueLater(channel, msg, attempt());
       return;
     }
     if (dead.length > 0 && !(await this.deadLetter(tracker, msg, dead))) {
-      await this.requeueLater(channel, msg, attempt);
+      await this.requeueLater(channel, msg, attempt());
       return;
     }
     if (
       retry.length > 0 &&
-      !(await this.republishRemainder(tracker, msg, headers, retry, attempt))
+      !(await this.republishRemainder(tracker, msg, headers, retry, attempt()))
     ) {
-      await this.requeueLater(channel, msg, attempt);
+      await this.requeueLater(channel, msg, attempt());
       return;
     }
     metrics?.consumeOutcomes.inc({ contract: this.name, outcome: 'retried' }, retry.length);
@@ -358,7 +359,7 @@ class ContractConsumer<N extends ContractName> implements Consumer {
   private async handleItem(
     raw: unknown,
     ctx: MessageContext,
-    attempt: number,
+    attempt: () => number,
   ): Promise<ItemOutcome> {
     const parsed = safeParseContract(this.name, raw);
     if (!parsed.success) {
@@ -375,7 +376,7 @@ class ContractConsumer<N extends ContractName> implements Consumer {
       if (err instanceof RetryableError) {
         this.log.warn('handler asked for a retry', {
           message_id: messageIdOf(parsed.data),
-          attempt,
+          attempt: attempt(),
           err,
         });
         return { kind: 'retry', reason: message };

@@ -8,7 +8,7 @@ import {
   type TopologyOptions,
 } from '@smpp-gateway/contracts';
 import type { Channel, ChannelModel } from 'amqplib';
-import type { ConnectionSetup } from './connection.js';
+import type { AmqpConnection, ConnectionSetup } from './connection.js';
 
 export interface TopologySpec {
   readonly exchanges: readonly ExchangeSpec[];
@@ -81,4 +81,26 @@ export function topologySetup(spec: TopologySpec | (() => TopologySpec)): Connec
       await channel.close().catch(() => undefined);
     }
   };
+}
+
+/**
+ * Ready messages in `queue`, or undefined when it does not exist: a passive
+ * check on a channel of its own, since the broker closes the channel of a
+ * check that fails. Other errors (no connection, a timeout) reject.
+ */
+export async function readyCount(
+  connection: AmqpConnection,
+  queue: string,
+): Promise<number | undefined> {
+  try {
+    return await connection.withChannel(
+      async (channel) => (await channel.checkQueue(queue)).messageCount,
+      { expectErrors: true },
+    );
+  } catch (err) {
+    if (typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 404) {
+      return undefined;
+    }
+    throw err;
+  }
 }

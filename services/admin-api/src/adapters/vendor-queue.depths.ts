@@ -2,7 +2,7 @@
 // an operator wants next to "is it connected" (a vendor that is up but
 // throttled, or slower than its traffic, shows here first).
 import { QUEUES } from '@smpp-gateway/contracts';
-import { withTimeout, type AmqpConnection } from '@smpp-gateway/runtime';
+import { readyCount, withTimeout, type AmqpConnection } from '@smpp-gateway/runtime';
 
 export interface VendorQueueDepths {
   /** Ready messages in the vendor's priority and bulk lanes; rejects when the broker cannot say. */
@@ -27,24 +27,8 @@ export class AmqpVendorQueueDepths implements VendorQueueDepths {
     return { priority, bulk };
   }
 
-  /**
-   * A passive check; a lane that does not exist (no MT was ever routed to
-   * it) holds nothing. Each check gets its own channel, since the broker
-   * closes the channel of a check that fails.
-   */
+  /** A lane that does not exist (no MT was ever routed to it) holds nothing. */
   private async ready(queue: string): Promise<number> {
-    try {
-      return await this.connection.withChannel(
-        async (channel) => (await channel.checkQueue(queue)).messageCount,
-        { expectErrors: true },
-      );
-    } catch (err) {
-      if (isNotFound(err)) return 0;
-      throw err;
-    }
+    return (await readyCount(this.connection, queue)) ?? 0;
   }
-}
-
-function isNotFound(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 404;
 }

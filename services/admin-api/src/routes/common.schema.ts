@@ -43,6 +43,27 @@ export function pageOf<T extends z.ZodType>(item: T) {
   });
 }
 
+/** A cursor-paged search's answer: the items and the cursor of the next page. */
+export function cursorPageOf<T extends z.ZodType>(item: T) {
+  return z.object({
+    items: z.array(item),
+    next: z.string().nullable().describe('Cursor of the next page; null on the last'),
+  });
+}
+
+/** `:id` of a message (ours, or an MO part's): what the logs and the answers show. */
+export function messageIdParams(describe: string) {
+  return z.strictObject({
+    id: z
+      .string()
+      .regex(/^[!-~]{1,64}$/, 'must be 1-64 printable ASCII characters')
+      .describe(describe),
+  });
+}
+
+/** An address filter of a message search (SMPP addresses are at most 21 characters). */
+export const AddressFilter = z.string().min(1).max(21);
+
 export interface PageView<T> {
   items: T[];
   total: number;

@@ -13,7 +13,10 @@ import { z } from 'zod';
 import { notFound } from '../http/api-error.js';
 import { defineRoute, type Route } from '../http/route-definition.js';
 import {
+  AddressFilter,
+  cursorPageOf,
   encodeWindowCursor,
+  messageIdParams,
   pagination,
   searchWindow,
   Timestamp,
@@ -23,12 +26,7 @@ import {
 
 const TAG = 'Messages';
 
-const MessageParams = z.strictObject({
-  id: z
-    .string()
-    .regex(/^[!-~]{1,64}$/, 'must be 1-64 printable ASCII characters')
-    .describe('Our message id, as returned in submit_sm_resp'),
-});
+const MessageParams = messageIdParams('Our message id, as returned in submit_sm_resp');
 
 const Source = z
   .enum(['redis', 'postgres'])
@@ -101,8 +99,6 @@ export function toMessageReceiptView(found: MessageLookup): MessageReceiptView {
   };
 }
 
-const Address = z.string().min(1).max(21);
-
 const MessageSearchQuery = z
   .strictObject({
     customerId: Uuid.describe('Whose messages (required: searches are per customer)'),
@@ -112,8 +108,8 @@ const MessageSearchQuery = z
       .enum([...SUBMIT_STATUSES, ...DELIVERY_STATUSES])
       .optional()
       .describe("The message's status: its receipt's once it has one, else its submit status"),
-    destination: Address.optional().describe('Destination address as stored (E.164 digits)'),
-    source: Address.optional(),
+    destination: AddressFilter.optional().describe('Destination address as stored (E.164 digits)'),
+    source: AddressFilter.optional(),
     vendorId: Uuid.optional(),
     limit: pagination.limit,
     cursor: windowCursorParam,
@@ -128,12 +124,7 @@ const MessageSearchQuery = z
     };
   });
 
-const MessagePage = z
-  .object({
-    items: z.array(MessageStatusView),
-    next: z.string().nullable().describe('Cursor of the next page; null on the last'),
-  })
-  .meta({ id: 'MessagePage' });
+const MessagePage = cursorPageOf(MessageStatusView).meta({ id: 'MessagePage' });
 
 export function messageRoutes(): Route[] {
   return [

@@ -6,8 +6,11 @@ import { z } from 'zod';
 import { notFound } from '../http/api-error.js';
 import { defineRoute, type Route } from '../http/route-definition.js';
 import {
+  AddressFilter,
+  cursorPageOf,
   encodeWindowCursor,
   iso,
+  messageIdParams,
   pagination,
   searchWindow,
   Timestamp,
@@ -17,12 +20,9 @@ import {
 
 const TAG = 'MO messages';
 
-const MoMessageParams = z.strictObject({
-  id: z
-    .string()
-    .regex(/^[!-~]{1,64}$/, 'must be 1-64 printable ASCII characters')
-    .describe('Our id of the MO part, as the archive and the logs show it'),
-});
+const MoMessageParams = messageIdParams(
+  'Our id of the MO part, as the archive and the logs show it',
+);
 
 const Octet = z.number().int().min(0).max(255);
 
@@ -85,15 +85,13 @@ export function toMoMessageView(m: MoMessage): MoMessageView {
   };
 }
 
-const Address = z.string().min(1).max(21);
-
 const MoMessageSearchQuery = z
   .strictObject({
     customerId: Uuid.describe('Whose MO parts (required: searches are per customer)'),
     from: Timestamp.optional().describe('Received at or after (default: 24 h before `to`)'),
     to: Timestamp.optional().describe('Received before (default: now)'),
-    source: Address.optional().describe('Source address as received (the mobile subscriber)'),
-    destination: Address.optional().describe(
+    source: AddressFilter.optional().describe('Source address as received (the mobile subscriber)'),
+    destination: AddressFilter.optional().describe(
       "Destination address as received (the customer's number or short code)",
     ),
     limit: pagination.limit,
@@ -109,12 +107,7 @@ const MoMessageSearchQuery = z
     };
   });
 
-const MoMessagePage = z
-  .object({
-    items: z.array(MoMessageView),
-    next: z.string().nullable().describe('Cursor of the next page; null on the last'),
-  })
-  .meta({ id: 'MoMessagePage' });
+const MoMessagePage = cursorPageOf(MoMessageView).meta({ id: 'MoMessagePage' });
 
 export function moMessageRoutes(): Route[] {
   return [

@@ -7,12 +7,12 @@ import { QUEUES } from '@smpp-gateway/contracts';
 import {
   decryptVendorPassword,
   listActiveVendors,
-  listVendors,
+  listInactiveVendors,
   setVendorStatus,
   type Database,
   type Vendor,
 } from '@smpp-gateway/db';
-import type { Logger } from '@smpp-gateway/runtime';
+import { readyCount, type Logger } from '@smpp-gateway/runtime';
 import type { Kysely } from 'kysely';
 import { RetiredVendorDrain } from './retired-vendor.drain.js';
 import { diffVendors, toVendorConfig, type VendorConfig } from './vendor-config.js';
@@ -119,25 +119,17 @@ export class VendorManager {
   }
 
   private async drainInactive(): Promise<void> {
-    const inactive: Vendor[] = [];
-    for (let offset = 0; ;) {
-      const page = await listVendors(this.options.db, { isActive: false, limit: 500, offset });
-      inactive.push(...page.items);
-      offset += page.items.length;
-      if (page.items.length === 0 || offset >= page.total) break;
-    }
+    const inactive = await listInactiveVendors(this.options.db);
     for (const vendor of inactive) {
       if (this.drains.has(vendor.id) || this.runtimes.has(vendor.id)) continue;
       // Only the lanes that exist: asserting one for a vendor that never
       // carried traffic would leave an empty queue behind for nothing.
       const lanes: string[] = [];
       for (const queue of [QUEUES.vendorPriority(vendor.id), QUEUES.vendor(vendor.id)]) {
-        const exists = await this.options.runtime.amqp
-          .withChannel((channel) => channel.checkQueue(queue), { expectErrors: true })
-          .then(
-            () => true,
-            () => false,
-          );
+        const exists = await readyCount(this.options.runtime.amqp, queue).then(
+          (count) => count !== undefined,
+          () => false,
+        );
         if (exists) lanes.push(queue);
       }
       if (lanes.length > 0) await this.startDrain(vendor, lanes);
