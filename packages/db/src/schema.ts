@@ -136,6 +136,16 @@ export interface ServiceProviderTable {
   version: Generated<number>;
 }
 
+/** A deleted vendor's tombstone: what connectors need to drain the queues it left. */
+export interface RetiredVendorTable {
+  vendor_id: Uuid;
+  instance_name: string;
+  default_alphabet: VendorAlphabet;
+  message_id_format: MessageIdFormat;
+  receipt_message_id_format: MessageIdFormat | null;
+  retired_at: CreatedAt;
+}
+
 export interface AccountTable {
   id: Uuid;
   name: string;
@@ -296,6 +306,7 @@ export interface MoMessageTable {
 
 export interface Database {
   'vendor_mgmt.service_providers': ServiceProviderTable;
+  'vendor_mgmt.retired_vendors': RetiredVendorTable;
   'customer_mgmt.accounts': AccountTable;
   'routing.rules': RoutingRuleTable;
   'routing.numbers': NumberTable;

@@ -33,6 +33,7 @@ import {
   listActiveRoutes,
   listActiveVendors,
   listApiTokens,
+  listRetiredVendors,
   listCampaigns,
   listCustomers,
   listEffectiveRates,
@@ -249,6 +250,34 @@ describe('vendors', () => {
     expect(await deleteVendor(db, vendor.id)).toBe(false);
     expect(await getRoutingRule(db, rule.id)).toBeUndefined();
     expect(await getRate(db, rate.id)).toBeUndefined();
+  });
+
+  it('leaves a tombstone of a deleted vendor for the connectors that did not see it go', async () => {
+    const kept = await createVendor(db, vendorInput(), secretKey);
+    const vendor = await createVendor(
+      db,
+      vendorInput({
+        defaultAlphabet: 'latin1',
+        messageIdFormat: 'hex',
+        receiptMessageIdFormat: 'decimal',
+      }),
+      secretKey,
+    );
+    await updateVendor(db, kept.id, { isActive: false });
+    const retiredBefore = (await listRetiredVendors(db)).map((v) => v.id);
+    expect(retiredBefore).not.toContain(vendor.id);
+
+    expect(await deleteVendor(db, vendor.id)).toBe(true);
+    const retired = (await listRetiredVendors(db)).find((v) => v.id === vendor.id);
+    expect(retired).toMatchObject({
+      instanceName: vendor.instanceName,
+      defaultAlphabet: 'latin1',
+      messageIdFormat: 'hex',
+      receiptMessageIdFormat: 'decimal',
+    });
+    expect(retired?.retiredAt).toBeInstanceOf(Date);
+    // Deactivated is not deleted: that vendor is still in service_providers.
+    expect((await listRetiredVendors(db)).map((v) => v.id)).not.toContain(kept.id);
   });
 });
 

@@ -12,6 +12,7 @@ import * as m202611270100 from './202611270100_cdr-fillfactor.js';
 import * as m202611270200 from './202611270200_prepaid-credit.js';
 import * as m202611270300 from './202611270300_cdr-accepted-brin.js';
 import * as m202611270400 from './202611270400_mo-messages.js';
+import * as m202611270500 from './202611270500_retired-vendors.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
   '202511260100_schemas-vendors-customers': m202511260100,
@@ -24,4 +25,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '202611270200_prepaid-credit': m202611270200,
   '202611270300_cdr-accepted-brin': m202611270300,
   '202611270400_mo-messages': m202611270400,
+  '202611270500_retired-vendors': m202611270500,
 };

@@ -14,6 +14,7 @@ import { containsPattern, definedOnly, isUuid, toSafeInteger } from './column-va
 import { normalizePage, type Page, type PageRequest } from './pagination.js';
 
 const TABLE = 'vendor_mgmt.service_providers';
+const RETIRED_TABLE = 'vendor_mgmt.retired_vendors';
 
 export interface Vendor {
   readonly id: string;
@@ -326,9 +327,63 @@ export async function setVendorStatus(
   return result.numUpdatedRows > 0n;
 }
 
-/** Deletes the vendor with its routing rules and vendor rates (cascade); CDRs keep its id. */
+/**
+ * Deletes the vendor with its routing rules and vendor rates (cascade); CDRs
+ * keep its id. Leaves a tombstone in the same transaction, so a connector
+ * that never saw the deletion still drains the queues the vendor left
+ * (listRetiredVendors).
+ */
 export async function deleteVendor(db: Kysely<Database>, id: string): Promise<boolean> {
   if (!isUuid(id)) return false;
-  const result = await withDataErrors(db.deleteFrom(TABLE).where('id', '=', id).executeTakeFirst());
-  return result.numDeletedRows > 0n;
+  return withDataErrors(
+    db.transaction().execute(async (tx) => {
+      const row = await tx
+        .deleteFrom(TABLE)
+        .where('id', '=', id)
+        .returning([
+          'id',
+          'instance_name',
+          'default_alphabet',
+          'message_id_format',
+          'receipt_message_id_format',
+        ])
+        .executeTakeFirst();
+      if (!row) return false;
+      await tx
+        .insertInto(RETIRED_TABLE)
+        .values({
+          vendor_id: row.id,
+          instance_name: row.instance_name,
+          default_alphabet: row.default_alphabet,
+          message_id_format: row.message_id_format,
+          receipt_message_id_format: row.receipt_message_id_format,
+        })
+        .onConflict((oc) => oc.column('vendor_id').doNothing())
+        .execute();
+      return true;
+    }),
+  );
+}
+
+/** What a connector needs to hand back the MTs a deleted vendor left in its queues. */
+export interface RetiredVendor {
+  readonly id: string;
+  readonly instanceName: string;
+  readonly defaultAlphabet: VendorAlphabet;
+  readonly messageIdFormat: MessageIdFormat;
+  readonly receiptMessageIdFormat: MessageIdFormat | null;
+  readonly retiredAt: Date;
+}
+
+/** Deleted vendors, oldest deletion first. */
+export async function listRetiredVendors(db: Kysely<Database>): Promise<RetiredVendor[]> {
+  const rows = await db.selectFrom(RETIRED_TABLE).selectAll().orderBy('retired_at').execute();
+  return rows.map((r) => ({
+    id: r.vendor_id,
+    instanceName: r.instance_name,
+    defaultAlphabet: r.default_alphabet,
+    messageIdFormat: r.message_id_format,
+    receiptMessageIdFormat: r.receipt_message_id_format,
+    retiredAt: r.retired_at,
+  }));
 }

@@ -8,6 +8,7 @@ import {
   decryptVendorPassword,
   listActiveVendors,
   listInactiveVendors,
+  listRetiredVendors,
   setVendorStatus,
   type Database,
   type Vendor,
@@ -30,7 +31,7 @@ export class VendorManager {
   private readonly runtimes = new Map<string, VendorRuntime>();
   /** Vendors out of service (deleted or inactive) whose queues this pod hands back to the router. */
   private readonly drains = new Map<string, RetiredVendorDrain>();
-  private inactiveChecked = false;
+  private outOfServiceChecked = false;
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
   private readonly log: Logger;
@@ -108,19 +109,21 @@ export class VendorManager {
       ...diff.changed.map((id) => this.change(byId.get(id) as Vendor)),
       ...diff.added.map((id) => this.add(byId.get(id) as Vendor)),
     ]);
-    if (!this.inactiveChecked) {
-      // Once per process: vendors deactivated while no pod of this version
-      // ran (or before a restart) may have left MTs behind. A vendor deleted
-      // meanwhile is not known any more; its queue was drained by the pods
-      // that saw the deletion (the routers stop routing to it at once).
-      await this.drainInactive();
-      this.inactiveChecked = true;
+    if (!this.outOfServiceChecked) {
+      // Once per process: vendors deactivated or deleted while this pod was
+      // not running (or before a restart) may have left MTs behind. A
+      // deleted vendor is known from its tombstone (listRetiredVendors).
+      await this.drainOutOfService();
+      this.outOfServiceChecked = true;
     }
   }
 
-  private async drainInactive(): Promise<void> {
-    const inactive = await listInactiveVendors(this.options.db);
-    for (const vendor of inactive) {
+  private async drainOutOfService(): Promise<void> {
+    const [inactive, deleted] = await Promise.all([
+      listInactiveVendors(this.options.db),
+      listRetiredVendors(this.options.db),
+    ]);
+    for (const vendor of [...inactive, ...deleted]) {
       if (this.drains.has(vendor.id) || this.runtimes.has(vendor.id)) continue;
       // Only the lanes that exist: asserting one for a vendor that never
       // carried traffic would leave an empty queue behind for nothing.
