@@ -1,5 +1,6 @@
 // docker-compose.yml as data: the subset of the Compose specification the
 // checks look at, typed loosely (a missing field is a finding, not a crash).
+import { posix, resolve } from 'node:path';
 import { DeployFileError, loadYamlFile } from './yaml-documents.loader.js';
 
 export interface ComposeHealthcheck {
@@ -22,11 +23,17 @@ export interface ComposeService {
   readonly healthcheck?: ComposeHealthcheck;
   readonly depends_on?: Record<string, ComposeDependency> | readonly string[];
   readonly ports?: readonly (
-    string | { readonly published?: string | number; readonly target?: number }
+    | string
+    | {
+        readonly host_ip?: string;
+        readonly published?: string | number;
+        readonly target?: number;
+      }
   )[];
   readonly volumes?: readonly unknown[];
   readonly stop_grace_period?: string;
   readonly restart?: string;
+  readonly profiles?: readonly string[];
 }
 
 export interface ComposeFile {
@@ -78,17 +85,81 @@ export function composeDependencies(service: ComposeService): Record<string, str
   );
 }
 
-/** Host ports a service publishes (`[ip:]host:container[/proto]` or the long form). */
-export function publishedPorts(service: ComposeService): number[] {
-  return (service.ports ?? []).flatMap((port) => {
+export interface PortBinding {
+  /** The host address it is published on; undefined means every address. */
+  readonly hostIp?: string;
+  /** The host port; undefined when the container port is not published. */
+  readonly published?: number;
+  readonly target: number;
+}
+
+/** A service's `ports`, short (`[ip:]host:container[/proto]`) or long form. */
+export function portBindings(service: ComposeService): PortBinding[] {
+  return (service.ports ?? []).map((port) => {
     if (typeof port === 'object') {
-      return port.published === undefined ? [] : [Number(port.published)];
+      return {
+        hostIp: port.host_ip,
+        published: port.published === undefined ? undefined : Number(port.published),
+        target: Number(port.target),
+      };
     }
     const parts = String(port)
       .replace(/\/(tcp|udp)$/u, '')
       .split(':');
-    if (parts.length < 2) return [];
-    return [Number(parts[parts.length - 2])];
+    const target = Number(parts[parts.length - 1]);
+    if (parts.length < 2) return { target };
+    return {
+      hostIp: parts.length > 2 ? parts.slice(0, -2).join(':') : undefined,
+      published: Number(parts[parts.length - 2]),
+      target,
+    };
+  });
+}
+
+/** Host ports a service publishes (`[ip:]host:container[/proto]` or the long form). */
+export function publishedPorts(service: ComposeService): number[] {
+  return portBindings(service).flatMap((b) => (b.published === undefined ? [] : [b.published]));
+}
+
+export interface ComposeMount {
+  /** A named volume, or a host path as written (relative to the compose file). */
+  readonly source: string;
+  readonly target: string;
+  /** True for a host path (starts with `.`, `/` or `~`), false for a named volume. */
+  readonly bind: boolean;
+  readonly readOnly: boolean;
+}
+
+/** A service's `volumes`, short (`source:target[:mode]`) or long form; anonymous volumes skipped. */
+export function composeMounts(service: ComposeService): ComposeMount[] {
+  return (service.volumes ?? []).flatMap((volume): ComposeMount[] => {
+    if (typeof volume === 'object' && volume !== null) {
+      const long = volume as {
+        type?: string;
+        source?: string;
+        target?: string;
+        read_only?: boolean;
+      };
+      if (long.source === undefined || long.target === undefined) return [];
+      return [
+        {
+          source: long.source,
+          target: long.target,
+          bind: long.type === 'bind',
+          readOnly: long.read_only === true,
+        },
+      ];
+    }
+    const [source, target, mode] = String(volume).split(':');
+    if (source === undefined || target === undefined) return [];
+    return [
+      {
+        source,
+        target,
+        bind: /^[./~]/u.test(source),
+        readOnly: (mode ?? '').split(',').includes('ro'),
+      },
+    ];
   });
 }
 
@@ -110,4 +181,25 @@ export function parseComposeDuration(text: string | undefined): number | undefin
   return consumed.length > 0 && consumed === text.trim() && Number.isFinite(total)
     ? total
     : undefined;
+}
+
+/**
+ * Where `containerPath` comes from on the host: through the bind mount with
+ * the longest target that is it or one of its parents, resolved against the
+ * compose file's directory. Undefined when no bind mount covers it (a named
+ * volume or the image's own file system).
+ */
+export function mountedHostPath(
+  service: ComposeService,
+  containerPath: string,
+  composeDir: string,
+): { path: string; readOnly: boolean } | undefined {
+  const covering = composeMounts(service)
+    .filter((m) => containerPath === m.target || containerPath.startsWith(`${m.target}/`))
+    .sort((a, b) => b.target.length - a.target.length)[0];
+  if (covering === undefined || !covering.bind) return undefined;
+  return {
+    path: resolve(composeDir, covering.source, posix.relative(covering.target, containerPath)),
+    readOnly: covering.readOnly,
+  };
 }

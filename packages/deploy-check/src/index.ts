@@ -11,11 +11,20 @@ export { DeployFileError, loadYamlDocuments, loadYamlFile } from './yaml-documen
 export {
   composeDependencies,
   composeEnvironment,
+  composeMounts,
   loadComposeFile,
+  mountedHostPath,
   parseComposeDuration,
+  portBindings,
   publishedPorts,
 } from './compose.loader.js';
-export type { ComposeFile, ComposeHealthcheck, ComposeService } from './compose.loader.js';
+export type {
+  ComposeFile,
+  ComposeHealthcheck,
+  ComposeMount,
+  ComposeService,
+  PortBinding,
+} from './compose.loader.js';
 export {
   loadManifests,
   manifestFiles,

@@ -12,6 +12,12 @@ export const DEPLOY_PATHS = {
   compose: join(WORKSPACE_ROOT, 'docker-compose.yml'),
   k8sDir: join(WORKSPACE_ROOT, 'k8s'),
   dashboard: join(WORKSPACE_ROOT, 'k8s', 'grafana', 'smpp-gateway-dashboard.json'),
+  /** Prometheus and Grafana for compose's `monitoring` profile. */
+  monitoringDir: join(WORKSPACE_ROOT, 'deploy', 'monitoring'),
+  prometheusConfig: join(WORKSPACE_ROOT, 'deploy', 'monitoring', 'prometheus.yml'),
+  /** Generated from k8s/prometheus-rules.yaml by scripts/gen-compose-rules.mjs. */
+  composeRules: join(WORKSPACE_ROOT, 'deploy', 'monitoring', 'alerts.rules.yml'),
+  composeRulesGenerator: join(WORKSPACE_ROOT, 'scripts', 'gen-compose-rules.mjs'),
 } as const;
 
 /** The deployables: each is a SERVICE value of the Dockerfile. */
