@@ -256,6 +256,12 @@ describe('prepaid credit through the whole gateway', () => {
       responses.map((r) => r.messageId),
     );
     await waitForReceipts(postpaid, [first]);
+    // The admin API counts the real edge's bind lease: the key, prefix and
+    // Redis DB agree between the two services.
+    const status = await api('GET', `/customers/${prepaidId}/status`);
+    expect(
+      ((await status.json()) as { binds: { live: number } | null }).binds?.live,
+    ).toBeGreaterThanOrEqual(1);
 
     await waitUntilCharged(prepaidAccepted);
     const after = await getCustomer(prepaidId);

@@ -18,10 +18,13 @@ import {
   type TestEnv,
   type TestVhost,
 } from '@smpp-gateway/testkit';
+import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AmqpConnection,
   assertTopology,
+  queueCounts,
+  readyCount,
   silentLogger,
   staticTopology,
   topologySetup,
@@ -118,5 +121,39 @@ describe.each<QueueType>(['quorum', 'classic'])('topology with %s queues', (queu
     );
     // The failed assertion closed only its own channel; the connection is fine.
     expect(connection.isConnected).toBe(true);
+  });
+
+  it('counts ready messages and consumers by a passive check; a missing queue is undefined', async () => {
+    const queue = QUEUES.delivery('cust-1');
+    expect(await queueCounts(connection, queue)).toEqual({ ready: 0, consumers: 0 });
+    await connection.withConfirmChannel(async (ch) => {
+      for (let i = 0; i < 3; i++) ch.sendToQueue(queue, Buffer.from('{}'));
+      await ch.waitForConfirms();
+    });
+    expect(await readyCount(connection, queue)).toBe(3);
+    // A consumer elsewhere (as an edge pod is) that holds one message unacked:
+    // no longer ready, so not counted.
+    const other = await amqp.connect(vhost.url);
+    try {
+      const ch = await other.createChannel();
+      await ch.prefetch(1);
+      await ch.consume(queue, () => undefined, { noAck: false });
+      const expected = { ready: 2, consumers: 1 };
+      const deadline = Date.now() + 5_000;
+      let counts = await queueCounts(connection, queue);
+      while (JSON.stringify(counts) !== JSON.stringify(expected) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        counts = await queueCounts(connection, queue);
+      }
+      expect(counts).toEqual(expected);
+    } finally {
+      await other.close();
+    }
+
+    expect(await queueCounts(connection, 'deliver.never-declared')).toBeUndefined();
+    expect(await readyCount(connection, 'deliver.never-declared')).toBeUndefined();
+    // The failed checks closed only their own channels.
+    expect(connection.isConnected).toBe(true);
+    await connection.withChannel((ch) => ch.purgeQueue(queue));
   });
 });

@@ -17,6 +17,8 @@ import {
 } from '@smpp-gateway/runtime';
 import type { Registry } from 'prom-client';
 import { AmqpControlNotifier } from './adapters/amqp-control-notifier.js';
+import { RedisCustomerBinds } from './adapters/customer-binds.redis.js';
+import { AmqpCustomerDeliveries } from './adapters/customer-deliveries.queue.js';
 import { AmqpVendorQueueDepths } from './adapters/vendor-queue.depths.js';
 import { AmqpDeadLetterQueue } from './adapters/dead-letter.queue.js';
 import { RedisAuthFailureLimiter } from './adapters/redis-auth-failure-limiter.js';
@@ -66,6 +68,8 @@ export async function startAdminApi(
 
   const pg = postgresFrom<Database>(config, { applicationName: SERVICE_NAME, logger });
   const stateRedis = redisFrom(config, { db: RedisDb.dlr, name: 'message-state', logger });
+  // DB 1 holds the limits: the API's own auth-failure counts, and the edge
+  // pods' bind leases, which the customer status counts.
   const limitRedis = redisFrom(config, { db: RedisDb.rate, name: 'auth-limits', logger });
   // admin-api consumes nothing, but declares the shared queues as every
   // service does (with the shared arguments: the broker refuses a
@@ -88,6 +92,8 @@ export async function startAdminApi(
     messageState: new MessageStateStore({ redis: stateRedis.client }),
     vendorStatus: new VendorStatusStore(stateRedis.client),
     vendorQueues: new AmqpVendorQueueDepths(amqp),
+    customerBinds: new RedisCustomerBinds(limitRedis.client),
+    customerDeliveries: new AmqpCustomerDeliveries(amqp),
     control,
     deadLetters: new AmqpDeadLetterQueue({
       connection: amqp,

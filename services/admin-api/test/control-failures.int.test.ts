@@ -123,6 +123,8 @@ describe('failures after the change is committed', () => {
       vendorStatus: new VendorStatusStore(redis),
       // Not reached by these tests.
       vendorQueues: { depths: () => Promise.reject(new Error('not connected')) },
+      customerBinds: { live: () => Promise.reject(new Error('not connected')) },
+      customerDeliveries: { counts: () => Promise.reject(new Error('not connected')) },
       control: notifier,
       // Never connected: these tests do not reach it.
       deadLetters: new AmqpDeadLetterQueue({

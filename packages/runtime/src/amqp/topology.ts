@@ -83,24 +83,41 @@ export function topologySetup(spec: TopologySpec | (() => TopologySpec)): Connec
   };
 }
 
+/** What a passive check of a queue reports. */
+export interface QueueCounts {
+  /** Messages ready for delivery (not those delivered and awaiting an ack). */
+  readonly ready: number;
+  readonly consumers: number;
+}
+
 /**
- * Ready messages in `queue`, or undefined when it does not exist: a passive
- * check on a channel of its own, since the broker closes the channel of a
- * check that fails. Other errors (no connection, a timeout) reject.
+ * Ready messages and consumers of `queue`, or undefined when it does not
+ * exist: a passive check on a channel of its own, since the broker closes
+ * the channel of a check that fails. Other errors (no connection, a timeout)
+ * reject.
  */
-export async function readyCount(
+export async function queueCounts(
   connection: AmqpConnection,
   queue: string,
-): Promise<number | undefined> {
+): Promise<QueueCounts | undefined> {
   try {
-    return await connection.withChannel(
-      async (channel) => (await channel.checkQueue(queue)).messageCount,
+    const { messageCount, consumerCount } = await connection.withChannel(
+      (channel) => channel.checkQueue(queue),
       { expectErrors: true },
     );
+    return { ready: messageCount, consumers: consumerCount };
   } catch (err) {
     if (typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 404) {
       return undefined;
     }
     throw err;
   }
+}
+
+/** Ready messages in `queue`, or undefined when it does not exist (see queueCounts). */
+export async function readyCount(
+  connection: AmqpConnection,
+  queue: string,
+): Promise<number | undefined> {
+  return (await queueCounts(connection, queue))?.ready;
 }

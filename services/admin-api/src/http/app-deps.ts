@@ -6,6 +6,8 @@ import type { Registry } from 'prom-client';
 import type { AuthFailureLimiter } from '../auth/auth-failure-limiter.js';
 import type { TokenAuthenticator } from '../auth/token-authenticator.js';
 import type { TrustProxy } from '../config.js';
+import type { CustomerBinds } from '../adapters/customer-binds.redis.js';
+import type { CustomerDeliveries } from '../adapters/customer-deliveries.queue.js';
 import type { DeadLetterPort } from '../adapters/dead-letter.queue.js';
 import type { VendorQueueDepths } from '../adapters/vendor-queue.depths.js';
 import type { ControlNotifier } from '../control/control-notifier.js';
@@ -18,6 +20,10 @@ export interface AppDeps {
   readonly vendorStatus: Pick<VendorStatusStore, 'read'>;
   /** Routed MTs waiting in each vendor's lanes, from the broker. */
   readonly vendorQueues: VendorQueueDepths;
+  /** Each customer's live binds across the edge pods (their bind leases in Redis). */
+  readonly customerBinds: CustomerBinds;
+  /** Deliveries (receipts, MO) waiting for each customer in the broker, and its consumers. */
+  readonly customerDeliveries: CustomerDeliveries;
   readonly control: ControlNotifier;
   /** The dead-letter queue: peek and replay. */
   readonly deadLetters: DeadLetterPort;

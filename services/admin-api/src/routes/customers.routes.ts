@@ -140,6 +140,48 @@ function customerChanged(customerId: string): ControlCommandBody[] {
   return [{ type: 'invalidate-customer', customerId }, { type: 'reload-routing' }];
 }
 
+export const CustomerStatusView = z
+  .object({
+    customerId: z.string(),
+    systemId: z.string(),
+    status: z.enum(CUSTOMER_STATUSES),
+    isActive: z
+      .boolean()
+      .describe(
+        'status is active: the only status the edge admits binds of (it unbinds a customer that leaves it)',
+      ),
+    binds: z
+      .object({
+        live: z
+          .number()
+          .int()
+          .describe(
+            'Binds held now across every edge pod (their unexpired bind leases; a pod that died stops counting within one lease TTL)',
+          ),
+        max: z.number().int().describe('maxBinds: further binds are refused'),
+      })
+      .nullable()
+      .describe("From the edge pods' bind leases in Redis; null when Redis cannot be read"),
+    deliveries: z
+      .object({
+        queued: z
+          .number()
+          .int()
+          .describe(
+            'Receipts and MOs waiting in deliver.{id} (ready, not yet taken by an edge pod)',
+          ),
+        consumers: z
+          .number()
+          .int()
+          .describe(
+            'Edge pods consuming them: each pod that holds a receiver or transceiver bind of the customer. Binds but 0 consumers = bound as a transmitter only, which gets no receipts',
+          ),
+      })
+      .nullable()
+      .describe('From RabbitMQ; null when the broker cannot be asked'),
+  })
+  .meta({ id: 'CustomerStatus' });
+
 /** Widest window per interval: at most 168 hourly or 92 daily buckets per currency. */
 const USAGE_MAX_MS = { hour: 7 * 24 * 3_600_000, day: 92 * 24 * 3_600_000 } as const;
 const USAGE_DEFAULT_MS = { hour: 24 * 3_600_000, day: 7 * 24 * 3_600_000 } as const;
@@ -348,6 +390,54 @@ export function customerRoutes(): Route[] {
             buckets: usage.buckets.map((b) => ({ ...b, start: iso(b.start) })),
             totals: usage.totals,
           },
+        };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/customers/:id/status',
+      operationId: 'getCustomerStatus',
+      tag: TAG,
+      summary: 'Binds and waiting deliveries of a customer',
+      description:
+        'For "I get no delivery receipts": whether the customer is bound now across every edge pod (`binds`, from Redis), and how many receipts and MOs wait for it in the broker and whether any edge pod consumes them (`deliveries`, from RabbitMQ).',
+      scope: 'read',
+      params: IdParams,
+      responses: { 200: { description: 'The live status', schema: CustomerStatusView } },
+      handler: async ({ deps, params }) => {
+        const customer = await getCustomerById(deps.db, params.id);
+        if (!customer) throw notFound('customer');
+        // Both live views are additions: PostgreSQL's answer stands without
+        // Redis or the broker, each null on its own.
+        const [binds, deliveries] = await Promise.all([
+          deps.customerBinds.live(customer.id).then(
+            (live) => ({ live, max: customer.maxBinds }),
+            (err: unknown) => {
+              deps.logger.warn('customer bind leases not read from redis', {
+                customer_id: customer.id,
+                err,
+              });
+              return null;
+            },
+          ),
+          deps.customerDeliveries.counts(customer.id).catch((err: unknown) => {
+            deps.logger.warn('customer delivery queue not read from the broker', {
+              customer_id: customer.id,
+              err,
+            });
+            return null;
+          }),
+        ]);
+        return {
+          status: 200,
+          body: {
+            customerId: customer.id,
+            systemId: customer.systemId,
+            status: customer.status,
+            isActive: customer.status === 'active',
+            binds,
+            deliveries,
+          } satisfies z.infer<typeof CustomerStatusView>,
         };
       },
     }),

@@ -1,8 +1,10 @@
 // Bind limits shared by every edge pod, in Redis DB 1:
-// - bind leases: a sorted set per account (`edge:binds:{customerId}`) of
-//   session ids scored by lease expiry. A bind is admitted when the live
-//   (unexpired) members are fewer than max_binds; bound sessions refresh their
-//   lease periodically, so a pod that dies frees its slots within one TTL.
+// - bind leases: a sorted set per account (message-state's
+//   `limitKeys.bindLeases`, which admin-api counts too) of session ids scored
+//   by lease expiry on the Redis server's clock. A bind is admitted when the
+//   live (unexpired) members are fewer than max_binds; bound sessions refresh
+//   their lease periodically, so a pod that dies frees its slots within one
+//   TTL.
 // - failed-bind lockout per source IP: failures are counted in a window
 //   (`edge:bindfail:{ip}`); at the threshold the IP is locked
 //   (`edge:bindlock:{ip}`) and every bind from it is refused until it expires.
@@ -10,6 +12,7 @@
 // Redis down: leases fall back to this pod's own count (the limit then holds
 // per pod, not across pods) and the lockout to a local map. A bind outage
 // because the limiter's store is away would be worse than a briefly loose limit.
+import { limitKeys } from '@smpp-gateway/message-state';
 import type { Redis } from 'ioredis';
 
 const ACQUIRE_SCRIPT = `
@@ -228,7 +231,7 @@ export class BindGuard {
   }
 
   private leaseKey(customerId: string): string {
-    return `edge:binds:${customerId}`;
+    return limitKeys.bindLeases(customerId);
   }
 
   private failKey(ip: string): string {
