@@ -330,6 +330,7 @@ export const DATABASE_SCHEMAS = [
 export type ServiceProviderRow = Selectable<ServiceProviderTable>;
 export type NewServiceProviderRow = Insertable<ServiceProviderTable>;
 export type ServiceProviderUpdate = Updateable<ServiceProviderTable>;
+export type RetiredVendorRow = Selectable<RetiredVendorTable>;
 
 export type AccountRow = Selectable<AccountTable>;
 export type MoMessageRow = Selectable<MoMessageTable>;

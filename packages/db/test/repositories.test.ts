@@ -28,6 +28,7 @@ import {
   getNumber,
   getNumberOwner,
   getRate,
+  getRetiredVendor,
   getRoutingRule,
   getVendorById,
   listActiveRoutes,
@@ -278,6 +279,33 @@ describe('vendors', () => {
     expect(retired?.retiredAt).toBeInstanceOf(Date);
     // Deactivated is not deleted: that vendor is still in service_providers.
     expect((await listRetiredVendors(db)).map((v) => v.id)).not.toContain(kept.id);
+  });
+
+  it("reads one deleted vendor's tombstone by id, and none for a vendor that still exists", async () => {
+    const kept = await createVendor(db, vendorInput(), secretKey);
+    const vendor = await createVendor(
+      db,
+      vendorInput({ messageIdFormat: 'hex', receiptMessageIdFormat: 'decimal' }),
+      secretKey,
+    );
+    expect(await getRetiredVendor(db, vendor.id)).toBeUndefined();
+
+    expect(await deleteVendor(db, vendor.id)).toBe(true);
+    const retired = await getRetiredVendor(db, vendor.id);
+    expect(retired).toEqual({
+      id: vendor.id,
+      instanceName: vendor.instanceName,
+      defaultAlphabet: 'gsm7',
+      messageIdFormat: 'hex',
+      receiptMessageIdFormat: 'decimal',
+      retiredAt: expect.any(Date),
+    });
+    // The same row as the list shows: one mapping behind both.
+    expect((await listRetiredVendors(db)).find((v) => v.id === vendor.id)).toEqual(retired);
+    expect(await getRetiredVendor(db, kept.id)).toBeUndefined();
+    expect(await getRetiredVendor(db, randomUUID())).toBeUndefined();
+    // Not a uuid: no query that PostgreSQL would refuse.
+    expect(await getRetiredVendor(db, 'not-a-uuid')).toBeUndefined();
   });
 });
 

@@ -3,6 +3,7 @@ import { ConflictError, InvalidInputError, withDataErrors } from '../db-errors.j
 import type {
   Database,
   MessageIdFormat,
+  RetiredVendorRow,
   ServiceProviderRow,
   ServiceProviderUpdate,
   VendorAlphabet,
@@ -375,15 +376,38 @@ export interface RetiredVendor {
   readonly retiredAt: Date;
 }
 
+function toRetiredVendor(row: RetiredVendorRow): RetiredVendor {
+  return {
+    id: row.vendor_id,
+    instanceName: row.instance_name,
+    defaultAlphabet: row.default_alphabet,
+    messageIdFormat: row.message_id_format,
+    receiptMessageIdFormat: row.receipt_message_id_format,
+    retiredAt: row.retired_at,
+  };
+}
+
 /** Deleted vendors, oldest deletion first. */
 export async function listRetiredVendors(db: Kysely<Database>): Promise<RetiredVendor[]> {
   const rows = await db.selectFrom(RETIRED_TABLE).selectAll().orderBy('retired_at').execute();
-  return rows.map((r) => ({
-    id: r.vendor_id,
-    instanceName: r.instance_name,
-    defaultAlphabet: r.default_alphabet,
-    messageIdFormat: r.message_id_format,
-    receiptMessageIdFormat: r.receipt_message_id_format,
-    retiredAt: r.retired_at,
-  }));
+  return rows.map(toRetiredVendor);
+}
+
+/**
+ * One deleted vendor's tombstone; undefined for a vendor that still exists
+ * or never did. CDRs outlive their vendor, so whatever reads a CDR's vendor
+ * ids (a carrier's dispute quoting its message id) still needs the formats
+ * the vendor wrote them in after the vendor is gone.
+ */
+export async function getRetiredVendor(
+  db: Kysely<Database>,
+  id: string,
+): Promise<RetiredVendor | undefined> {
+  if (!isUuid(id)) return undefined;
+  const row = await db
+    .selectFrom(RETIRED_TABLE)
+    .selectAll()
+    .where('vendor_id', '=', id)
+    .executeTakeFirst();
+  return row && toRetiredVendor(row);
 }

@@ -196,6 +196,37 @@ describe('OpenAPI document', () => {
     expect(Object.keys(view)).not.toContain('text');
   });
 
+  it("documents the lookup by a vendor's message id: read scope, the message status view", () => {
+    const get = document.paths['/api/v1/vendors/{id}/messages/{vendorMessageId}']?.get as {
+      operationId: string;
+      tags: string[];
+      description: string;
+      'x-required-scope': string;
+      parameters: { name: string; in: string; required: boolean; schema: { pattern?: string } }[];
+      responses: Record<string, { content?: Record<string, { schema: unknown }> }>;
+    };
+    expect(get.operationId).toBe('getMessageByVendorMessageId');
+    expect(get.tags).toEqual(['Messages']);
+    expect(get['x-required-scope']).toBe('read');
+    expect(get.description).toMatch(/newest/);
+    expect(get.parameters.map((p) => `${p.in}:${p.name}${p.required ? '*' : ''}`)).toEqual([
+      'path:id*',
+      'path:vendorMessageId*',
+    ]);
+    expect(get.parameters[1]?.schema.pattern).toBe('^[!-~]{1,64}$');
+    // The very view GET /messages/:id answers.
+    const status = { $ref: '#/components/schemas/MessageStatus' };
+    expect(get.responses['200']?.content?.['application/json']?.schema).toEqual(status);
+    expect(
+      (document.paths['/api/v1/messages/{id}']?.get as typeof get).responses['200']?.content?.[
+        'application/json'
+      ]?.schema,
+    ).toEqual(status);
+    expect(Object.keys(get.responses)).toEqual(
+      expect.arrayContaining(['200', '400', '401', '404']),
+    );
+  });
+
   it('describes query parameters and error responses', () => {
     const list = document.paths['/api/v1/vendors']?.get as {
       parameters: { name: string; in: string; required: boolean }[];

@@ -51,14 +51,21 @@ export function cursorPageOf<T extends z.ZodType>(item: T) {
   });
 }
 
+/**
+ * A message id as SMPP carries it (ours, an MO part's, a vendor's): at most
+ * 64 characters (message_id is a C-Octet String of 65 octets with its NUL),
+ * printable and without spaces (a receipt's text ends the id at a space).
+ */
+export function messageIdString(describe: string) {
+  return z
+    .string()
+    .regex(/^[!-~]{1,64}$/, 'must be 1-64 printable ASCII characters')
+    .describe(describe);
+}
+
 /** `:id` of a message (ours, or an MO part's): what the logs and the answers show. */
 export function messageIdParams(describe: string) {
-  return z.strictObject({
-    id: z
-      .string()
-      .regex(/^[!-~]{1,64}$/, 'must be 1-64 printable ASCII characters')
-      .describe(describe),
-  });
+  return z.strictObject({ id: messageIdString(describe) });
 }
 
 /** An address filter of a message search (SMPP addresses are at most 21 characters). */

@@ -1,5 +1,16 @@
 import { ReceiptStat } from '@smpp-gateway/contracts';
-import { DELIVERY_STATUSES, getCustomerById, searchCdrs, SUBMIT_STATUSES } from '@smpp-gateway/db';
+import {
+  DELIVERY_STATUSES,
+  getCdrByVendorMessageId,
+  getCustomerById,
+  getRetiredVendor,
+  getVendorById,
+  searchCdrs,
+  SUBMIT_STATUSES,
+  type Cdr,
+  type Database,
+  type Vendor,
+} from '@smpp-gateway/db';
 import {
   CustomerReceiptState,
   isFinalStatus,
@@ -9,6 +20,8 @@ import {
   MessageStatus,
   type MessageLookup,
 } from '@smpp-gateway/message-state';
+import { keysMeetingReadings, normalizeMessageId } from '@smpp-gateway/smpp';
+import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { notFound } from '../http/api-error.js';
 import { defineRoute, type Route } from '../http/route-definition.js';
@@ -17,6 +30,7 @@ import {
   cursorPageOf,
   encodeWindowCursor,
   messageIdParams,
+  messageIdString,
   pagination,
   searchWindow,
   Timestamp,
@@ -27,6 +41,13 @@ import {
 const TAG = 'Messages';
 
 const MessageParams = messageIdParams('Our message id, as returned in submit_sm_resp');
+
+const VendorMessageParams = z.strictObject({
+  id: Uuid.describe('The vendor (a deleted one too)'),
+  vendorMessageId: messageIdString(
+    "The vendor's own message id, from its submit_sm_resp or from a receipt, in any case, padding or base its declared formats allow",
+  ),
+});
 
 const Source = z
   .enum(['redis', 'postgres'])
@@ -126,6 +147,32 @@ const MessageSearchQuery = z
 
 const MessagePage = cursorPageOf(MessageStatusView).meta({ id: 'MessagePage' });
 
+/**
+ * The newest CDR of `vendor` whose vendor message id is `id`. Carriers quote
+ * their own id in disputes, copied from the submit_sm_resp or from a
+ * receipt, and a vendor may write the two in different formats (hex in the
+ * resp, decimal in the receipt). A CDR is keyed by the resp's id under the
+ * resp format, so `id` is read under the resp format first (the id the
+ * tracker archived), then under the receipt format when that reads it
+ * differently. The readings are what the tracker passes for a late receipt:
+ * the repository tries them for vendors declaring 'auto' only.
+ */
+async function findCdrByVendorMessageId(
+  db: Kysely<Database>,
+  vendor: Pick<Vendor, 'id' | 'messageIdFormat' | 'receiptMessageIdFormat'>,
+  id: string,
+): Promise<Cdr | undefined> {
+  const readings = keysMeetingReadings(id);
+  const respKey = normalizeMessageId(id, vendor.messageIdFormat);
+  const asResp = await getCdrByVendorMessageId(db, vendor.id, { id, key: respKey, readings });
+  if (asResp) return asResp;
+  const receiptFormat = vendor.receiptMessageIdFormat ?? vendor.messageIdFormat;
+  const receiptKey = normalizeMessageId(id, receiptFormat);
+  // The same key would only repeat the same query.
+  if (receiptKey === respKey) return undefined;
+  return getCdrByVendorMessageId(db, vendor.id, { id, key: receiptKey, readings });
+}
+
 export function messageRoutes(): Route[] {
   return [
     defineRoute({
@@ -208,6 +255,34 @@ export function messageRoutes(): Route[] {
         const found = await lookupMessage(deps.messageState, deps.db, params.id);
         if (!found) throw notFound('message');
         return { status: 200, body: toMessageReceiptView(found) };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/vendors/:id/messages/:vendorMessageId',
+      operationId: 'getMessageByVendorMessageId',
+      tag: TAG,
+      summary: "A message found by the vendor's (carrier's) message id",
+      description:
+        "For a carrier's dispute or ticket that quotes its own message id: the id from the vendor's submit_sm_resp or from its receipt, read under the vendor's declared formats (so hex, upper or lower case, padded with zeros, or the receipt's decimal of a hex resp id all find the message). Searched in the CDRs of that vendor only, then shown as GET /messages/:id shows it (the live record while Redis holds it, else the CDR). Vendors recycle ids: the newest message with that id is answered. An id both formats can read (all digits, for hex resp ids and decimal receipts) is read as the resp's first; the answer's vendorMessageId shows which id matched. A deleted vendor's messages are still found: its tombstone keeps its id formats.",
+      scope: 'read',
+      params: VendorMessageParams,
+      responses: {
+        200: { description: 'Where the message stands', schema: MessageStatusView },
+      },
+      handler: async ({ deps, params }) => {
+        // CDRs keep a deleted vendor's id, and disputes can come after the
+        // deletion: its tombstone still says how it wrote its ids.
+        const vendor =
+          (await getVendorById(deps.db, params.id)) ?? (await getRetiredVendor(deps.db, params.id));
+        if (!vendor) throw notFound('vendor');
+        const cdr = await findCdrByVendorMessageId(deps.db, vendor, params.vendorMessageId);
+        if (!cdr) throw notFound('message');
+        // Our id found, the answer is GET /messages/:id's. Undefined only if
+        // the CDR was pruned between the two reads.
+        const found = await lookupMessage(deps.messageState, deps.db, cdr.messageId);
+        if (!found) throw notFound('message');
+        return { status: 200, body: toMessageStatusView(found) };
       },
     }),
   ];
