@@ -50,6 +50,19 @@ export async function loadComposeFile(path: string): Promise<ComposeFile> {
   return value as ComposeFile;
 }
 
+/** The named service; throws (a failed check) when the file has none of that name. */
+export function composeService(compose: ComposeFile, name: string): ComposeService {
+  const found = compose.services[name];
+  if (!found) throw new DeployFileError(`compose service ${name} missing`);
+  return found;
+}
+
+/** A healthcheck's `test` as one line, whether written as a string or a list. */
+export function healthcheckCommand(service: ComposeService): string {
+  const test = service.healthcheck?.test;
+  return Array.isArray(test) ? test.join(' ') : String(test ?? '');
+}
+
 /** `environment` as a map whether written as a map or as `KEY=value` lines. */
 export function composeEnvironment(service: ComposeService): Record<string, string> {
   const env = service.environment;

@@ -12,6 +12,8 @@ export {
   composeDependencies,
   composeEnvironment,
   composeMounts,
+  composeService,
+  healthcheckCommand,
   loadComposeFile,
   mountedHostPath,
   parseComposeDuration,

@@ -4,6 +4,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  composeService,
+  healthcheckCommand,
   composeDependencies,
   composeEnvironment,
   DEPLOY_PATHS,
@@ -33,15 +35,8 @@ const BUILT = {
 } as const;
 
 let compose: ComposeFile;
-const service = (name: string): ComposeService => {
-  const found = compose.services[name];
-  if (!found) throw new Error(`compose service ${name} missing`);
-  return found;
-};
-const healthTest = (s: ComposeService): string => {
-  const test = s.healthcheck?.test;
-  return Array.isArray(test) ? test.join(' ') : String(test ?? '');
-};
+const service = (name: string): ComposeService => composeService(compose, name);
+const healthTest = healthcheckCommand;
 
 beforeAll(async () => {
   compose = await loadComposeFile(DEPLOY_PATHS.compose);

@@ -15,6 +15,8 @@ import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { locatePrometheusTool } from '@smpp-gateway/testkit';
 import {
+  composeService,
+  healthcheckCommand,
   composeDependencies,
   composeEnvironment,
   dashboardPanels,
@@ -83,15 +85,8 @@ let manifests: LoadedManifest[];
 let groups: RuleGroup[];
 let dashboard: Dashboard;
 
-const service = (name: string): ComposeService => {
-  const found = compose.services[name];
-  if (!found) throw new Error(`compose service ${name} missing`);
-  return found;
-};
-const healthTest = (s: ComposeService): string => {
-  const test = s.healthcheck?.test;
-  return Array.isArray(test) ? test.join(' ') : String(test ?? '');
-};
+const service = (name: string): ComposeService => composeService(compose, name);
+const healthTest = healthcheckCommand;
 const scrapeJob = (name: string): ScrapeConfig | undefined =>
   config.scrape_configs?.find((job) => job.job_name === name);
 
