@@ -18,5 +18,6 @@ export * from './repositories/campaign.repository.js';
 export * from './repositories/rate.repository.js';
 export * from './repositories/cdr.repository.js';
 export * from './repositories/mo-message.repository.js';
+export * from './repositories/overdue-receipt.repository.js';
 export type { PruneOptions, PruneResult } from './repositories/prune.js';
 export * from './repositories/api-token.repository.js';

@@ -271,6 +271,14 @@ export interface CdrTable {
   charge_prepaid: boolean | null;
 }
 
+/** Where a periodic sweep over the CDRs has come to (see the sweep-marks migration). */
+export interface SweepMarkTable {
+  name: string;
+  until_at: Timestamp;
+  until_id: string;
+  updated_at: Timestamp;
+}
+
 export interface ApiTokenTable {
   id: Uuid;
   name: string;
@@ -314,6 +322,7 @@ export interface Database {
   'billing.rates': RateTable;
   'messaging.cdrs': CdrTable;
   'messaging.mo_messages': MoMessageTable;
+  'messaging.sweep_marks': SweepMarkTable;
   'admin.api_tokens': ApiTokenTable;
 }
 
