@@ -5,6 +5,7 @@ import {
   getCdrByVendorMessageId,
   pruneCdrs,
   pruneMoMessages,
+  sweepOverdueSubmissions,
   upsertCdrs,
   type Database,
 } from '@smpp-gateway/db';
@@ -31,6 +32,7 @@ import { CdrRetention } from './adapters/cdr-retention.js';
 import { RedisDeferralLedger } from './adapters/deferral.ledger.js';
 import { CustomerDeliveryPublisher } from './adapters/customer-delivery.publisher.js';
 import { ReceiptDeferralPublisher } from './adapters/receipt-deferral.publisher.js';
+import { ReceiptTimeoutSweeper } from './adapters/receipt-timeout.sweeper.js';
 import { SERVICE_NAME, type DlrTrackerConfig } from './config.js';
 import { CustomerReceiptSettler } from './handlers/customer-receipt.settler.js';
 import { systemClock } from './handlers/ports.js';
@@ -212,12 +214,28 @@ export async function startDlrTracker(
     });
   }
 
+  if (config.RECEIPT_TIMEOUT_MS > 0) {
+    const receiptTimeout = new ReceiptTimeoutSweeper({
+      sweep: (options) => sweepOverdueSubmissions(pg.db, options),
+      publish: (receipts) => publisher.publishBatch('VendorReceipt', receipts),
+      timeoutMs: config.RECEIPT_TIMEOUT_MS,
+      intervalMs: config.RECEIPT_TIMEOUT_SWEEP_MS,
+      timeouts: metrics.receiptTimeouts,
+      logger,
+    });
+    receiptTimeout.start();
+    // Before the publisher and the pool close: a batch in progress finishes
+    // (its receipts confirmed, its mark moved) or rolls back.
+    shutdown.register('stop-intake', 'receipt-timeout', () => receiptTimeout.stop());
+  }
+
   logger.info('dlr-tracker consuming', {
     receipts_prefetch: config.RECEIPTS_PREFETCH,
     events_prefetch: config.EVENTS_PREFETCH,
     cdr_batch_max_rows: config.CDR_BATCH_MAX_ROWS,
     cdr_flush_interval_ms: config.CDR_FLUSH_INTERVAL_MS,
     cdr_retention_days: config.CDR_RETENTION_DAYS,
+    receipt_timeout_ms: config.RECEIPT_TIMEOUT_MS,
   });
 
   return {

@@ -57,6 +57,16 @@ export const configSchema = z
     CDR_PRUNE_INTERVAL_MS: envInt({ min: 1_000, max: 86_400_000, default: 600_000 }),
     /** Rows per delete transaction; a run deletes at most 500 batches. */
     CDR_PRUNE_BATCH: envInt({ min: 100, max: 100_000, default: 10_000 }),
+    /**
+     * A message the vendor accepted and never reported on this long after we
+     * accepted it gets a final UNKNOWN (err 908): its CDR is closed and the
+     * customer, if it asked for a receipt, gets one instead of waiting for
+     * ever. 0 = off. Past the carriers' usual validity (48 h): a receipt
+     * that comes later finds the message final and changes nothing.
+     */
+    RECEIPT_TIMEOUT_MS: envInt({ min: 0, max: 30 * 86_400_000, default: 72 * 3_600_000 }),
+    /** How often a receipt-timeout sweep starts (each replica; one sweeps at a time). */
+    RECEIPT_TIMEOUT_SWEEP_MS: envInt({ min: 100, max: 3_600_000, default: 60_000 }),
   })
   .superRefine((config, ctx) => {
     if (config.CDR_RETENTION_DAYS > 0 && config.CDR_RETENTION_DAYS < 8) {
@@ -64,6 +74,18 @@ export const configSchema = z
         code: 'custom',
         path: ['CDR_RETENTION_DAYS'],
         message: 'must be 0 (keep every CDR) or at least 8 (receipts come for up to 7 days)',
+      });
+    }
+    if (
+      config.RECEIPT_TIMEOUT_MS > 0 &&
+      config.CDR_RETENTION_DAYS > 0 &&
+      config.RECEIPT_TIMEOUT_MS >= config.CDR_RETENTION_DAYS * 86_400_000
+    ) {
+      // The sweep finds overdue messages in the CDRs: they must still be there.
+      ctx.addIssue({
+        code: 'custom',
+        path: ['RECEIPT_TIMEOUT_MS'],
+        message: 'must be shorter than CDR_RETENTION_DAYS',
       });
     }
     if (config.RECEIPT_MAX_AGE_MS <= config.RECEIPT_HOLD_MS) {

@@ -21,6 +21,7 @@ export interface TrackerMetrics {
   readonly cdrFlushFailures: Counter;
   readonly cdrsPruned: Counter;
   readonly moMessagesPruned: Counter;
+  readonly receiptTimeouts: Counter<'vendor_id'>;
 }
 
 export function createTrackerMetrics(registry: Registry): TrackerMetrics {
@@ -100,6 +101,12 @@ export function createTrackerMetrics(registry: Registry): TrackerMetrics {
     moMessagesPruned: new Counter({
       name: 'dlr_mo_messages_pruned_total',
       help: 'MO archive rows (messaging.mo_messages) deleted by the retention job (CDR_RETENTION_DAYS) on this replica',
+      registers,
+    }),
+    receiptTimeouts: new Counter({
+      name: 'dlr_receipt_timeouts_total',
+      help: 'Messages the vendor accepted but never reported on within RECEIPT_TIMEOUT_MS, given a final UNKNOWN (err 908) by this replica',
+      labelNames: ['vendor_id'],
       registers,
     }),
   };

@@ -102,6 +102,12 @@ export const FAILURE_ERROR_CODES: Readonly<Record<FailureReason, string>> = {
   expired: '907',
 };
 export const UNSPECIFIED_FAILURE_CODE = '999';
+/**
+ * `err:` of the UNKNOWN the receipt timeout gives a message its vendor never
+ * reported on (RECEIPT_TIMEOUT_MS): in our 9xx range, so a customer (and an
+ * operator reading a CDR) can tell it from an UNKNOWN the carrier sent.
+ */
+export const RECEIPT_TIMEOUT_ERROR_CODE = '908';
 
 export function failureErrorCode(
   reason: FailureReason | undefined,

@@ -1,0 +1,141 @@
+// Receipt timeout. Carriers accept a share of their traffic and never report
+// on it; without a bound those messages stay `submitted` for good, and a
+// customer that asked for a receipt waits for one that never comes (one of
+// the ways receipts get "lost" in other gateways). Every RECEIPT_TIMEOUT_
+// SWEEP_MS a replica looks for CDRs still without a final status
+// RECEIPT_TIMEOUT_MS after acceptance (db sweepOverdueSubmissions: one
+// replica at a time, resuming where the last batch ended) and gives each an
+// UNKNOWN receipt, err 908, as if its vendor had sent it.
+//
+// The receipt goes through `dlr.receipts` like a vendor's, so everything a
+// receipt does happens once and in one place: the state merge (the first
+// final status wins, so a real receipt that beat the sweep keeps its
+// status, and one that comes after changes nothing), the CDR update, the
+// customer receipt when the customer asked for one (our message id, the
+// receipt lease against duplicates), the archive fallback when Redis no
+// longer maps the vendor's id. The batch's mark advances only once the
+// broker confirmed its receipts: a failure finds the same messages again.
+import { randomUUID } from 'node:crypto';
+import type { ContractInput } from '@smpp-gateway/contracts';
+import type { OverdueSubmission, OverdueSweepBatch, OverdueSweepOptions } from '@smpp-gateway/db';
+import { PeriodicTask, type Logger } from '@smpp-gateway/runtime';
+import type { Counter } from 'prom-client';
+import { RECEIPT_TIMEOUT_ERROR_CODE } from '../handlers/receipt-policy.js';
+
+/** Messages per batch (one transaction; its receipts are confirmed before it commits). */
+const BATCH_LIMIT = 500;
+/** Acceptance time one batch scans: a sweep after a long pause reads in slices. */
+const BATCH_SPAN_MS = 10 * 60_000;
+/** Batches per run; the next run continues. */
+const MAX_BATCHES = 100;
+/** Receipts per AMQP message. */
+const PUBLISH_BATCH = 20;
+
+export interface ReceiptTimeoutSweeperOptions {
+  readonly sweep: (options: OverdueSweepOptions) => Promise<OverdueSweepBatch>;
+  /** Publishes receipts of one vendor to `dlr.receipts`, resolving on the broker's confirm. */
+  readonly publish: (receipts: readonly ContractInput<'VendorReceipt'>[]) => Promise<unknown>;
+  readonly timeoutMs: number;
+  readonly intervalMs: number;
+  readonly timeouts: Counter<'vendor_id'>;
+  readonly logger: Logger;
+  readonly now?: () => number;
+  readonly batchLimit?: number;
+}
+
+export class ReceiptTimeoutSweeper {
+  private readonly task: PeriodicTask;
+  private readonly now: () => number;
+  private readonly log: Logger;
+
+  constructor(private readonly options: ReceiptTimeoutSweeperOptions) {
+    this.now = options.now ?? Date.now;
+    this.log = options.logger.child({ component: 'receipt-timeout' });
+    this.task = new PeriodicTask(() => this.sweep(), options.intervalMs);
+  }
+
+  start(): void {
+    this.task.start();
+  }
+
+  /** One run now (or the one in progress). Never rejects. */
+  run(): Promise<void> {
+    return this.task.run();
+  }
+
+  stop(): Promise<void> {
+    return this.task.stop();
+  }
+
+  private async sweep(): Promise<void> {
+    const before = new Date(this.now() - this.options.timeoutMs);
+    let total = 0;
+    try {
+      for (let batch = 0; batch < MAX_BATCHES && !this.task.isStopped; batch += 1) {
+        const result = await this.options.sweep({
+          before,
+          limit: this.options.batchLimit ?? BATCH_LIMIT,
+          spanMs: BATCH_SPAN_MS,
+          handle: (overdue) => this.expire(overdue),
+        });
+        if (result.kind === 'yielded') {
+          this.log.debug('receipt timeout: another replica is sweeping');
+          break;
+        }
+        if (result.kind === 'started') {
+          this.log.info('receipt timeout: first sweep, starting at the cutoff', {
+            before: before.toISOString(),
+          });
+          break;
+        }
+        total += result.found;
+        if (result.caughtUp) break;
+      }
+    } catch (err) {
+      // PostgreSQL or the broker away: the batch rolled back, the next run
+      // finds the same messages. Nothing is lost by waiting.
+      this.log.warn('receipt timeout sweep failed', { err });
+    }
+    if (total > 0) {
+      this.log.info('messages without a vendor receipt given a final UNKNOWN', {
+        messages: total,
+        accepted_before: before.toISOString(),
+        timeout_ms: this.options.timeoutMs,
+      });
+    }
+  }
+
+  private async expire(overdue: readonly OverdueSubmission[]): Promise<void> {
+    const at = new Date(this.now()).toISOString();
+    const byVendor = new Map<string, ContractInput<'VendorReceipt'>[]>();
+    for (const message of overdue) {
+      const receipts = byVendor.get(message.vendorId) ?? [];
+      receipts.push({
+        v: 1,
+        messageId: randomUUID(),
+        occurredAt: at,
+        vendorId: message.vendorId,
+        vendorMessageId: message.vendorMessageId,
+        // Rows archived before the key existed are matched by the raw id.
+        vendorMessageKey: message.vendorMessageKey ?? message.vendorMessageId,
+        stat: 'UNKNOWN',
+        err: RECEIPT_TIMEOUT_ERROR_CODE,
+        doneDate: at,
+        receivedAt: at,
+      });
+      byVendor.set(message.vendorId, receipts);
+    }
+    const publishes: Promise<unknown>[] = [];
+    for (const receipts of byVendor.values()) {
+      // AMQP messages the size the connectors send: a consumer's prefetch
+      // counts messages, not the receipts inside.
+      for (let i = 0; i < receipts.length; i += PUBLISH_BATCH) {
+        publishes.push(this.options.publish(receipts.slice(i, i + PUBLISH_BATCH)));
+      }
+    }
+    await Promise.all(publishes);
+    for (const [vendorId, receipts] of byVendor) {
+      this.options.timeouts.inc({ vendor_id: vendorId }, receipts.length);
+    }
+  }
+}
