@@ -20,8 +20,9 @@ export interface RegisteredMetric {
   readonly labelNames?: readonly string[];
 }
 
+// Comments may stand before `name` (why a metric is named as it is).
 const CONSTRUCTOR =
-  /new\s+(Counter|Gauge|Histogram|Summary)\s*(?:<[^>]*>)?\s*\(\s*\{\s*name:\s*['"]([A-Za-z_:][A-Za-z0-9_:]*)['"]/gu;
+  /new\s+(Counter|Gauge|Histogram|Summary)\s*(?:<[^>]*>)?\s*\(\s*\{\s*(?:(?:\/\/[^\n]*\n|\/\*[\s\S]*?\*\/)\s*)*name:\s*['"]([A-Za-z_:][A-Za-z0-9_:]*)['"]/gu;
 
 async function sourceFiles(dir: string): Promise<string[]> {
   let entries;
