@@ -18,12 +18,15 @@ export {
 export { SIM_MESSAGE_ID_FORMATS, type SimMessageIdFormat } from './message-id.generator.js';
 export {
   DEFAULT_ERR,
+  NO_RECEIPT,
   parseReceiptPercentages,
   parseReceiptRule,
   RECEIPT_OUTCOMES,
+  SIM_RECEIPT_STATS,
   type ReceiptOutcome,
   type ReceiptPercentages,
   type ReceiptRule,
+  type SimReceiptStat,
 } from './receipt-outcome.rules.js';
 export {
   NO_FAULTS,

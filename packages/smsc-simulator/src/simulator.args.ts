@@ -2,7 +2,11 @@
 // parsing is tested without starting a process.
 import { parseArgs } from 'node:util';
 import { SIM_MESSAGE_ID_FORMATS, type SimMessageIdFormat } from './message-id.generator.js';
-import { parseReceiptPercentages, parseReceiptRule } from './receipt-outcome.rules.js';
+import {
+  parseReceiptPercentages,
+  parseReceiptRule,
+  RECEIPT_OUTCOMES,
+} from './receipt-outcome.rules.js';
 import {
   SIMULATOR_DEFAULTS,
   type SimulatorAccount,
@@ -36,8 +40,10 @@ Usage: smsc-simulator [options]        (each option also reads SMSC_SIM_<NAME> f
   --receipt-delay <ms>        submit → receipt delay (default ${SIMULATOR_DEFAULTS.receiptDelayMs})
   --receipt-jitter <ms>       extra random 0..ms on the receipt delay (default 0)
   --receipt-rule <rule>       prefix:<digits>=<STAT>[:err] or regex:<re>=<STAT>[:err], repeatable,
-                              STAT one of DELIVRD UNDELIV EXPIRED REJECTD; first match wins
-  --receipt-percentages <p>   e.g. DELIVRD=90,UNDELIV=10 for messages no rule matched (dealt exactly)
+                              STAT one of ${RECEIPT_OUTCOMES.join(' ')}; first match wins;
+                              NONE: accepted, never a receipt (takes no :err)
+  --receipt-percentages <p>   e.g. DELIVRD=90,UNDELIV=10 or DELIVRD=98,NONE=2 for messages no rule
+                              matched (dealt exactly)
   --window <n>                outstanding deliver_sm per bind (default ${SIMULATOR_DEFAULTS.windowSize})
   --record-limit <n>          PDUs kept for GET /pdus (default ${SIMULATOR_DEFAULTS.recordLimit})
   --throttle-every <n>        answer every Nth submit ESME_RTHROTTLED (default off)

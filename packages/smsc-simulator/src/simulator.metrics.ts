@@ -4,12 +4,14 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import { describeSmppStatus } from '@smpp-gateway/smpp';
 import type { BindType } from '@smpp-gateway/smpp';
-import type { ReceiptOutcome } from './receipt-outcome.rules.js';
+import type { SimReceiptStat } from './receipt-outcome.rules.js';
 
 export interface SimulatorCounters {
   /** submit_sm + data_sm answered, by command_status. */
   readonly submitByStatus: Map<number, number>;
-  readonly receiptsSentByStat: Map<ReceiptOutcome, number>;
+  readonly receiptsSentByStat: Map<SimReceiptStat, number>;
+  /** Receipts asked for but never sent because the outcome was NONE (on purpose, not lost). */
+  receiptsWithheld: number;
   readonly activeBinds: Record<BindType, number>;
   moSent: number;
 }
@@ -34,6 +36,7 @@ export function createSimulatorRegistry(counters: SimulatorCounters): Registry {
   const publishedSubmits = new Map<string, number>();
   const publishedReceipts = new Map<string, number>();
   let publishedMo = 0;
+  let publishedWithheld = 0;
 
   new Counter({
     name: 'smsc_sim_submit_total',
@@ -54,6 +57,20 @@ export function createSimulatorRegistry(counters: SimulatorCounters): Registry {
     collect() {
       for (const [stat, count] of counters.receiptsSentByStat) {
         publish(this, publishedReceipts, 'stat', stat, count);
+      }
+    },
+  });
+  // Its own counter, not a stat="NONE" label on receipts_sent: nothing was
+  // sent, and a dashboard summing receipts_sent must not count these.
+  new Counter({
+    name: 'smsc_sim_receipts_withheld_total',
+    help: 'Delivery receipts asked for but never sent because the outcome was NONE (a carrier that never reports)',
+    registers: [registry],
+    collect() {
+      const delta = counters.receiptsWithheld - publishedWithheld;
+      if (delta > 0) {
+        this.inc(delta);
+        publishedWithheld = counters.receiptsWithheld;
       }
     },
   });

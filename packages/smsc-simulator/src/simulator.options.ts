@@ -36,9 +36,12 @@ export interface SimulatorOptions {
   /** Delay from submit to its receipt. Default 50. */
   readonly receiptDelayMs?: number;
   readonly receiptJitterMs?: number;
-  /** First match on destination_addr wins. */
+  /** First match on destination_addr wins. stat NONE: the submit is accepted, no receipt is ever sent. */
   readonly receiptRules?: readonly ReceiptRule[];
-  /** Share of outcomes for messages no rule matched; dealt exactly (weighted round-robin). */
+  /**
+   * Share of outcomes for messages no rule matched; dealt exactly (weighted
+   * round-robin). `{ DELIVRD: 98, NONE: 2 }`: 2 of every 100 get no receipt.
+   */
   readonly receiptPercentages?: ReceiptPercentages;
   /** Outstanding deliver_sm per bind. Default 100. */
   readonly windowSize?: number;

@@ -27,9 +27,10 @@ import { buildMoPdus, type MoMessage } from './mo.builder.js';
 import { AccountOutbox, type OutboundEvents, type OutboundItem } from './outbound.dispatcher.js';
 import { PduRecordRing } from './pdu-record.ring.js';
 import {
+  NO_RECEIPT,
   ReceiptOutcomeRules,
   type OutcomeDecision,
-  type ReceiptOutcome,
+  type SimReceiptStat,
 } from './receipt-outcome.rules.js';
 import { createSimulatorRegistry, type SimulatorCounters } from './simulator.metrics.js';
 import {
@@ -69,13 +70,21 @@ export interface SimulatorStats {
   readonly receipts: {
     /** Receipts built and queued for delivery (registered_delivery asked for this outcome). */
     readonly generated: number;
+    /**
+     * Receipts asked for (registered_delivery not 0) that are never sent
+     * because the outcome was NONE: the carrier that never reports, on
+     * purpose. Not to be confused with `dropped` (the outbound queue was full).
+     */
+    readonly withheld: number;
     /** deliver_sm written (a redelivery after a dropped connection counts again). */
     readonly sent: number;
     readonly acked: number;
     readonly failed: number;
+    /** Built but thrown away: the outbound queue was full (outboundQueueLimit) or the simulator stopped. */
     readonly dropped: number;
     readonly queued: number;
-    readonly byStat: Readonly<Record<ReceiptOutcome, number>>;
+    /** Receipts generated, by stat word; NONE is not a receipt and is counted in `withheld`. */
+    readonly byStat: Readonly<Record<SimReceiptStat, number>>;
   };
   readonly mo: {
     readonly injected: number;
@@ -129,7 +138,7 @@ const RECEIPT_ESM_CLASS = 0x04;
 const UDHI = 0x40;
 /** GSM network type in network_error_code. */
 const NETWORK_TYPE_GSM = 3;
-const RECEIPT_STATE: Readonly<Record<ReceiptOutcome, number>> = {
+const RECEIPT_STATE: Readonly<Record<SimReceiptStat, number>> = {
   DELIVRD: MessageState.DELIVERED,
   UNDELIV: MessageState.UNDELIVERABLE,
   EXPIRED: MessageState.EXPIRED,
@@ -199,6 +208,7 @@ export async function startSimulator(input: SimulatorOptions = {}): Promise<Simu
   const counters: SimulatorCounters = {
     submitByStatus: new Map(),
     receiptsSentByStat: new Map(),
+    receiptsWithheld: 0,
     activeBinds: { transmitter: 0, receiver: 0, transceiver: 0 },
     moSent: 0,
   };
@@ -296,7 +306,8 @@ export async function startSimulator(input: SimulatorOptions = {}): Promise<Simu
     source: ReceiptSource,
     receiptId: string,
     submittedAt: Date,
-    decision: OutcomeDecision,
+    // NONE never gets here: there is no stat word or err to write for it.
+    decision: Exclude<OutcomeDecision, { stat: typeof NO_RECEIPT }>,
   ): void => {
     stats.receiptsGenerated += 1;
     const delivered = decision.stat === 'DELIVRD';
@@ -387,18 +398,25 @@ export async function startSimulator(input: SimulatorOptions = {}): Promise<Simu
           esmClass: pdu.esmClass,
           body: pdu.command === 'submit_sm' ? pdu.shortMessage : pdu.tlvs.messagePayload,
         };
-        const submittedAt = new Date();
-        // Never before the resp: even a 0 ms receipt waits for the next timer turn.
-        scheduler.schedule(
-          options.responseLatencyMs + jittered(options.receiptDelayMs, options.receiptJitterMs),
-          () => {
-            const decision = rules.decide(source.destinationAddr);
-            const delivered = decision.stat === 'DELIVRD';
-            if (mode === 1 || (mode === 2 && !delivered) || (mode === 3 && delivered)) {
-              sendReceipt(account, source, id.receipt, submittedAt, decision);
-            }
-          },
-        );
+        // Decided here, in submit order, rather than when the receipt is due,
+        // so a NONE message never has a receipt scheduled at all and
+        // `withheld` is counted by the time its submit_sm_resp is written.
+        // Only messages asking for a receipt take a turn in the percentages
+        // (as before), so "NONE: 2" withholds 2 of every 100 such receipts.
+        const decision = rules.decide(source.destinationAddr);
+        if (decision.stat === NO_RECEIPT) {
+          counters.receiptsWithheld += 1;
+        } else {
+          const submittedAt = new Date();
+          const delivered = decision.stat === 'DELIVRD';
+          if (mode === 1 || (mode === 2 && !delivered) || (mode === 3 && delivered)) {
+            // Never before the resp: even a 0 ms receipt waits for the next timer turn.
+            scheduler.schedule(
+              options.responseLatencyMs + jittered(options.receiptDelayMs, options.receiptJitterMs),
+              () => sendReceipt(account, source, id.receipt, submittedAt, decision),
+            );
+          }
+        }
       }
     }
     if (options.responseLatencyMs === 0 && options.responseJitterMs === 0) {
@@ -542,7 +560,7 @@ export async function startSimulator(input: SimulatorOptions = {}): Promise<Simu
   const simulatorStats = (): SimulatorStats => {
     let queued = 0;
     for (const account of accounts.values()) queued += account.outbox.queued;
-    const byStat: Record<ReceiptOutcome, number> = {
+    const byStat: Record<SimReceiptStat, number> = {
       DELIVRD: 0,
       UNDELIV: 0,
       EXPIRED: 0,
@@ -569,6 +587,7 @@ export async function startSimulator(input: SimulatorOptions = {}): Promise<Simu
         sent: stats.receiptsSent,
         acked: stats.receiptsAcked,
         failed: stats.receiptsFailed,
+        withheld: counters.receiptsWithheld,
         dropped: stats.receiptsDropped,
         queued,
         byStat,

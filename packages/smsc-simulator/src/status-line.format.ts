@@ -22,6 +22,8 @@ export function formatStatusLine(
     `failed=${current.submits.failed}`,
     `receipts=${current.receipts.acked}/${current.receipts.generated}`,
     `queued=${current.receipts.queued}`,
+    // Receipts never sent on purpose (NONE), so a short receipts= count reads as intended.
+    `withheld=${current.receipts.withheld}`,
     `mo=${current.mo.acked}`,
   ].join(' ');
 }

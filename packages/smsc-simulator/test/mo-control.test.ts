@@ -260,6 +260,27 @@ describe('records and the control endpoint', () => {
     });
   });
 
+  it('publishes receipts withheld by NONE in /metrics and /status, apart from receipts sent', async () => {
+    const sim = await start({ receiptRules: [{ prefix: '1999', stat: 'NONE' }] });
+    const client = await esme(sim);
+    await client.session.request(submit('19995550000', 1));
+    await client.session.request(submit('19995550001', 1));
+    await client.session.request(submit('12125550000', 1));
+    await client.waitForDelivered(1);
+    await eventually('ack', () => sim.stats().receipts.acked === 1);
+
+    const metrics = await http(sim, 'GET', '/metrics');
+    expect(metrics.body).toMatch(/^smsc_sim_receipts_withheld_total 2$/m);
+    expect(metrics.body).toMatch(/smsc_sim_receipts_sent_total\{stat="DELIVRD"\} 1/);
+    expect(metrics.body).not.toMatch(/stat="NONE"/);
+    // A second scrape does not double-count.
+    expect((await http(sim, 'GET', '/metrics')).body).toMatch(
+      /^smsc_sim_receipts_withheld_total 2$/m,
+    );
+    const status = await http(sim, 'GET', '/status');
+    expect(status.body.stats.receipts).toMatchObject({ withheld: 2, generated: 1, dropped: 0 });
+  });
+
   it('switches faults over HTTP', async () => {
     const sim = await start();
     const client = await esme(sim);

@@ -277,6 +277,79 @@ describe('delivery receipts', () => {
   });
 });
 
+describe('outcome NONE: the carrier accepts and never reports', () => {
+  /** Longer than any receipt here could take with receiptDelayMs 0. */
+  const SILENCE_MS = 300;
+  const quiet = () => new Promise((resolve) => setTimeout(resolve, SILENCE_MS));
+
+  it('answers a NONE destination ESME_ROK with an id and sends no receipt; another destination still gets its receipt', async () => {
+    const sim = await start({ receiptRules: [{ prefix: '1999', stat: 'NONE' }] });
+    const client = await esme(sim);
+    // Asked for "always" (1) and "on failure" (2): neither gets a receipt.
+    const silent = await client.session.request(submit('19995550000', 1));
+    const silentOnFailure = await client.session.request(submit('19995550001', 2));
+    const reported = await client.session.request(submit('12125550000', 1));
+    for (const response of [silent, silentOnFailure, reported]) {
+      expect(response.commandStatus).toBe(SmppStatus.ESME_ROK);
+      expect(response.messageId).toMatch(/^[0-9A-F]+$/);
+    }
+    // Accepted and recorded like any other submit.
+    expect(sim.records.ofCommand('submit_sm').map((record) => record.pdu.destinationAddr)).toEqual([
+      '19995550000',
+      '19995550001',
+      '12125550000',
+    ]);
+
+    const [receipt] = await client.waitForDelivered(1);
+    expect(receipt!.tlvs.receiptedMessageId).toBe(reported.messageId);
+    await quiet();
+    expect(client.delivered.map((pdu) => pdu.tlvs.receiptedMessageId)).toEqual([
+      reported.messageId,
+    ]);
+    expect(sim.stats().receipts).toMatchObject({
+      generated: 1,
+      withheld: 2,
+      dropped: 0,
+      queued: 0,
+      byStat: { DELIVRD: 1, UNDELIV: 0, EXPIRED: 0, REJECTD: 0 },
+    });
+    // Nothing asked for, nothing withheld.
+    await client.session.request(submit('19995550002', 0));
+    expect(sim.stats().receipts.withheld).toBe(2);
+  });
+
+  it('deals NONE from the percentages exactly: 1 in every 4 gets no receipt', async () => {
+    const sim = await start({ receiptPercentages: { DELIVRD: 3, NONE: 1 } });
+    const client = await esme(sim);
+    const responses = await Promise.all(
+      Array.from({ length: 12 }, () => client.session.request(submit())),
+    );
+    await client.waitForDelivered(9);
+    await quiet();
+    const receipted = new Set(client.delivered.map((pdu) => pdu.tlvs.receiptedMessageId));
+    expect(client.delivered).toHaveLength(9);
+    // Submits are decided in the order they arrive: one silent message per cycle of 4.
+    for (let cycle = 0; cycle < 3; cycle++) {
+      const ids = responses.slice(cycle * 4, cycle * 4 + 4).map((r) => r.messageId);
+      expect(ids.filter((id) => !receipted.has(id))).toHaveLength(1);
+    }
+    expect(sim.stats().receipts).toMatchObject({ generated: 9, withheld: 3 });
+  });
+
+  it('counts withheld apart from dropped (outbound queue full)', async () => {
+    // outboundQueueLimit 0: every receipt built is dropped for lack of room.
+    const sim = await start({
+      receiptRules: [{ prefix: '1999', stat: 'NONE' }],
+      outboundQueueLimit: 0,
+    });
+    const client = await esme(sim);
+    await client.session.request(submit('19995550000'));
+    await client.session.request(submit('12125550000'));
+    await eventually('the other receipt dropped', () => sim.stats().receipts.dropped === 1);
+    expect(sim.stats().receipts).toMatchObject({ generated: 1, dropped: 1, withheld: 1 });
+  });
+});
+
 describe('receipts an ESME cannot take yet', () => {
   it('are offered again after ESME_RX_T_APPN (temporary error), as a carrier retries', async () => {
     const sim = await start();
