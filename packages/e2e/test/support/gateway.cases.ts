@@ -39,6 +39,10 @@ type SubmitInit = Omit<PduInit<'submit_sm'>, 'command'>;
 
 /** Destinations whose receipts the primary carrier reports UNDELIV (GSM cause 1). */
 const UNDELIV_PREFIX = '4477009990';
+/** Destinations the primary carrier accepts and never reports on. */
+const SILENT_PREFIX = '4477009980';
+/** dlr-tracker's RECEIPT_TIMEOUT_MS here: long enough that no other case's receipt comes later. */
+const RECEIPT_TIMEOUT_MS = 15_000;
 /** Destinations routed to the failover pair (fo-primary first, fo-backup second). */
 const FAILOVER_PREFIX = '3361';
 const MO_NUMBER = '447700900555';
@@ -53,7 +57,12 @@ export function gatewayFixture(): GatewayFixture {
     vendors: [
       {
         key: 'primary',
-        simulator: { receiptRules: [{ prefix: UNDELIV_PREFIX, stat: 'UNDELIV', err: 1 }] },
+        simulator: {
+          receiptRules: [
+            { prefix: UNDELIV_PREFIX, stat: 'UNDELIV', err: 1 },
+            { prefix: SILENT_PREFIX, stat: 'NONE' },
+          ],
+        },
       },
       { key: 'fo-primary' },
       { key: 'fo-backup' },
@@ -165,6 +174,8 @@ export function defineGatewayCases(replicas: 1 | 2): void {
   let stack: GatewayStack;
   let sender: CustomerClient;
   let receiver: CustomerClient;
+  let silent: PduOf<'submit_sm_resp'>;
+  let silentSentAt: number;
 
   describe(`the gateway with ${replicas} replica(s) of every service`, () => {
     beforeAll(async () => {
@@ -175,10 +186,20 @@ export function defineGatewayCases(replicas: 1 | 2): void {
           // One quick retry on the failing carrier, then the hand-back to the router.
           'vendor-connector': { SUBMIT_RETRIES: '1', SUBMIT_RETRY_DELAY_MS: '100' },
           'edge-server': { DELIVERY_RETRY_DELAY_MS: '300' },
+          'dlr-tracker': {
+            RECEIPT_TIMEOUT_MS: String(RECEIPT_TIMEOUT_MS),
+            RECEIPT_TIMEOUT_SWEEP_MS: '500',
+          },
         },
       });
       sender = await stack.connect('acme', { bindType: 'transmitter', replica: sendReplica });
       receiver = await stack.connect('acme', { bindType: 'receiver', replica: receiveReplica });
+      // Sent first, checked by a later case: the timeout runs while the
+      // other cases do.
+      silentSentAt = Date.now();
+      silent = await sender.submit(
+        mt(`${SILENT_PREFIX}01`, { shortMessage: encoded('Nobody will report on this', 'gsm7') }),
+      );
     }, 120_000);
 
     afterAll(async () => {
@@ -656,6 +677,35 @@ export function defineGatewayCases(replicas: 1 | 2): void {
         destAddrTon: 5,
         destAddrNpi: 0,
       });
+    });
+
+    it('gives a message its carrier never reports on UNKNOWN, err 908, with our id once the receipt timeout passed', async () => {
+      expect(silent.commandStatus).toBe(SmppStatus.ESME_ROK);
+      const destination = `${SILENT_PREFIX}01`;
+      expect(await waitForCarrier(stack.simulator('primary'), destination, 1)).toHaveLength(1);
+      const receipt = await receiver.waitForReceipt(silent.messageId, RECEIPT_TIMEOUT_MS + 30_000);
+      expect(receipt).toMatchObject({ messageId: silent.messageId, stat: 'UNKNOWN', err: '908' });
+      // The timeout's, not anything sooner.
+      expect(Date.now() - silentSentAt).toBeGreaterThanOrEqual(RECEIPT_TIMEOUT_MS);
+      expect(stack.simulator('primary').stats().receipts.withheld).toBeGreaterThanOrEqual(1);
+      const db = createDatabase(stack.env.db.url, { poolMax: 2 });
+      try {
+        const cdr = await eventually(
+          async () => {
+            const row = await getCdr(db, silent.messageId);
+            return row?.deliveryStatus ? row : undefined;
+          },
+          10_000,
+          'the CDR of the unreported message closed',
+          250,
+        );
+        expect(cdr.deliveryStatus).toBe('UNKNOWN');
+      } finally {
+        await db.destroy();
+      }
+      expect(
+        await metricSum(stack.replicas('dlr-tracker'), 'dlr_receipt_timeouts_total'),
+      ).toBeGreaterThanOrEqual(1);
     });
 
     it('sent nothing twice to the carriers and nothing twice or stray to the customer', () => {
