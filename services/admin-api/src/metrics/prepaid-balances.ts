@@ -23,17 +23,24 @@ export type PrepaidBalanceSource = () => Promise<readonly PrepaidBalance[]>;
 
 /**
  * All active prepaid accounts (packages/db). The statement_timeout makes
- * PostgreSQL cancel the query when the client stops waiting: the race in
+ * PostgreSQL cancel the query before the client stops waiting: the race in
  * `withTimeout` alone would leave it holding a pool connection (e.g. behind
- * a lock) until PG_STATEMENT_TIMEOUT_MS.
+ * a lock) until PG_STATEMENT_TIMEOUT_MS. Shorter than the client's bound
+ * (four fifths of it), so a timed-out query is over by the time the scrape
+ * gives up, and the next scrape starts a fresh query instead of joining one
+ * PostgreSQL is about to cancel (it would fail too, however healthy the
+ * database had become meanwhile).
  */
 export function activePrepaidBalanceSource(
   db: Kysely<Database>,
   timeoutMs: number = PREPAID_BALANCE_TIMEOUT_MS,
 ): PrepaidBalanceSource {
+  const serverTimeoutMs = Math.max(1, Math.floor(timeoutMs * 0.8));
   return () =>
     db.transaction().execute(async (trx) => {
-      await sql`SELECT set_config('statement_timeout', ${String(timeoutMs)}, true)`.execute(trx);
+      await sql`SELECT set_config('statement_timeout', ${String(serverTimeoutMs)}, true)`.execute(
+        trx,
+      );
       return activePrepaidBalances(trx);
     });
 }
