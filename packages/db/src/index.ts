@@ -13,6 +13,7 @@ export { isCidr, isUuid } from './repositories/column-values.js';
 export * from './repositories/vendor.repository.js';
 export * from './repositories/customer.repository.js';
 export * from './repositories/routing-rule.repository.js';
+export * from './repositories/blocked-destination.repository.js';
 export * from './repositories/number.repository.js';
 export * from './repositories/campaign.repository.js';
 export * from './repositories/rate.repository.js';

@@ -188,6 +188,17 @@ export interface RoutingRuleTable {
   updated_at: UpdatedAt;
 }
 
+/** A destination prefix the router refuses (for every customer, or one). */
+export interface BlockedDestinationTable {
+  id: Uuid;
+  /** Digits; a whole number is the longest prefix. */
+  prefix: string;
+  /** Null: every customer. */
+  customer_id: string | null;
+  reason: Generated<string>;
+  created_at: CreatedAt;
+}
+
 export interface NumberTable {
   /** E.164 digits without '+', or a short code. */
   number: string;
@@ -318,6 +329,7 @@ export interface Database {
   'customer_mgmt.accounts': AccountTable;
   'routing.rules': RoutingRuleTable;
   'routing.numbers': NumberTable;
+  'routing.blocked_destinations': BlockedDestinationTable;
   'messaging.tendlc_campaigns': TendlcCampaignTable;
   'billing.rates': RateTable;
   'messaging.cdrs': CdrTable;
@@ -349,6 +361,7 @@ export type AccountUpdate = Updateable<AccountTable>;
 export type RoutingRuleRow = Selectable<RoutingRuleTable>;
 export type NewRoutingRuleRow = Insertable<RoutingRuleTable>;
 export type RoutingRuleUpdate = Updateable<RoutingRuleTable>;
+export type BlockedDestinationRow = Selectable<BlockedDestinationTable>;
 
 export type NumberRow = Selectable<NumberTable>;
 export type NewNumberRow = Insertable<NumberTable>;

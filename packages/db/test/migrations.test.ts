@@ -30,6 +30,7 @@ const TABLES = [
   'customer_mgmt.accounts',
   'routing.rules',
   'routing.numbers',
+  'routing.blocked_destinations',
   'messaging.tendlc_campaigns',
   'billing.rates',
   'messaging.cdrs',
@@ -140,40 +141,45 @@ describe('migrations', () => {
       ).rows.length;
     expect(await acceptedBrin()).toBe(1);
 
+    const blocksDown = await migrateDown(db);
+    expect(blocksDown).toEqual([{ name: knownMigrations().at(-1), direction: 'Down' }]);
+    // The last migration added destination blocks.
+    expect(await existingTables()).not.toContain('routing.blocked_destinations');
+
     const marksDown = await migrateDown(db);
-    expect(marksDown).toEqual([{ name: knownMigrations().at(-1), direction: 'Down' }]);
+    expect(marksDown).toEqual([{ name: knownMigrations().at(-2), direction: 'Down' }]);
     // The last migration added the sweeps' marks.
     expect(await existingTables()).not.toContain('messaging.sweep_marks');
 
     const retiredDown = await migrateDown(db);
-    expect(retiredDown).toEqual([{ name: knownMigrations().at(-2), direction: 'Down' }]);
+    expect(retiredDown).toEqual([{ name: knownMigrations().at(-3), direction: 'Down' }]);
     // The last migration added deleted vendors' tombstones.
     expect(await existingTables()).not.toContain('vendor_mgmt.retired_vendors');
 
     const moDown = await migrateDown(db);
-    expect(moDown).toEqual([{ name: knownMigrations().at(-3), direction: 'Down' }]);
+    expect(moDown).toEqual([{ name: knownMigrations().at(-4), direction: 'Down' }]);
     // The last migration added the MO archive.
     expect(await existingTables()).not.toContain('messaging.mo_messages');
 
     const brinDown = await migrateDown(db);
-    expect(brinDown).toEqual([{ name: knownMigrations().at(-4), direction: 'Down' }]);
+    expect(brinDown).toEqual([{ name: knownMigrations().at(-5), direction: 'Down' }]);
     // The last migration indexed accepted_at for retention.
     expect(await acceptedBrin()).toBe(0);
 
     const oneDown = await migrateDown(db);
-    expect(oneDown).toEqual([{ name: knownMigrations().at(-5), direction: 'Down' }]);
+    expect(oneDown).toEqual([{ name: knownMigrations().at(-6), direction: 'Down' }]);
     // The one before charges messages to prepaid balances.
     expect(await prepaidCredit()).toEqual({ columns: [], triggers: [] });
     expect(await cdrOptions()).toEqual(['fillfactor=60']);
 
     const twoDown = await migrateDown(db);
-    expect(twoDown).toEqual([{ name: knownMigrations().at(-6), direction: 'Down' }]);
+    expect(twoDown).toEqual([{ name: knownMigrations().at(-7), direction: 'Down' }]);
     // The one before left room on the CDR pages for the receipt's update.
     expect(await cdrOptions()).toBeNull();
     expect((await cdrReceiptContext()).columns).toBe(6);
 
     const threeDown = await migrateDown(db);
-    expect(threeDown).toEqual([{ name: knownMigrations().at(-7), direction: 'Down' }]);
+    expect(threeDown).toEqual([{ name: knownMigrations().at(-8), direction: 'Down' }]);
     // The one before that archived the receipt context in the CDRs.
     expect(await cdrReceiptContext()).toEqual({
       columns: 0,
@@ -183,7 +189,7 @@ describe('migrations', () => {
     expect((await migrationStatus(db)).at(-1)?.executedAt).toBeUndefined();
 
     const reset = await migrateReset(db);
-    expect(reset.map((s) => s.name)).toEqual(knownMigrations().slice(0, -7).reverse());
+    expect(reset.map((s) => s.name)).toEqual(knownMigrations().slice(0, -8).reverse());
     expect(await existingTables()).toEqual([]);
     expect(await existingSchemas()).toEqual([]);
     expect(await migrateReset(db)).toEqual([]);

@@ -14,6 +14,7 @@ import * as m202611270300 from './202611270300_cdr-accepted-brin.js';
 import * as m202611270400 from './202611270400_mo-messages.js';
 import * as m202611270500 from './202611270500_retired-vendors.js';
 import * as m202611270600 from './202611270600_sweep-marks.js';
+import * as m202611270700 from './202611270700_blocked-destinations.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
   '202511260100_schemas-vendors-customers': m202511260100,
@@ -28,4 +29,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '202611270400_mo-messages': m202611270400,
   '202611270500_retired-vendors': m202611270500,
   '202611270600_sweep-marks': m202611270600,
+  '202611270700_blocked-destinations': m202611270700,
 };
