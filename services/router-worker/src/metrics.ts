@@ -45,7 +45,7 @@ export function createRouterMetrics(registry: Registry): RouterMetrics {
     }),
     rejections: new Counter({
       name: 'router_rejections_total',
-      help: 'MTs failed by the router: no_route, no_rate, tendlc_rejected, vendors_exhausted, expired (validity period ended before it was sent)',
+      help: 'MTs failed by the router: no_route, no_rate, tendlc_rejected, vendors_exhausted, expired (validity period ended before it was sent), blocked (a destination block)',
       labelNames: ['reason'],
       registers,
     }),

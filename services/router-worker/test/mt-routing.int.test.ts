@@ -5,6 +5,7 @@ import {
   type MtSubmitted,
 } from '@smpp-gateway/contracts';
 import {
+  createBlockedDestination,
   createCampaign,
   createNumber,
   createRate,
@@ -333,6 +334,29 @@ describe('MT routing against real PostgreSQL, Redis and RabbitMQ', () => {
       routeId: rule.id,
       pricing: { pricePerSegmentMicros: 5000, costPerSegmentMicros: 1500, costCurrency: 'EUR' },
     });
+  });
+
+  it('fails an MT to a destination blocked in the database with blocked, once the routers reloaded', async () => {
+    // The UK route of the first test: routable until blocked.
+    const destination = { addr: '447911123456', ton: 1, npi: 1 };
+    const block = await createBlockedDestination(h.db, { prefix: '4479111', reason: 'pumping' });
+    const loads = await counterValue(router, 'router_config_reloads_total', { outcome: 'ok' });
+    await h.publish('ControlCommand', controlCommand({ type: 'reload-routing' }));
+    await waitFor(
+      async () =>
+        (await counterValue(router, 'router_config_reloads_total', { outcome: 'ok' })) > loads,
+      'the reload',
+    );
+    const mt = mtSubmitted({ customerId: customer.id, destination });
+    await h.publish('MtSubmitted', mt);
+    const result = (await h.take(QUEUES.events)).body as MtSubmitResult;
+    expect(result).toMatchObject({
+      messageId: mt.messageId,
+      outcome: 'failed',
+      failureReason: 'blocked',
+      error: `destination blocked by prefix ${block.prefix}: pumping`,
+    });
+    await counterReaches(router, 'router_rejections_total', { reason: 'blocked' }, 1);
   });
 
   it("ranks by the vendors' own primary mark and priority at equal rule priority, read from the database", async () => {

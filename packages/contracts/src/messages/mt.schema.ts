@@ -103,6 +103,8 @@ export const FailureReason = z.enum([
   'vendor_rejected',
   'invalid_message',
   'expired',
+  /** The destination matches a block (routing.blocked_destinations). */
+  'blocked',
 ]);
 export type FailureReason = z.infer<typeof FailureReason>;
 

@@ -100,6 +100,7 @@ export const FAILURE_ERROR_CODES: Readonly<Record<FailureReason, string>> = {
   vendor_rejected: '905',
   invalid_message: '906',
   expired: '907',
+  blocked: '909',
 };
 export const UNSPECIFIED_FAILURE_CODE = '999';
 /**

@@ -2,7 +2,12 @@
 // and rates are hundreds to thousands of rows; numbers are one row per owned
 // number (tens of thousands fit in a few MB), which is what makes MO routing
 // a map lookup instead of a query per message.
-import { listActiveRoutes, listEffectiveRates, type Database } from '@smpp-gateway/db';
+import {
+  listActiveRoutes,
+  listAllBlockedDestinations,
+  listEffectiveRates,
+  type Database,
+} from '@smpp-gateway/db';
 import type { Kysely } from 'kysely';
 import type { Rate } from '../routing/pricing.js';
 import type { RouteRule } from '../routing/route-selection.js';
@@ -19,7 +24,7 @@ export async function loadRoutingSnapshot(
     .setIsolationLevel('repeatable read')
     .setAccessMode('read only')
     .execute(async (trx) => {
-      const [routes, customerRates, vendorRates, customers, numbers] = await Promise.all([
+      const [routes, customerRates, vendorRates, customers, numbers, blocks] = await Promise.all([
         listActiveRoutes(trx),
         listEffectiveRates(trx, 'customer', now),
         listEffectiveRates(trx, 'vendor', now),
@@ -32,6 +37,7 @@ export async function loadRoutingSnapshot(
           .select(['number', 'customer_id'])
           .where('customer_id', 'is not', null)
           .execute(),
+        listAllBlockedDestinations(trx),
       ]);
       const rules: RouteRule[] = routes.map((r) => ({
         id: r.id,
@@ -68,6 +74,11 @@ export async function loadRoutingSnapshot(
         numbers: numbers.flatMap((n) =>
           n.customer_id ? [{ number: n.number, customerId: n.customer_id }] : [],
         ),
+        blocks: blocks.map((b) => ({
+          prefix: b.prefix,
+          ...(b.customerId !== null ? { customerId: b.customerId } : {}),
+          reason: b.reason,
+        })),
         loadedAt: now,
       });
     });

@@ -56,12 +56,12 @@ const rates: Rate[] = [
     currency: 'USD',
   },
 ];
-const baseSnapshot = () =>
-  snapshotOf({
-    rules: [rule('r1', 'v1', 1), rule('r2', 'v2', 2)],
-    rates,
-    customers: [{ id: 'cust', pricePlan: 'std', moReassembly: false }],
-  });
+const baseInput = () => ({
+  rules: [rule('r1', 'v1', 1), rule('r2', 'v2', 2)],
+  rates,
+  customers: [{ id: 'cust', pricePlan: 'std', moReassembly: false }],
+});
+const baseSnapshot = () => snapshotOf(baseInput());
 const campaign: Campaign = {
   id: 'camp',
   campaignId: 'C1',
@@ -170,6 +170,34 @@ describe('MT handler', () => {
       expect.objectContaining({ messageId: 'm-1', failureReason: 'expired', vendorId: 'v1' }),
     ]);
     expect(limiter.calls).toEqual([]);
+  });
+
+  it("fails a blocked destination before anything is spent on it; another customer's block does not apply", async () => {
+    const { handler, outbox, limiter, snapshots, metrics } = setup();
+    snapshots.snapshot = snapshotOf({
+      ...baseInput(),
+      blocks: [
+        { prefix: '1212555', reason: 'pumping' },
+        { prefix: '1646', customerId: 'other', reason: '' },
+      ],
+    });
+    expect(await handler(mt())).toBe('failed');
+    expect(outbox.routedMessages).toEqual([]);
+    expect(outbox.failedResults).toEqual([
+      expect.objectContaining({
+        messageId: 'm-1',
+        failureReason: 'blocked',
+        error: 'destination blocked by prefix 1212555: pumping',
+      }),
+    ]);
+    // No 10DLC slot taken for a message that will not be sent.
+    expect(limiter.calls).toEqual([]);
+    expect(
+      (await metrics.rejections.get()).values.find((v) => v.labels.reason === 'blocked')?.value,
+    ).toBe(1);
+    expect(
+      await handler(mt({ messageId: 'm-2', destination: { addr: '16465550100', ton: 1, npi: 1 } })),
+    ).toBe('routed');
   });
 
   it('routes an MT still within its validity, absolute or relative to its acceptance', async () => {

@@ -192,6 +192,16 @@ export function createMtHandler(
 
     const source = msg.source.addr;
     const destination = msg.destination.addr;
+    // Before anything else is spent on it (a 10DLC slot, a vendor's fee).
+    const block = snapshot.blockFor(destination, msg.customerId);
+    if (block) {
+      return fail(
+        msg,
+        'blocked',
+        `destination blocked by prefix ${block.prefix}${block.customerId ? ' (this customer)' : ''}${block.reason ? `: ${block.reason}` : ''}`,
+        started,
+      );
+    }
     const sourceType = classifySource(source, msg.source.ton);
 
     let campaign: Campaign | undefined;

@@ -22,11 +22,20 @@ export interface NumberOwnership {
   readonly customerId: string;
 }
 
+/** A destination prefix the operator refuses, for every customer or for one. */
+export interface DestinationBlock {
+  readonly prefix: string;
+  /** Undefined: every customer. */
+  readonly customerId?: string;
+  readonly reason: string;
+}
+
 export interface SnapshotInput {
   readonly rules: readonly RouteRule[];
   readonly rates: readonly Rate[];
   readonly customers: readonly CustomerProfile[];
   readonly numbers: readonly NumberOwnership[];
+  readonly blocks?: readonly DestinationBlock[];
   readonly loadedAt: Date;
 }
 
@@ -36,12 +45,23 @@ export class RoutingSnapshot {
   readonly loadedAt: Date;
   private readonly customers: ReadonlyMap<string, CustomerProfile>;
   private readonly owners: ReadonlyMap<string, string>;
+  /** Blocks by prefix; the prefix lengths present, longest first, bound the lookups. */
+  private readonly blocks: ReadonlyMap<string, readonly DestinationBlock[]>;
+  private readonly blockLengths: readonly number[];
 
   constructor(input: SnapshotInput) {
     this.rules = Object.freeze([...input.rules]);
     this.rates = new RateBook(input.rates);
     this.customers = new Map(input.customers.map((c) => [c.id, c]));
     this.owners = new Map(input.numbers.map((n) => [n.number, n.customerId]));
+    const blocks = new Map<string, DestinationBlock[]>();
+    for (const block of input.blocks ?? []) {
+      const same = blocks.get(block.prefix);
+      if (same) same.push(block);
+      else blocks.set(block.prefix, [block]);
+    }
+    this.blocks = blocks;
+    this.blockLengths = [...new Set([...blocks.keys()].map((p) => p.length))].sort((a, b) => b - a);
     this.loadedAt = input.loadedAt;
   }
 
@@ -65,7 +85,33 @@ export class RoutingSnapshot {
     return customerId === undefined ? undefined : this.customers.get(customerId);
   }
 
-  get counts(): { rules: number; customers: number; numbers: number } {
-    return { rules: this.rules.length, customers: this.customers.size, numbers: this.owners.size };
+  /**
+   * The block `destination` hits for `customerId`: the longest matching
+   * prefix, a customer's own block before a global one of the same prefix.
+   * One map lookup per distinct prefix length (a handful), not a scan of the
+   * list, so thousands of blocks cost the hot path nothing noticeable.
+   */
+  blockFor(destination: string, customerId: string): DestinationBlock | undefined {
+    for (const length of this.blockLengths) {
+      if (length > destination.length) continue;
+      const found = this.blocks.get(destination.slice(0, length));
+      if (!found) continue;
+      const hit =
+        found.find((b) => b.customerId === customerId) ??
+        found.find((b) => b.customerId === undefined);
+      if (hit) return hit;
+    }
+    return undefined;
+  }
+
+  get counts(): { rules: number; customers: number; numbers: number; blocks: number } {
+    let blocks = 0;
+    for (const same of this.blocks.values()) blocks += same.length;
+    return {
+      rules: this.rules.length,
+      customers: this.customers.size,
+      numbers: this.owners.size,
+      blocks,
+    };
   }
 }
