@@ -4,7 +4,7 @@
 // edge replica 1, so a receipt or MO only arrives if it found the replica
 // that holds the customer's receiving bind.
 import { QUEUES } from '@smpp-gateway/contracts';
-import { createDatabase, getCdr, searchMoMessages } from '@smpp-gateway/db';
+import { createApiToken, createDatabase, getCdr, searchMoMessages } from '@smpp-gateway/db';
 import {
   DataCoding,
   encodeText,
@@ -41,6 +41,8 @@ type SubmitInit = Omit<PduInit<'submit_sm'>, 'command'>;
 const UNDELIV_PREFIX = '4477009990';
 /** Destinations the primary carrier accepts and never reports on. */
 const SILENT_PREFIX = '4477009980';
+/** Destinations an operator blocks through the admin API in one case. */
+const BLOCKED_PREFIX = '4477009970';
 /** dlr-tracker's RECEIPT_TIMEOUT_MS here: long enough that no other case's receipt comes later. */
 const RECEIPT_TIMEOUT_MS = 15_000;
 /** Destinations routed to the failover pair (fo-primary first, fo-backup second). */
@@ -706,6 +708,64 @@ export function defineGatewayCases(replicas: 1 | 2): void {
       expect(
         await metricSum(stack.replicas('dlr-tracker'), 'dlr_receipt_timeouts_total'),
       ).toBeGreaterThanOrEqual(1);
+    });
+
+    it('refuses a destination an operator blocked through the admin API (UNDELIV 909, never at a carrier), and sends to it again once unblocked', async () => {
+      const db = createDatabase(stack.env.db.url, { poolMax: 2 });
+      const token = (await createApiToken(db, { name: `e2e-blocks-${replicas}`, scope: 'write' }))
+        .token;
+      await db.destroy();
+      const admin = stack.process('admin-api').ports;
+      if (!admin) throw new Error('admin-api has no port');
+      const api = (method: string, path: string, body?: unknown) =>
+        fetch(`http://127.0.0.1:${admin.ops}/api/v1${path}`, {
+          method,
+          headers: {
+            authorization: `Bearer ${token}`,
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        });
+      // A router logs each configuration it loads with its counts: wait
+      // until every one has loaded the one with (or without) the block, not
+      // merely reloaded (a timed reload could have read the table before).
+      const routers = stack.replicas('router-worker');
+      const everyRouterHas = (blocks: number) =>
+        eventually(
+          () =>
+            routers.every(
+              (p) =>
+                p
+                  .logs()
+                  .filter((l) => l.json?.message === 'routing configuration loaded')
+                  .at(-1)?.json?.blocks === blocks,
+            )
+              ? true
+              : undefined,
+          15_000,
+          `every router loaded ${blocks} destination block(s)`,
+          100,
+        );
+
+      const created = await api('POST', '/blocked-destinations', {
+        prefix: BLOCKED_PREFIX,
+        reason: 'e2e: pumping range',
+      });
+      expect(created.status).toBe(201);
+      const block = (await created.json()) as { id: string };
+      await everyRouterHas(1);
+
+      const destination = `${BLOCKED_PREFIX}1`;
+      const [refused] = await submitAll(sender, [mt(destination)]);
+      expect(refused?.commandStatus).toBe(SmppStatus.ESME_ROK);
+      const receipt = await receiver.waitForReceipt(refused?.messageId ?? '', 20_000);
+      expect(receipt).toMatchObject({ stat: 'UNDELIV', err: '909' });
+      expect(carrierSubmits(stack.simulator('primary'), destination)).toHaveLength(0);
+
+      expect((await api('DELETE', `/blocked-destinations/${block.id}`)).status).toBe(204);
+      await everyRouterHas(0);
+      const again = await roundTrip([mt(destination)]);
+      expect(again.receipts.map((r) => r.stat)).toEqual(['DELIVRD']);
     });
 
     it('sent nothing twice to the carriers and nothing twice or stray to the customer', () => {

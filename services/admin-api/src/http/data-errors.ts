@@ -18,6 +18,9 @@ const UNIQUE: Readonly<Record<string, string>> = {
   rates_key_unique:
     'a rate with the same kind, pricePlan/vendorId, destinationPrefix and effectiveFrom already exists',
   api_tokens_name_key: 'a token with this name already exists',
+  // A unique index, not a constraint: PostgreSQL names the index.
+  blocked_destinations_prefix_scope_idx:
+    'this prefix is already blocked for this customer (or, without customerId, for every customer)',
 };
 
 /** Writes naming something that does not exist. */
@@ -27,6 +30,7 @@ const MISSING_REFERENCE: Readonly<Record<string, string>> = {
   numbers_customer_id_fkey: 'customerId does not name an existing customer',
   numbers_tendlc_campaign_id_fkey: 'tendlcCampaignId does not name an existing campaign',
   rates_vendor_id_fkey: 'vendorId does not name an existing vendor',
+  blocked_destinations_customer_id_fkey: 'customerId does not name an existing customer',
 };
 
 /** Deletes of something still in use. */
@@ -41,6 +45,9 @@ const INVALID: Readonly<Record<string, string>> = {
   rates_kind_target_check:
     'customer rates need a pricePlan and no vendorId; vendor rates need a vendorId and no pricePlan',
   accounts_allowed_ips_check: 'allowedIps must contain IP addresses or CIDRs',
+  // Unreachable through the API's own validation; kept in the API's words.
+  blocked_destinations_prefix_check: "prefix must be 1-15 digits, without a leading '+'",
+  blocked_destinations_reason_check: 'reason must be at most 200 characters',
 };
 
 function constraintDetails(err: DataError): { constraint: string } | undefined {

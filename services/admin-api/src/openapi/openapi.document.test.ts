@@ -227,6 +227,91 @@ describe('OpenAPI document', () => {
     );
   });
 
+  it('documents the blocked destinations: read to list and get, write to block and unblock', () => {
+    interface Operation {
+      operationId: string;
+      tags: string[];
+      description: string;
+      'x-required-scope': string;
+      parameters: { name: string; in: string; required: boolean; schema: { pattern?: string } }[];
+      requestBody?: { content: Record<string, { schema: unknown }> };
+      responses: Record<string, { content?: Record<string, { schema: unknown }> }>;
+    }
+    const collection = document.paths['/api/v1/blocked-destinations'] as Record<string, Operation>;
+    const item = document.paths['/api/v1/blocked-destinations/{id}'] as Record<string, Operation>;
+    expect(Object.keys(collection).sort()).toEqual(['get', 'post']);
+    expect(Object.keys(item).sort()).toEqual(['delete', 'get']);
+    const scopes = {
+      list: collection.get,
+      create: collection.post,
+      get: item.get,
+      delete: item.delete,
+    };
+    expect(
+      Object.fromEntries(
+        Object.entries(scopes).map(([name, op]) => [
+          name,
+          `${op?.operationId}:${op?.['x-required-scope']}`,
+        ]),
+      ),
+    ).toEqual({
+      list: 'listBlockedDestinations:read',
+      create: 'createBlockedDestination:write',
+      get: 'getBlockedDestination:read',
+      delete: 'deleteBlockedDestination:write',
+    });
+    for (const op of Object.values(scopes)) expect(op?.tags).toEqual(['Blocked destinations']);
+
+    const list = scopes.list!;
+    expect(list.parameters.map((p) => `${p.in}:${p.name}${p.required ? '*' : ''}`)).toEqual([
+      'query:limit',
+      'query:offset',
+      'query:customerId',
+      'query:global',
+      'query:prefix',
+    ]);
+    expect(list.parameters.find((p) => p.name === 'prefix')?.schema.pattern).toBe('^[0-9]{1,15}$');
+    expect(list.description).toMatch(/global=true.*customerId.*400/);
+
+    const create = scopes.create!;
+    expect(create.description).toMatch(/reload-routing/);
+    expect(create.requestBody?.content['application/json']?.schema).toEqual({
+      $ref: '#/components/schemas/BlockedDestinationCreate',
+    });
+    const view = { $ref: '#/components/schemas/BlockedDestination' };
+    expect(create.responses['201']?.content?.['application/json']?.schema).toEqual(view);
+    expect(Object.keys(create.responses)).toEqual(
+      expect.arrayContaining(['201', '400', '401', '403', '409', '503']),
+    );
+    expect(scopes.get?.responses['200']?.content?.['application/json']?.schema).toEqual(view);
+    expect(scopes.delete?.description).toMatch(/reload-routing/);
+    expect(Object.keys(scopes.delete?.responses ?? {})).toEqual(
+      expect.arrayContaining(['204', '401', '403', '404', '503']),
+    );
+
+    const schemas = document.components.schemas as Record<
+      string,
+      {
+        properties: Record<string, { pattern?: string; maxLength?: number }>;
+        required?: string[];
+        additionalProperties?: boolean;
+      }
+    >;
+    const body = schemas.BlockedDestinationCreate;
+    expect(body?.additionalProperties).toBe(false);
+    expect(body?.required).toEqual(['prefix']);
+    expect(Object.keys(body?.properties ?? {})).toEqual(['prefix', 'customerId', 'reason']);
+    expect(body?.properties.prefix?.pattern).toBe('^[0-9]{1,15}$');
+    expect(body?.properties.reason?.maxLength).toBe(200);
+    expect(Object.keys(schemas.BlockedDestination?.properties ?? {})).toEqual([
+      'id',
+      'prefix',
+      'customerId',
+      'reason',
+      'createdAt',
+    ]);
+  });
+
   it('describes query parameters and error responses', () => {
     const list = document.paths['/api/v1/vendors']?.get as {
       parameters: { name: string; in: string; required: boolean }[];

@@ -25,7 +25,7 @@ const RELOADS: readonly ReloadSpec[] = [
   {
     command: 'reload-routing',
     operationId: 'reloadRouting',
-    summary: 'Tell every router to reload rules, customers and numbers',
+    summary: 'Tell every router to reload rules, customers, numbers and blocked destinations',
   },
   {
     command: 'reload-rates',

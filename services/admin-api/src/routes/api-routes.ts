@@ -1,5 +1,6 @@
 import type { Route } from '../http/route-definition.js';
 import { adminRoutes } from './admin.routes.js';
+import { blockedDestinationRoutes } from './blocked-destinations.routes.js';
 import { campaignRoutes } from './campaigns.routes.js';
 import { customerRoutes } from './customers.routes.js';
 import { deadLetterRoutes } from './dead-letters.routes.js';
@@ -16,6 +17,7 @@ export function apiRoutes(): Route[] {
     ...vendorRoutes(),
     ...customerRoutes(),
     ...routingRuleRoutes(),
+    ...blockedDestinationRoutes(),
     ...numberRoutes(),
     ...campaignRoutes(),
     ...rateRoutes(),
