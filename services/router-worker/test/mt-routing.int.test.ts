@@ -123,6 +123,17 @@ describe('MT routing against real PostgreSQL, Redis and RabbitMQ', () => {
     await h?.destroy();
   });
 
+  /** What the admin API does after a change: reload-routing, and the router has reloaded. */
+  async function reloadRouting(): Promise<void> {
+    const loads = await counterValue(router, 'router_config_reloads_total', { outcome: 'ok' });
+    await h.publish('ControlCommand', controlCommand({ type: 'reload-routing' }));
+    await waitFor(
+      async () =>
+        (await counterValue(router, 'router_config_reloads_total', { outcome: 'ok' })) > loads,
+      'the reload',
+    );
+  }
+
   it('routes an MT to vendor.{id} of the best rule, priced per segment', async () => {
     const mt = mtSubmitted({ customerId: customer.id, segments: 2 });
     await h.publish('MtSubmitted', mt);
@@ -317,13 +328,7 @@ describe('MT routing against real PostgreSQL, Redis and RabbitMQ', () => {
       pricePerSegmentMicros: 1500,
       currency: 'EUR',
     });
-    const loads = await counterValue(router, 'router_config_reloads_total', { outcome: 'ok' });
-    await h.publish('ControlCommand', controlCommand({ type: 'reload-routing' }));
-    await waitFor(
-      async () =>
-        (await counterValue(router, 'router_config_reloads_total', { outcome: 'ok' })) > loads,
-      'the reload',
-    );
+    await reloadRouting();
     expect(router.snapshots.current().rules.map((r) => r.id)).toContain(rule.id);
 
     const after = mtSubmitted({ customerId: customer.id, destination });
@@ -340,13 +345,7 @@ describe('MT routing against real PostgreSQL, Redis and RabbitMQ', () => {
     // The UK route of the first test: routable until blocked.
     const destination = { addr: '447911123456', ton: 1, npi: 1 };
     const block = await createBlockedDestination(h.db, { prefix: '4479111', reason: 'pumping' });
-    const loads = await counterValue(router, 'router_config_reloads_total', { outcome: 'ok' });
-    await h.publish('ControlCommand', controlCommand({ type: 'reload-routing' }));
-    await waitFor(
-      async () =>
-        (await counterValue(router, 'router_config_reloads_total', { outcome: 'ok' })) > loads,
-      'the reload',
-    );
+    await reloadRouting();
     const mt = mtSubmitted({ customerId: customer.id, destination });
     await h.publish('MtSubmitted', mt);
     const result = (await h.take(QUEUES.events)).body as MtSubmitResult;
@@ -385,13 +384,7 @@ describe('MT routing against real PostgreSQL, Redis and RabbitMQ', () => {
       });
     }
     await updateVendor(h.db, primary.id, { isPrimary: true });
-    const reloads = await counterValue(router, 'router_config_reloads_total', { outcome: 'ok' });
-    await h.publish('ControlCommand', controlCommand({ type: 'reload-routing' }));
-    await waitFor(
-      async () =>
-        (await counterValue(router, 'router_config_reloads_total', { outcome: 'ok' })) > reloads,
-      'the reload',
-    );
+    await reloadRouting();
 
     const mt = mtSubmitted({
       customerId: customer.id,
