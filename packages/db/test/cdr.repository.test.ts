@@ -13,6 +13,7 @@ import { describe, expect, it } from 'vitest';
 import {
   InvalidInputError,
   createVendor,
+  deleteVendor,
   customerUsage,
   getCdr,
   getCdrByVendorMessageId,
@@ -339,6 +340,13 @@ describe('upsertCdrs', () => {
     ]);
     expect(await getCdrByVendorMessageId(db, recycled, receipt)).toMatchObject({
       messageId: 'reading-8',
+    });
+    // A deleted 'auto' vendor still guesses, from its tombstone.
+    const gone = await vendorWith('auto', null);
+    await upsertCdrs(db, [submitted('reading-9', gone, 'bc614e')]);
+    expect(await deleteVendor(db, gone)).toBe(true);
+    expect(await getCdrByVendorMessageId(db, gone, receipt)).toMatchObject({
+      messageId: 'reading-9',
     });
   });
 

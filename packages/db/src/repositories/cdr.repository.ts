@@ -669,10 +669,17 @@ export async function getCdrByVendorMessageId(
           : [
               eb.and([
                 eb(matchKey, '=', sql<string>`ANY(${readings}::text[])`),
+                // A deleted vendor's formats live on in its tombstone: its
+                // CDRs are still looked up (a carrier's dispute).
                 sql<boolean>`EXISTS (SELECT 1 FROM vendor_mgmt.service_providers sp
                   WHERE sp.id = ${vendorId}::uuid
                     AND 'auto' IN (sp.message_id_format,
-                                   COALESCE(sp.receipt_message_id_format, sp.message_id_format)))`,
+                                   COALESCE(sp.receipt_message_id_format, sp.message_id_format))
+                  UNION ALL
+                  SELECT 1 FROM vendor_mgmt.retired_vendors rv
+                  WHERE rv.vendor_id = ${vendorId}::uuid
+                    AND 'auto' IN (rv.message_id_format,
+                                   COALESCE(rv.receipt_message_id_format, rv.message_id_format)))`,
               ]),
             ]),
       ]),
