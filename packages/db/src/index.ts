@@ -9,7 +9,7 @@ export * from './secrets.js';
 export * from './demo.seed.js';
 export type { Page, PageRequest } from './repositories/pagination.js';
 export { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from './repositories/pagination.js';
-export { isCidr, isUuid } from './repositories/column-values.js';
+export { isCidr, isUuid, sourcePatternProblem } from './repositories/column-values.js';
 export * from './repositories/vendor.repository.js';
 export * from './repositories/customer.repository.js';
 export * from './repositories/routing-rule.repository.js';

@@ -153,6 +153,13 @@ export interface AccountTable {
   password_hash: string;
   /** CIDRs allowed to bind; empty means any address. */
   allowed_ips: Generated<string[]>;
+  /**
+   * Sender IDs the customer may submit from, as the edge normalises sources:
+   * exact numbers (E.164 digits, short codes), digit prefixes ending in '*'
+   * ('1512555*'), exact alphanumeric senders (case-sensitive). Empty means any
+   * source (migration 202611270800_customer-allowed-sources).
+   */
+  allowed_sources: Generated<string[]>;
   /** Segments per second. */
   throughput: number;
   max_binds: number;

@@ -344,6 +344,70 @@ describe('customers', () => {
     await expect(newCustomer({ throughput: 0 })).rejects.toBeInstanceOf(InvalidInputError);
   });
 
+  it('keeps allowed sources (numbers, ranges, alphanumerics; empty = any), refusing malformed entries with the reason', async () => {
+    const open = await newCustomer();
+    expect(open.allowedSources).toEqual([]);
+    const sources = ['15125550100', '1512555*', 'ACME', 'Acme Bank', '12345', '0044*'];
+    const fenced = await newCustomer({ allowedSources: sources });
+    expect(fenced.allowedSources).toEqual(sources);
+    expect(await getCustomerById(db, fenced.id)).toMatchObject({ allowedSources: sources });
+
+    const refused: [string, RegExp][] = [
+      ['', /"" is empty/],
+      ['+1512', /"\+1512" has a leading '\+'/],
+      ['12*34', /"12\*34" '\*' may only end a prefix of digits/],
+      ['ACME*', /'\*' may only end a prefix of digits/],
+      ['*', /'\*' may only end a prefix of digits/],
+      ['1234567890123456*', /at most 15 digits before its '\*'/],
+      ['1234567890123456', /a number has at most 15 digits/],
+      ['ABCDEFGHIJKL', /"ABCDEFGHIJKL" an alphanumeric sender has at most 11 characters/],
+      [' ACME', /leading or trailing space/],
+      ['ACMÉ', /printable ASCII only/],
+    ];
+    for (const [entry, reason] of refused) {
+      const attempt = updateCustomer(db, fenced.id, { allowedSources: ['ACME', entry] });
+      await expect(attempt).rejects.toBeInstanceOf(InvalidInputError);
+      await expect(attempt).rejects.toThrow(reason);
+    }
+    await expect(newCustomer({ allowedSources: ['12*34', '+1'] })).rejects.toThrow(
+      /^allowed_sources: "12\*34" .*; "\+1" has a leading/,
+    );
+    // Nothing above was written.
+    expect((await getCustomerById(db, fenced.id))?.allowedSources).toEqual(sources);
+
+    const cleared = await updateCustomer(db, fenced.id, { allowedSources: [] });
+    expect(cleared?.allowedSources).toEqual([]);
+    // An unrelated patch leaves the list alone.
+    await updateCustomer(db, fenced.id, { allowedSources: ['ACME'] });
+    expect((await updateCustomer(db, fenced.id, { throughput: 70 }))?.allowedSources).toEqual([
+      'ACME',
+    ]);
+
+    // The CHECK holds the same grammar for writes that bypass the repository.
+    const write = (value: (string | null)[]) =>
+      sql`UPDATE customer_mgmt.accounts SET allowed_sources = ${value}::text[]
+          WHERE id = ${fenced.id}`.execute(db);
+    for (const bad of [
+      [''],
+      ['+1512'],
+      ['12*34'],
+      ['ACME*'],
+      ['ABCDEFGHIJKL'],
+      ['1234567890123456'],
+      ['ACME '],
+      ['ACME', 'A\nB'],
+      ['ACME\nB'],
+      [null],
+      ['ACME', null],
+    ]) {
+      await expect(write(bad)).rejects.toMatchObject({
+        constraint: 'accounts_allowed_sources_check',
+      });
+    }
+    await write(sources);
+    await write([]);
+  });
+
   it('updates (rehashing a new password), lists and deletes', async () => {
     const customer = await newCustomer({ name: 'Listable' });
     const updated = await updateCustomer(db, customer.id, {

@@ -51,6 +51,8 @@ export interface CustomerSpec {
   /** Default 'standard'. */
   readonly pricePlan?: string;
   readonly moReassembly?: boolean;
+  /** Sender IDs it may submit from. Default: none listed, any source. */
+  readonly allowedSources?: readonly string[];
 }
 
 export interface RouteSpec {
@@ -169,6 +171,7 @@ export async function seedFixture(
         maxBinds: spec.maxBinds ?? 10,
         pricePlan: spec.pricePlan ?? 'standard',
         ...(spec.moReassembly !== undefined ? { moReassembly: spec.moReassembly } : {}),
+        ...(spec.allowedSources !== undefined ? { allowedSources: spec.allowedSources } : {}),
       });
       customers.set(spec.key, {
         key: spec.key,

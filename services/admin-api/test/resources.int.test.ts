@@ -110,6 +110,120 @@ describe('customers', () => {
     expect((await h.request('DELETE', `/api/v1/customers/${UNKNOWN}`)).status).toBe(404);
   });
 
+  describe('allowed sources', () => {
+    let brandId: string;
+    const invalidated = () =>
+      pod.received.filter(
+        (c) => c.command.type === 'invalidate-customer' && c.command.customerId === brandId,
+      ).length;
+
+    it('creates with allowedSources, shows them, and an empty list by default', async () => {
+      const sources = ['ACME', 'Acme Bank', '15125550100', '1512555*', '12345'];
+      let res: HttpResult | undefined;
+      const types = await announced(2, async () => {
+        res = await h.request('POST', '/api/v1/customers', {
+          body: sampleCustomer({ name: 'Brand', systemId: 'brand', allowedSources: sources }),
+        });
+      });
+      expect(res?.status).toBe(201);
+      brandId = res?.body.id;
+      expect(res?.body.allowedSources).toEqual(sources);
+      expect(types).toEqual(['invalidate-customer', 'reload-routing']);
+      expect((await h.request('GET', `/api/v1/customers/${brandId}`)).body.allowedSources).toEqual(
+        sources,
+      );
+      expect((await getCustomerById(h.db, brandId))?.allowedSources).toEqual(sources);
+      const listed = await h.request('GET', '/api/v1/customers?search=brand');
+      expect(listed.body.items[0]?.allowedSources).toEqual(sources);
+      expect(
+        (await h.request('GET', `/api/v1/customers/${customerId}`)).body.allowedSources,
+      ).toEqual([]);
+    });
+
+    it("patches them and invalidates the customer's cached account at the edge", async () => {
+      const before = invalidated();
+      const types = await announced(2, async () => {
+        const res = await h.request('PATCH', `/api/v1/customers/${brandId}`, {
+          body: { allowedSources: ['NEWBRAND', '44*'] },
+        });
+        expect(res.status).toBe(200);
+        expect(res.body.allowedSources).toEqual(['NEWBRAND', '44*']);
+      });
+      expect(types).toEqual(['invalidate-customer', 'reload-routing']);
+      expect(invalidated()).toBe(before + 1);
+      expect((await getCustomerById(h.db, brandId))?.allowedSources).toEqual(['NEWBRAND', '44*']);
+
+      // Cleared: any source again, announced the same way.
+      await announced(2, async () => {
+        const res = await h.request('PATCH', `/api/v1/customers/${brandId}`, {
+          body: { allowedSources: [] },
+        });
+        expect(res.body.allowedSources).toEqual([]);
+      });
+      expect(invalidated()).toBe(before + 2);
+    });
+
+    it.each([
+      ['+1512', /leading '\+'.*E\.164 digits without it/],
+      ['12*34', /'\*' may only end a prefix of digits/],
+      ['ACME*', /'\*' may only end a prefix of digits/],
+      ['ABCDEFGHIJKL', /alphanumeric sender has at most 11 characters/],
+      ['', /is empty/],
+      ['1234567890123456', /a number has at most 15 digits/],
+      [' ACME', /leading or trailing space/],
+      ['ACMÉ', /printable ASCII only/],
+    ])(
+      '400 for %j on create and patch, saying why; nothing stored or announced',
+      async (entry, reason) => {
+        const created = await h.request('POST', '/api/v1/customers', {
+          body: sampleCustomer({
+            name: 'Bad',
+            systemId: 'bad-sources',
+            allowedSources: ['OK', entry],
+          }),
+        });
+        expect(created.status).toBe(400);
+        expect(created.body.error.code).toBe('validation_failed');
+        expect(created.body.error.details).toEqual([
+          { location: 'body', path: 'allowedSources.1', message: expect.stringMatching(reason) },
+        ]);
+
+        const from = pod.received.length;
+        const patched = await h.request('PATCH', `/api/v1/customers/${brandId}`, {
+          body: { allowedSources: [entry] },
+        });
+        expect(patched.status).toBe(400);
+        expect(patched.body.error.details).toEqual([
+          { location: 'body', path: 'allowedSources.0', message: expect.stringMatching(reason) },
+        ]);
+        // Commands arrive in publishing order: a marker first means nothing else was announced.
+        expect((await h.request('POST', '/api/v1/admin/reload-rates')).status).toBe(202);
+        expect((await pod.waitFor(1, from))[0]?.command).toEqual({ type: 'reload-rates' });
+        expect((await getCustomerById(h.db, brandId))?.allowedSources).toEqual([]);
+      },
+    );
+
+    it('400 for more than 100 entries or a non-string', async () => {
+      const many = Array.from({ length: 101 }, (_, i) => `1512555${String(i).padStart(3, '0')}`);
+      const tooMany = await h.request('PATCH', `/api/v1/customers/${brandId}`, {
+        body: { allowedSources: many },
+      });
+      expect(tooMany.status).toBe(400);
+      expect(tooMany.body.error.details).toEqual([
+        { location: 'body', path: 'allowedSources', message: expect.stringMatching(/at most 100/) },
+      ]);
+      const hundred = await h.request('PATCH', `/api/v1/customers/${brandId}`, {
+        body: { allowedSources: many.slice(0, 100) },
+      });
+      expect(hundred.status).toBe(200);
+      const notString = await h.request('PATCH', `/api/v1/customers/${brandId}`, {
+        body: { allowedSources: [15125550100] },
+      });
+      expect(notString.status).toBe(400);
+      expect(notString.body.error.details[0]?.path).toBe('allowedSources.0');
+    });
+  });
+
   describe('routing rules', () => {
     let ruleId: string;
 

@@ -46,6 +46,7 @@ import { TlsCertificateStore } from './adapters/tls-certificate.store.js';
 import type { EdgeConfig } from './config.js';
 import type { AddressRules } from './domain/address.normalizer.js';
 import { createMessageIdGenerator } from './domain/message-id.generator.js';
+import { createSourceAllowList, type SourceAllowList } from './domain/source.matcher.js';
 import { authorizeBind } from './handlers/bind.authorizer.js';
 import { handleQuery } from './handlers/query.handler.js';
 import {
@@ -242,6 +243,20 @@ export async function startEdgeServer(
   const sessionsByCustomer = new Map<string, Set<SmppSession>>();
   /** The freshest account row per bound customer (throughput, status; seeds its prepaid balance). */
   const accounts = new Map<string, Customer>();
+  /**
+   * Each account row's allowed sources, compiled at its first submit: a row
+   * replaced (invalidate-customer, a new first bind) is compiled afresh, and
+   * a dropped one takes its list with it.
+   */
+  const sourceLists = new WeakMap<Customer, SourceAllowList>();
+  const allowedSourcesOf = (account: Customer): SourceAllowList => {
+    let list = sourceLists.get(account);
+    if (!list) {
+      list = createSourceAllowList(account.allowedSources);
+      sourceLists.set(account, list);
+    }
+    return list;
+  };
   const addressRules: AddressRules = {
     defaultCountryCode: config.DEFAULT_COUNTRY_CODE,
     nationalNumberLength: config.NATIONAL_NUMBER_LENGTH,
@@ -315,6 +330,7 @@ export async function startEdgeServer(
           throughput: account.throughput,
           addressRules,
           creditExhausted: credit.exhausted(ctx.customerId),
+          allowedSources: allowedSourcesOf(account),
         },
         submitPorts,
       );
@@ -327,6 +343,8 @@ export async function startEdgeServer(
           customer_id: ctx.customerId,
           status: result.commandStatus,
           reason: result.reason,
+          // Masked by the logger (a phone-number key), like every address in a log line.
+          ...(result.source !== undefined ? { source: result.source } : {}),
         });
       }
       return { commandStatus: result.commandStatus, messageId: result.messageId ?? '' };

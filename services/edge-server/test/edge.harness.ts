@@ -1,8 +1,10 @@
 // Shared set-up for the integration tests: an isolated PG/Redis/RabbitMQ
 // environment, a migrated database with test customers, and an in-process
 // edge-server listening on ephemeral ports.
+import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import net from 'node:net';
+import { CONTRACT_HEADER, EXCHANGES, type ContractInput } from '@smpp-gateway/contracts';
 import {
   createCustomer,
   createDatabase,
@@ -10,7 +12,7 @@ import {
   type Customer,
   type NewCustomer,
 } from '@smpp-gateway/db';
-import { silentLogger } from '@smpp-gateway/runtime';
+import { silentLogger, type Logger } from '@smpp-gateway/runtime';
 import {
   connectSmpp,
   type BindType,
@@ -77,11 +79,12 @@ export function edgeConfig(env: TestEnv, extra: Record<string, string> = {}): Ed
 export async function startHarness(
   customers: Record<string, NewCustomer>,
   extraConfig: Record<string, string> = {},
+  logger: Logger = silentLogger,
 ): Promise<Harness> {
   const env = await createTestEnv();
   const created = await setUpDatabase(env, customers);
   const config = edgeConfig(env, extraConfig);
-  const edge = await startEdgeServer(config, { logger: silentLogger });
+  const edge = await startEdgeServer(config, { logger });
   const open: SmppSession[] = [];
   const harness: Harness = {
     env,
@@ -133,6 +136,31 @@ export async function getOne(url: string, queue: string): Promise<amqp.GetMessag
     const channel = await connection.createChannel();
     const message = await channel.get(queue, { noAck: true });
     return message === false ? undefined : message;
+  } finally {
+    await connection.close();
+  }
+}
+
+/** Publishes a control command on smpp.control, as the admin API announces one. */
+export async function control(
+  url: string,
+  command: ContractInput<'ControlCommand'>['command'],
+): Promise<void> {
+  const connection = await amqp.connect(url);
+  try {
+    const channel = await connection.createConfirmChannel();
+    const body: ContractInput<'ControlCommand'> = {
+      v: 1,
+      messageId: randomUUID(),
+      occurredAt: new Date().toISOString(),
+      command,
+      issuedBy: 'test',
+    };
+    channel.publish(EXCHANGES.control, '', Buffer.from(JSON.stringify(body)), {
+      contentType: 'application/json',
+      headers: { [CONTRACT_HEADER]: 'ControlCommand' },
+    });
+    await channel.waitForConfirms();
   } finally {
     await connection.close();
   }

@@ -3,20 +3,18 @@
 // submit_sm and data_sm, before anything reaches the broker; a top-up is
 // picked up by the periodic refresh (EDGE_CREDIT_REFRESH_MS, 100 ms here); a
 // postpaid customer is never refused.
-import { randomUUID } from 'node:crypto';
-import {
-  CONTRACT_HEADER,
-  EXCHANGES,
-  PRIORITIES,
-  QUEUES,
-  SmppStatus,
-  type ContractInput,
-} from '@smpp-gateway/contracts';
+import { PRIORITIES, QUEUES, SmppStatus, type ContractInput } from '@smpp-gateway/contracts';
 import { adjustCustomerCredit, createDatabase, updateCustomer } from '@smpp-gateway/db';
 import type { SmppSession } from '@smpp-gateway/smpp';
-import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, queueDepth, startHarness, submitInit, type Harness } from './edge.harness.js';
+import {
+  control as publishControl,
+  eventually,
+  queueDepth,
+  startHarness,
+  submitInit,
+  type Harness,
+} from './edge.harness.js';
 
 const password = 'pa55word';
 let h: Harness;
@@ -96,25 +94,8 @@ async function submitCount(customerId: string, status: string): Promise<number> 
   );
 }
 
-async function control(command: ContractInput<'ControlCommand'>['command']): Promise<void> {
-  const connection = await amqp.connect(h.env.amqp.url);
-  try {
-    const channel = await connection.createConfirmChannel();
-    const body: ContractInput<'ControlCommand'> = {
-      v: 1,
-      messageId: randomUUID(),
-      occurredAt: new Date().toISOString(),
-      command,
-      issuedBy: 'test',
-    };
-    channel.publish(EXCHANGES.control, '', Buffer.from(JSON.stringify(body)), {
-      contentType: 'application/json',
-      headers: { [CONTRACT_HEADER]: 'ControlCommand' },
-    });
-    await channel.waitForConfirms();
-  } finally {
-    await connection.close();
-  }
+function control(command: ContractInput<'ControlCommand'>['command']): Promise<void> {
+  return publishControl(h.env.amqp.url, command);
 }
 
 describe('prepaid credit', () => {

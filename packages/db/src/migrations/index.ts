@@ -15,6 +15,7 @@ import * as m202611270400 from './202611270400_mo-messages.js';
 import * as m202611270500 from './202611270500_retired-vendors.js';
 import * as m202611270600 from './202611270600_sweep-marks.js';
 import * as m202611270700 from './202611270700_blocked-destinations.js';
+import * as m202611270800 from './202611270800_customer-allowed-sources.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
   '202511260100_schemas-vendors-customers': m202511260100,
@@ -30,4 +31,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '202611270500_retired-vendors': m202611270500,
   '202611270600_sweep-marks': m202611270600,
   '202611270700_blocked-destinations': m202611270700,
+  '202611270800_customer-allowed-sources': m202611270800,
 };

@@ -7,6 +7,7 @@ import {
   definedOnly,
   isUuid,
   requireCidrs,
+  requireSourcePatterns,
   toSafeInteger,
   toSafeIntegerOrNull,
 } from './column-values.js';
@@ -23,6 +24,13 @@ export interface Customer {
   readonly passwordHash: string;
   /** CIDRs allowed to bind; empty means any address. */
   readonly allowedIps: string[];
+  /**
+   * Sender IDs it may submit from: exact numbers (E.164 digits as stored,
+   * short codes), digit prefixes ending in '*' ('1512555*'), exact
+   * alphanumeric senders (case-sensitive); empty means any source. The edge
+   * refuses other sources with ESME_RINVSRCADR.
+   */
+  readonly allowedSources: string[];
   /** Segments per second. */
   readonly throughput: number;
   readonly maxBinds: number;
@@ -46,6 +54,7 @@ export interface NewCustomer {
   /** Plaintext; only its argon2id hash is stored. */
   readonly password: string;
   readonly allowedIps?: readonly string[];
+  readonly allowedSources?: readonly string[];
   readonly throughput: number;
   readonly maxBinds: number;
   readonly status?: CustomerStatus;
@@ -70,6 +79,7 @@ export function toCustomer(row: AccountRow): Customer {
     systemId: row.system_id,
     passwordHash: row.password_hash,
     allowedIps: row.allowed_ips,
+    allowedSources: row.allowed_sources,
     throughput: row.throughput,
     maxBinds: row.max_binds,
     status: row.status,
@@ -88,6 +98,8 @@ async function customerColumns(input: CustomerPatch): Promise<AccountUpdate> {
     system_id: input.systemId,
     password_hash: input.password !== undefined ? await hashPassword(input.password) : undefined,
     allowed_ips: input.allowedIps !== undefined ? requireCidrs(input.allowedIps) : undefined,
+    allowed_sources:
+      input.allowedSources !== undefined ? requireSourcePatterns(input.allowedSources) : undefined,
     throughput: input.throughput,
     max_binds: input.maxBinds,
     status: input.status,

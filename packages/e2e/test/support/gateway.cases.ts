@@ -78,6 +78,8 @@ export function gatewayFixture(): GatewayFixture {
       { key: 'acme', systemId: 'acme', password: 'acmepw' },
       { key: 'slow', systemId: 'slow', password: 'slowpw', throughput: 2 },
       { key: 'late', systemId: 'late', password: 'latepw' },
+      // Registered for one alphanumeric sender only; no other case binds as it.
+      { key: 'brand', systemId: 'brand', password: 'brandpw', allowedSources: ['ACME'] },
     ],
     routes: [
       { name: 'default', vendor: 'primary', priority: 100 },
@@ -534,6 +536,52 @@ export function defineGatewayCases(replicas: 1 | 2): void {
       }
       expect(slow.receipts()).toHaveLength(0);
       await slow.close();
+    });
+
+    it("refuses a customer's submit from a sender ID outside its allowed sources with ESME_RINVSRCADR, and delivers the one it is allowed", async () => {
+      const brand = await stack.connect('brand', { bindType: 'transmitter', replica: sendReplica });
+      const refusedBefore = await metricSum(
+        stack.replicas('edge-server'),
+        'smpp_server_submit_sm_total',
+        'status="source_not_allowed"',
+      );
+      const spoofed = await brand.submit(
+        mt('447700900501', {
+          sourceAddr: 'BANK',
+          registeredDelivery: 0,
+          shortMessage: encoded('Not my sender ID', 'gsm7'),
+        }),
+      );
+      expect(spoofed.commandStatus).toBe(SmppStatus.ESME_RINVSRCADR);
+      // A number another customer (acme) owns: not on brand's list either.
+      const borrowed = await brand.submit(
+        mt('447700900501', {
+          sourceAddrTon: 1,
+          sourceAddrNpi: 1,
+          sourceAddr: TENDLC_NUMBER,
+          registeredDelivery: 0,
+          shortMessage: encoded('Not my number', 'gsm7'),
+        }),
+      );
+      expect(borrowed.commandStatus).toBe(SmppStatus.ESME_RINVSRCADR);
+      expect(
+        await metricSum(
+          stack.replicas('edge-server'),
+          'smpp_server_submit_sm_total',
+          'status="source_not_allowed"',
+        ),
+      ).toBe(refusedBefore + 2);
+
+      const destination = '447700900502';
+      const allowed = await brand.submit(
+        mt(destination, { registeredDelivery: 0, shortMessage: encoded('My sender ID', 'gsm7') }),
+      );
+      expect(allowed.commandStatus).toBe(SmppStatus.ESME_ROK);
+      const [atCarrier] = await waitForCarrier(stack.simulator('primary'), destination, 1);
+      expect(atCarrier?.pdu.sourceAddr).toBe('ACME');
+      // The refused ones never left the edge.
+      expect(carrierSubmits(stack.simulator('primary'), '447700900501')).toHaveLength(0);
+      await brand.close();
     });
 
     it('delivers MO from the carrier to the owning customer, bytes as sent', async () => {

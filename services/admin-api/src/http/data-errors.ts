@@ -46,6 +46,8 @@ const INVALID: Readonly<Record<string, string>> = {
     'customer rates need a pricePlan and no vendorId; vendor rates need a vendorId and no pricePlan',
   accounts_allowed_ips_check: 'allowedIps must contain IP addresses or CIDRs',
   // Unreachable through the API's own validation; kept in the API's words.
+  accounts_allowed_sources_check:
+    "allowedSources must contain numbers (1-15 digits, no '+'), number ranges (digits and a trailing '*') or alphanumeric senders (1-11 printable characters)",
   blocked_destinations_prefix_check: "prefix must be 1-15 digits, without a leading '+'",
   blocked_destinations_reason_check: 'reason must be at most 200 characters',
 };

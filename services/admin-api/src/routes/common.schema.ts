@@ -1,7 +1,7 @@
 // Building blocks shared by the resource schemas. Request schemas are strict
 // objects: an unknown field (a typo such as `pasword`, or a read-only field
 // such as `id`) is a 400, never silently ignored.
-import { isCidr, MAX_PAGE_LIMIT } from '@smpp-gateway/db';
+import { isCidr, MAX_PAGE_LIMIT, sourcePatternProblem } from '@smpp-gateway/db';
 import { z } from 'zod';
 
 /** Any 8-4-4-4-12 hex id (PostgreSQL's uuid accepts every version). */
@@ -94,6 +94,16 @@ export const Micros = z
   .max(Number.MAX_SAFE_INTEGER)
   .describe('Money in micro-units of the currency (1 = 0.000001)');
 export const Cidr = z.string().refine(isCidr, 'must be an IP address or CIDR');
+/**
+ * An allowed source of a customer (a sender ID): an exact number (E.164
+ * digits without '+', or a short code), a number range (digits and a
+ * trailing '*'), or an exact alphanumeric sender (case-sensitive). The
+ * message says what is wrong with a refused one (the repository's rules).
+ */
+export const SourcePattern = z.string().superRefine((value, ctx) => {
+  const problem = sourcePatternProblem(value);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 /**
  * SMPP 3.4 carries the password of a bind as a C-Octet String of at most 9

@@ -25,12 +25,15 @@ import {
   pagination,
   queryWindow,
   SMPP_PASSWORD_MAX,
+  SourcePattern,
   Timestamp,
 } from './common.schema.js';
 
 const TAG = 'Customers';
 /** We choose customer passwords ourselves, so a floor costs nothing; SMPP caps them at 8. */
 const CUSTOMER_PASSWORD_MIN = 6;
+/** Entries of allowedSources: a typo guard; ranges ('1512555*') cover blocks of numbers. */
+const MAX_ALLOWED_SOURCES = 100;
 
 const customerFields = {
   name: z.string().trim().min(1).max(200),
@@ -47,6 +50,15 @@ const customerFields = {
     .array(Cidr)
     .max(100)
     .describe('Addresses or CIDRs allowed to bind; empty = any address'),
+  allowedSources: z
+    .array(SourcePattern)
+    .max(
+      MAX_ALLOWED_SOURCES,
+      `at most ${MAX_ALLOWED_SOURCES} entries (use ranges such as 1512555*)`,
+    )
+    .describe(
+      "Sender IDs (source addresses) the customer may submit from; empty = any source. Each is an exact number as the edge normalises it (E.164 digits without '+', e.g. 15125550100, or a short code), a number range (digits and a trailing '*', e.g. 1512555*), or an exact alphanumeric sender of 1-11 printable characters (case-sensitive: 'ACME' does not allow 'Acme'). A submit from any other source is refused with ESME_RINVSRCADR.",
+    ),
   throughput: z.number().int().min(1).max(1_000_000).describe('Segments per second'),
   maxBinds: z.number().int().min(1).max(1_000),
   status: z.enum(CUSTOMER_STATUSES),
@@ -66,6 +78,7 @@ export const CustomerCreate = z
     systemId: customerFields.systemId,
     password: customerFields.password,
     allowedIps: customerFields.allowedIps.optional(),
+    allowedSources: customerFields.allowedSources.optional(),
     throughput: customerFields.throughput,
     maxBinds: customerFields.maxBinds,
     status: customerFields.status.optional(),
@@ -87,6 +100,9 @@ export const CustomerView = z
     name: z.string(),
     systemId: z.string(),
     allowedIps: z.array(z.string()),
+    allowedSources: z
+      .array(z.string())
+      .describe('Sender IDs the customer may submit from; empty = any source'),
     throughput: z.number().int(),
     maxBinds: z.number().int(),
     status: z.enum(CUSTOMER_STATUSES),
@@ -113,6 +129,7 @@ export function toCustomerView(c: Customer): CustomerView {
     name: c.name,
     systemId: c.systemId,
     allowedIps: c.allowedIps,
+    allowedSources: c.allowedSources,
     throughput: c.throughput,
     maxBinds: c.maxBinds,
     status: c.status,
@@ -132,9 +149,9 @@ const CustomerListQuery = z.strictObject({
 });
 
 /**
- * Edge pods cache accounts (bind auth, throughput, allow-list) and the router
- * keeps customer profiles (price plan, MO reassembly) in its snapshot: both
- * must hear about every change.
+ * Edge pods cache accounts (bind auth, throughput, IP and source allow-lists)
+ * and the router keeps customer profiles (price plan, MO reassembly) in its
+ * snapshot: both must hear about every change.
  */
 function customerChanged(customerId: string): ControlCommandBody[] {
   return [{ type: 'invalidate-customer', customerId }, { type: 'reload-routing' }];
@@ -448,7 +465,7 @@ export function customerRoutes(): Route[] {
       tag: TAG,
       summary: 'Change a customer',
       description:
-        'Only the fields sent change. Announces invalidate-customer and reload-routing; edge pods re-check the account on the next bind.',
+        'Only the fields sent change. Announces invalidate-customer and reload-routing; edge pods re-check the account on the next bind, and check allowedSources from the next submit of sessions already bound.',
       scope: 'write',
       params: IdParams,
       body: CustomerUpdate,

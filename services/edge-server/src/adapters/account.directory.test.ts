@@ -9,6 +9,7 @@ function customer(overrides: Partial<Customer> = {}): Customer {
     systemId: 'acme',
     passwordHash: 'hash-1',
     allowedIps: [],
+    allowedSources: [],
     throughput: 10,
     maxBinds: 2,
     status: 'active',

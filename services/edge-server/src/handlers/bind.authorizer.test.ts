@@ -9,6 +9,7 @@ const acme: Customer = {
   systemId: 'acme',
   passwordHash: 'secret',
   allowedIps: ['10.0.0.0/8'],
+  allowedSources: [],
   throughput: 10,
   maxBinds: 1,
   status: 'active',

@@ -1,5 +1,6 @@
 import { MtSubmitted, SmppStatus, type ContractInput } from '@smpp-gateway/contracts';
 import { describe, expect, it } from 'vitest';
+import { createSourceAllowList } from '../domain/source.matcher.js';
 import {
   handleSubmit,
   type AcceptedState,
@@ -14,6 +15,7 @@ const account: SubmitAccount = {
   throughput: 100,
   addressRules: { defaultCountryCode: '1', nationalNumberLength: 10 },
   creditExhausted: false,
+  allowedSources: createSourceAllowList([]),
 };
 
 function submit(overrides: Partial<SubmitInput> = {}): SubmitInput {
@@ -130,6 +132,90 @@ describe('handleSubmit', () => {
     expect(p.published).toHaveLength(0);
     expect(p.accepted).toHaveLength(0);
     expect(p.refused).toHaveLength(0);
+  });
+
+  describe('allowed sources', () => {
+    const fenced: SubmitAccount = {
+      ...account,
+      allowedSources: createSourceAllowList(['ACME', '1512555*', '14155550100']),
+    };
+
+    it.each([
+      [
+        'an alphanumeric sender not on the list',
+        { sourceAddrTon: 5, sourceAddrNpi: 0, sourceAddr: 'EVILBANK' },
+      ],
+      [
+        'another casing of a listed sender',
+        { sourceAddrTon: 5, sourceAddrNpi: 0, sourceAddr: 'Acme' },
+      ],
+      ['a number outside the ranges', { sourceAddr: '+15125560100' }],
+      ['a number one digit short of a listed one', { sourceAddr: '+1415555010' }],
+    ])(
+      'refuses %s with ESME_RINVSRCADR before the rate limit or the broker',
+      async (_what, source) => {
+        const p = ports();
+        const result = await handleSubmit(submit(source), fenced, p.ports);
+        expect(result).toMatchObject({
+          commandStatus: SmppStatus.ESME_RINVSRCADR,
+          label: 'source_not_allowed',
+          segments: 0,
+          reason: "source address is not among the account's allowed sources",
+        });
+        expect(result.messageId).toBeUndefined();
+        expect(p.acquired).toEqual([]);
+        expect(p.published).toHaveLength(0);
+        expect(p.accepted).toHaveLength(0);
+        expect(p.refused).toHaveLength(0);
+      },
+    );
+
+    it.each([
+      ['an exact alphanumeric sender', { sourceAddrTon: 5, sourceAddrNpi: 0, sourceAddr: 'ACME' }],
+      [
+        'an alphanumeric sender sent with TON 0',
+        { sourceAddrTon: 0, sourceAddrNpi: 0, sourceAddr: 'ACME' },
+      ],
+      ['an exact number', { sourceAddr: '+14155550100' }],
+      // National form: normalised to 14155550100 before the check.
+      ['an exact number in national form', { sourceAddrTon: 0, sourceAddr: '4155550100' }],
+      ['a number in a range', { sourceAddr: '15125550199' }],
+      ['a number in a range in national form', { sourceAddrTon: 2, sourceAddr: '5125550123' }],
+    ])('accepts %s', async (_what, source) => {
+      const p = ports();
+      const result = await handleSubmit(submit(source), fenced, p.ports);
+      expect(result).toMatchObject({ commandStatus: 0, label: 'ok' });
+      expect(p.published).toHaveLength(1);
+    });
+
+    it('keeps the source of a refusal for the (masked) log line', async () => {
+      const result = await handleSubmit(
+        submit({ sourceAddr: '+15125560100' }),
+        fenced,
+        ports().ports,
+      );
+      expect(result.source).toBe('15125560100');
+    });
+
+    it('accepts any source when the list is empty', async () => {
+      const p = ports();
+      const result = await handleSubmit(
+        submit({ sourceAddrTon: 5, sourceAddrNpi: 0, sourceAddr: 'ANYONE' }),
+        account,
+        p.ports,
+      );
+      expect(result).toMatchObject({ commandStatus: 0, label: 'ok' });
+      expect(p.published).toHaveLength(1);
+    });
+
+    it('answers a malformed source as invalid, not as a source outside the list', async () => {
+      const result = await handleSubmit(
+        submit({ sourceAddrTon: 5, sourceAddrNpi: 0, sourceAddr: 'TWELVECHARSX' }),
+        fenced,
+        ports().ports,
+      );
+      expect(result).toMatchObject({ commandStatus: SmppStatus.ESME_RINVSRCADR, label: 'invalid' });
+    });
   });
 
   it('counts segments of message_payload and carries it separately', async () => {

@@ -1,10 +1,11 @@
-// submit_sm / data_sm intake: prepaid credit → validate → rate limit
+// submit_sm / data_sm intake: prepaid credit → validate → allowed sources → rate limit
 // (segments) → our id → publish MtSubmitted and wait for the broker's confirm
 // → answer. The answer is ESME_ROK only after the confirm: a message we could
 // lose is never acknowledged. Ports are injected; no I/O is imported here.
 import { SmppStatus, type ContractInput } from '@smpp-gateway/contracts';
 import { formatSmppAbsoluteTime, resolveSmppTime } from '@smpp-gateway/smpp';
 import type { AddressRules } from '../domain/address.normalizer.js';
+import type { SourceAllowList } from '../domain/source.matcher.js';
 import { validateSubmit, type SubmitInput } from './submit.validator.js';
 
 /** What a publish came to, as far as the answer to the customer is concerned. */
@@ -27,6 +28,12 @@ export interface SubmitAccount {
    * postpaid customers.
    */
   readonly creditExhausted: boolean;
+  /**
+   * The account's allowed sources (sender IDs), compiled once per account
+   * row; an empty list allows any. A normalised source it does not allow is
+   * refused with ESME_RINVSRCADR.
+   */
+  readonly allowedSources: SourceAllowList;
 }
 
 export interface AcceptedState {
@@ -58,7 +65,13 @@ export interface SubmitPorts {
 }
 
 export type SubmitStatusLabel =
-  'ok' | 'invalid' | 'no_credit' | 'throttled' | 'queue_full' | 'system_error';
+  | 'ok'
+  | 'invalid'
+  | 'no_credit'
+  | 'source_not_allowed'
+  | 'throttled'
+  | 'queue_full'
+  | 'system_error';
 
 export interface SubmitResult {
   readonly commandStatus: number;
@@ -67,6 +80,8 @@ export interface SubmitResult {
   readonly segments: number;
   /** Why it was refused, for debug logs. */
   readonly reason?: string;
+  /** The normalised source of a submit refused for it (logged under `source`, which the logger masks). */
+  readonly source?: string;
 }
 
 export async function handleSubmit(
@@ -85,6 +100,17 @@ export async function handleSubmit(
   const valid = validateSubmit(input, account.addressRules);
   if (!valid.ok) {
     return { commandStatus: valid.status, label: 'invalid', segments: 0, reason: valid.reason };
+  }
+  // On the normalised source ('+15125550100' and a national 5125550100 are
+  // both 15125550100 here), before any rate-limit token or broker work.
+  if (!account.allowedSources.allows(valid.source.addr)) {
+    return {
+      commandStatus: SmppStatus.ESME_RINVSRCADR,
+      label: 'source_not_allowed',
+      segments: 0,
+      reason: "source address is not among the account's allowed sources",
+      source: valid.source.addr,
+    };
   }
   const accepted = ports.now();
   // A relative validity counts from acceptance: every later reader (router,
