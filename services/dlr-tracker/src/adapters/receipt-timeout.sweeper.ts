@@ -109,6 +109,15 @@ export class ReceiptTimeoutSweeper {
     const at = new Date(this.now()).toISOString();
     const byVendor = new Map<string, ContractInput<'VendorReceipt'>[]>();
     for (const message of overdue) {
+      // A row no receipt contract can carry would fail its whole batch on
+      // every run and hold the sweep at it for good: passed over, logged.
+      if (!fitsReceipt(message)) {
+        this.log.warn('receipt timeout: a CDR whose vendor ids no receipt can carry, passed over', {
+          message_id: message.messageId,
+          vendor_id: message.vendorId,
+        });
+        continue;
+      }
       const receipts = byVendor.get(message.vendorId) ?? [];
       receipts.push({
         v: 1,
@@ -138,4 +147,16 @@ export class ReceiptTimeoutSweeper {
       this.options.timeouts.inc({ vendor_id: vendorId }, receipts.length);
     }
   }
+}
+
+/** The bounds of VendorReceipt's vendorMessageId (1-64) and vendorMessageKey (1-128). */
+function fitsReceipt(message: OverdueSubmission): boolean {
+  const key = message.vendorMessageKey ?? message.vendorMessageId;
+  return (
+    message.vendorId.length > 0 &&
+    message.vendorMessageId.length > 0 &&
+    message.vendorMessageId.length <= 64 &&
+    key.length > 0 &&
+    key.length <= 128
+  );
 }
