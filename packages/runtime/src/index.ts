@@ -4,7 +4,13 @@
 // needs and passes it down.
 export * from './config.js';
 export * from './logger.js';
-export { maskPhone, maskUrlCredentials, redactFields, REDACTED } from './log-redaction.js';
+export {
+  maskLongPrefix,
+  maskPhone,
+  maskUrlCredentials,
+  redactFields,
+  REDACTED,
+} from './log-redaction.js';
 export * from './readiness.js';
 export * from './ops-server.js';
 export * from './shutdown.js';

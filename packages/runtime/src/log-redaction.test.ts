@@ -1,6 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { maskPhone, maskUrlCredentials, redactFields } from './log-redaction.js';
+import { maskLongPrefix, maskPhone, maskUrlCredentials, redactFields } from './log-redaction.js';
+
+describe('maskLongPrefix', () => {
+  it('shows a range prefix whole and masks one that may be a whole number', () => {
+    expect(maskLongPrefix('88213')).toBe('88213');
+    expect(maskLongPrefix('447700')).toBe('447700');
+    expect(maskLongPrefix('4477009')).toBe('4477*09');
+    expect(maskLongPrefix('447700900123')).toBe('4477******23');
+  });
+});
 
 describe('maskPhone', () => {
   it.each([

@@ -30,6 +30,16 @@ const PHONE_KEYS = new Set([
   'addr',
 ]);
 
+/**
+ * A destination prefix for a log line or an error text: a short one names a
+ * range (a country, an operator's block) and is shown whole; one of seven
+ * digits or more may be somebody's whole number (an opted-out subscriber
+ * blocked by name) and is masked like one.
+ */
+export function maskLongPrefix(prefix: string): string {
+  return prefix.length >= 7 ? maskPhone(prefix) : prefix;
+}
+
 const MAX_DEPTH = 8;
 
 export const REDACTED = '[REDACTED]';

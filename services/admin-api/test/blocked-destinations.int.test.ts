@@ -349,5 +349,19 @@ describe('blocked destinations', () => {
       }
     });
     expect(h.logText()).not.toContain('do-not-log-this');
+
+    // A whole number blocked (an opted-out subscriber) is masked in the audit line.
+    const number = await block({ prefix: '447700900123' });
+    expect(number.status).toBe(201);
+    await vi.waitFor(() => {
+      const line = h.logs.find(
+        (l) =>
+          l.message === 'audit' &&
+          l.operation === 'createBlockedDestination' &&
+          l.resource_id === number.body.id,
+      );
+      expect(line?.details).toEqual({ prefix: '4477******23', customer_id: null });
+    });
+    expect(h.logText()).not.toContain('447700900123');
   });
 });

@@ -344,7 +344,7 @@ describe('MT routing against real PostgreSQL, Redis and RabbitMQ', () => {
   it('fails an MT to a destination blocked in the database with blocked, once the routers reloaded', async () => {
     // The UK route of the first test: routable until blocked.
     const destination = { addr: '447911123456', ton: 1, npi: 1 };
-    const block = await createBlockedDestination(h.db, { prefix: '4479111', reason: 'pumping' });
+    await createBlockedDestination(h.db, { prefix: '4479111', reason: 'pumping' });
     await reloadRouting();
     const mt = mtSubmitted({ customerId: customer.id, destination });
     await h.publish('MtSubmitted', mt);
@@ -353,7 +353,8 @@ describe('MT routing against real PostgreSQL, Redis and RabbitMQ', () => {
       messageId: mt.messageId,
       outcome: 'failed',
       failureReason: 'blocked',
-      error: `destination blocked by prefix ${block.prefix}: pumping`,
+      // Seven digits may be a whole number: masked in what is logged and archived.
+      error: 'destination blocked by prefix 4479*11: pumping',
     });
     await counterReaches(router, 'router_rejections_total', { reason: 'blocked' }, 1);
   });

@@ -10,6 +10,7 @@ import {
   listBlockedDestinations,
   type BlockedDestination,
 } from '@smpp-gateway/db';
+import { maskLongPrefix } from '@smpp-gateway/runtime';
 import { z } from 'zod';
 import { notFound } from '../http/api-error.js';
 import { defineRoute, type AuditDetails, type Route } from '../http/route-definition.js';
@@ -100,11 +101,13 @@ const BlockedDestinationListQuery = z
   });
 
 /**
- * What the audit line may carry: the prefix and its scope (null = every
- * customer). Not the reason: free text an operator may fill with anything.
+ * What the audit line may carry: the prefix (masked when it may be a whole
+ * number) and its scope (null = every customer). Not the reason: free text
+ * an operator may fill with anything.
  */
 function blockAudit(prefix: string, customerId: string | null | undefined): AuditDetails {
-  return { prefix, customer_id: customerId ?? null };
+  // A block of a whole number (an opted-out subscriber) is masked like one.
+  return { prefix: maskLongPrefix(prefix), customer_id: customerId ?? null };
 }
 
 export function blockedDestinationRoutes(): Route[] {

@@ -187,7 +187,7 @@ describe('MT handler', () => {
       expect.objectContaining({
         messageId: 'm-1',
         failureReason: 'blocked',
-        error: 'destination blocked by prefix 1212555: pumping',
+        error: 'destination blocked by prefix 1212*55: pumping',
       }),
     ]);
     // No 10DLC slot taken for a message that will not be sent.

@@ -2,7 +2,7 @@
 // 10DLC cap, or a failed MtSubmitResult. Decisions come from the pure core;
 // this file only sequences them and talks to the ports.
 import type { ContractInput, FailureReason, MtSubmitted } from '@smpp-gateway/contracts';
-import { RetryableError, type Logger } from '@smpp-gateway/runtime';
+import { maskLongPrefix, RetryableError, type Logger } from '@smpp-gateway/runtime';
 import { resolveSmppTime } from '@smpp-gateway/smpp';
 import type { RouterMetrics } from '../metrics.js';
 import { classifySource } from '../routing/number-type.js';
@@ -198,7 +198,8 @@ export function createMtHandler(
       return fail(
         msg,
         'blocked',
-        `destination blocked by prefix ${block.prefix}${block.customerId ? ' (this customer)' : ''}${block.reason ? `: ${block.reason}` : ''}`,
+        // Logged and archived: a block of a whole number does not spell it out.
+        `destination blocked by prefix ${maskLongPrefix(block.prefix)}${block.customerId ? ' (this customer)' : ''}${block.reason ? `: ${block.reason}` : ''}`,
         started,
       );
     }
