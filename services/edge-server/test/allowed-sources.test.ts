@@ -6,7 +6,7 @@
 // debug with the source masked; a change reaches bound sessions with
 // invalidate-customer; an empty list allows any source.
 import { Writable } from 'node:stream';
-import { PRIORITIES, QUEUES, SmppStatus } from '@smpp-gateway/contracts';
+import { SmppStatus } from '@smpp-gateway/contracts';
 import { createDatabase, updateCustomer } from '@smpp-gateway/db';
 import { createLogger } from '@smpp-gateway/runtime';
 import type { PduOf, SmppSession } from '@smpp-gateway/smpp';
@@ -14,10 +14,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   control,
   eventually,
-  queueDepth,
-  startHarness,
-  submitInit,
   type Harness,
+  mtQueued,
+  startHarness,
+  submitCount,
+  submitInit,
 } from './edge.harness.js';
 
 const password = 'pa55word';
@@ -78,32 +79,18 @@ async function dataSmStatus(session: SmppSession, source: Source): Promise<numbe
   return resp.commandStatus;
 }
 
-async function mtQueued(): Promise<number> {
-  let total = 0;
-  for (const p of PRIORITIES) total += await queueDepth(h.env.amqp.url, QUEUES.mt(p));
-  return total;
-}
-
-async function submitCount(customerId: string, status: string): Promise<number> {
-  const metric = await h.edge.metrics.submits.get();
-  return (
-    metric.values.find((v) => v.labels.customer_id === customerId && v.labels.status === status)
-      ?.value ?? 0
-  );
-}
-
 describe('allowed sources', () => {
   it('refuses a source outside the list with ESME_RINVSRCADR before the broker; accepts listed senders, numbers and ranges', async () => {
     const brandedId = h.customers.branded!.id;
     const session = await h.connect('branded', password, 'transmitter');
-    const queuedBefore = await mtQueued();
+    const queuedBefore = await mtQueued(h);
 
     expect(await submitStatus(session, alpha('EVILBANK'))).toBe(SmppStatus.ESME_RINVSRCADR);
     expect(await submitStatus(session, alpha('acme'))).toBe(SmppStatus.ESME_RINVSRCADR);
     expect(await submitStatus(session, intl('14165550100'))).toBe(SmppStatus.ESME_RINVSRCADR);
     expect(await dataSmStatus(session, intl('+14165550100'))).toBe(SmppStatus.ESME_RINVSRCADR);
-    expect(await mtQueued()).toBe(queuedBefore);
-    expect(await submitCount(brandedId, 'source_not_allowed')).toBe(4);
+    expect(await mtQueued(h)).toBe(queuedBefore);
+    expect(await submitCount(h, brandedId, 'source_not_allowed')).toBe(4);
 
     expect(await submitStatus(session, alpha('ACME'))).toBe(SmppStatus.ESME_ROK);
     expect(await submitStatus(session, intl('+14155550100'))).toBe(SmppStatus.ESME_ROK);
@@ -116,8 +103,8 @@ describe('allowed sources', () => {
       await submitStatus(session, { sourceAddrTon: 3, sourceAddrNpi: 0, sourceAddr: '12345' }),
     ).toBe(SmppStatus.ESME_ROK);
     expect(await dataSmStatus(session, alpha('ACME'))).toBe(SmppStatus.ESME_ROK);
-    expect(await submitCount(brandedId, 'ok')).toBe(5);
-    expect(await mtQueued()).toBe(queuedBefore + 5);
+    expect(await submitCount(h, brandedId, 'ok')).toBe(5);
+    expect(await mtQueued(h)).toBe(queuedBefore + 5);
     await session.close();
 
     // One debug line per refusal, the source masked (never the full number).
@@ -162,7 +149,7 @@ describe('allowed sources', () => {
       (await submitStatus(session, alpha('ACME'))) === SmppStatus.ESME_ROK ? true : undefined,
     );
     expect(await submitStatus(session, intl('14165550100'))).toBe(SmppStatus.ESME_ROK);
-    expect(await submitCount(openId, 'source_not_allowed')).toBe(0);
+    expect(await submitCount(h, openId, 'source_not_allowed')).toBe(0);
     await session.close();
     await open.close();
   });

@@ -4,7 +4,13 @@
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import net from 'node:net';
-import { CONTRACT_HEADER, EXCHANGES, type ContractInput } from '@smpp-gateway/contracts';
+import {
+  CONTRACT_HEADER,
+  EXCHANGES,
+  PRIORITIES,
+  QUEUES,
+  type ContractInput,
+} from '@smpp-gateway/contracts';
 import {
   createCustomer,
   createDatabase,
@@ -174,6 +180,22 @@ export async function queueDepth(url: string, queue: string): Promise<number> {
   } finally {
     await connection.close();
   }
+}
+
+/** MTs waiting in every priority's mt.messages queue: what the edge handed to the router. */
+export async function mtQueued(h: Harness): Promise<number> {
+  let total = 0;
+  for (const p of PRIORITIES) total += await queueDepth(h.env.amqp.url, QUEUES.mt(p));
+  return total;
+}
+
+/** The edge's smpp_server_submit_sm_total for one customer and status. */
+export async function submitCount(h: Harness, customerId: string, status: string): Promise<number> {
+  const metric = await h.edge.metrics.submits.get();
+  return (
+    metric.values.find((v) => v.labels.customer_id === customerId && v.labels.status === status)
+      ?.value ?? 0
+  );
 }
 
 export { tempDir, writeCertificate } from './certificates.js';

@@ -3,17 +3,18 @@
 // submit_sm and data_sm, before anything reaches the broker; a top-up is
 // picked up by the periodic refresh (EDGE_CREDIT_REFRESH_MS, 100 ms here); a
 // postpaid customer is never refused.
-import { PRIORITIES, QUEUES, SmppStatus, type ContractInput } from '@smpp-gateway/contracts';
+import { SmppStatus, type ContractInput } from '@smpp-gateway/contracts';
 import { adjustCustomerCredit, createDatabase, updateCustomer } from '@smpp-gateway/db';
 import type { SmppSession } from '@smpp-gateway/smpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   control as publishControl,
   eventually,
-  queueDepth,
-  startHarness,
-  submitInit,
   type Harness,
+  mtQueued,
+  startHarness,
+  submitCount,
+  submitInit,
 } from './edge.harness.js';
 
 const password = 'pa55word';
@@ -80,20 +81,6 @@ function untilAnswered(session: SmppSession, status: number): Promise<true> {
   return eventually(async () => ((await submitStatus(session)) === status ? true : undefined));
 }
 
-async function mtQueued(): Promise<number> {
-  let total = 0;
-  for (const p of PRIORITIES) total += await queueDepth(h.env.amqp.url, QUEUES.mt(p));
-  return total;
-}
-
-async function submitCount(customerId: string, status: string): Promise<number> {
-  const metric = await h.edge.metrics.submits.get();
-  return (
-    metric.values.find((v) => v.labels.customer_id === customerId && v.labels.status === status)
-      ?.value ?? 0
-  );
-}
-
 function control(command: ContractInput<'ControlCommand'>['command']): Promise<void> {
   return publishControl(h.env.amqp.url, command);
 }
@@ -108,8 +95,8 @@ describe('prepaid credit', () => {
     // Balance 0: refused, and nothing reached the broker.
     expect(await submitStatus(prepaid)).toBe(SmppStatus.ESME_RSUBMITFAIL);
     expect(await dataSmStatus(prepaid)).toBe(SmppStatus.ESME_RSUBMITFAIL);
-    expect(await mtQueued()).toBe(0);
-    expect(await submitCount(prepaidId, 'no_credit')).toBe(2);
+    expect(await mtQueued(h)).toBe(0);
+    expect(await submitCount(h, prepaidId, 'no_credit')).toBe(2);
     expect(await submitStatus(postpaid)).toBe(SmppStatus.ESME_ROK);
 
     // Top-up: picked up by the refresh.
@@ -125,8 +112,8 @@ describe('prepaid credit', () => {
 
     // The postpaid customer was checked across all those refreshes and never refused.
     for (let i = 0; i < 5; i++) expect(await submitStatus(postpaid)).toBe(SmppStatus.ESME_ROK);
-    expect(await submitCount(postpaidId, 'no_credit')).toBe(0);
-    expect(await submitCount(postpaidId, 'ok')).toBe(6);
+    expect(await submitCount(h, postpaidId, 'no_credit')).toBe(0);
+    expect(await submitCount(h, postpaidId, 'ok')).toBe(6);
 
     await prepaid.close();
     await postpaid.close();
