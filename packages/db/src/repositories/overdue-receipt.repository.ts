@@ -6,6 +6,7 @@
 // last batch ended instead of rescanning the table or skipping a stretch.
 import { sql, type Kysely } from 'kysely';
 import { FINAL_DELIVERY_STATUSES, type Database } from '../schema.js';
+import { withXactLockIfFree } from './advisory-lock.js';
 
 /** Advisory lock of the sweep (any constant unique to this use): one replica sweeps at a time. */
 const SWEEP_LOCK_KEY = 0x5347_5254; // "SGRT"
@@ -56,11 +57,7 @@ export async function sweepOverdueSubmissions(
   db: Kysely<Database>,
   options: OverdueSweepOptions,
 ): Promise<OverdueSweepBatch> {
-  return db.transaction().execute(async (trx) => {
-    const { rows } = await sql<{ locked: boolean }>`
-      SELECT pg_try_advisory_xact_lock(${SWEEP_LOCK_KEY}) AS locked`.execute(trx);
-    if (!rows[0]?.locked) return { kind: 'yielded' } as const;
-
+  const batch = await withXactLockIfFree(db, SWEEP_LOCK_KEY, async (trx) => {
     const mark = await trx
       .selectFrom('messaging.sweep_marks')
       .select(['until_at', 'until_id'])
@@ -129,4 +126,5 @@ export async function sweepOverdueSubmissions(
       caughtUp: !full && end.getTime() >= options.before.getTime(),
     } as const;
   });
+  return batch ?? { kind: 'yielded' };
 }

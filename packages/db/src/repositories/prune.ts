@@ -2,6 +2,7 @@
 // archive retention (see pruneCdrs for why it is shaped this way).
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../schema.js';
+import { withXactLockIfFree } from './advisory-lock.js';
 
 /** What one prune call did. */
 export interface PruneResult {
@@ -40,10 +41,7 @@ export async function pruneBefore(
   const column = sql.ref(target.column);
   let deleted = 0;
   for (let batch = 0; batch < maxBatches && !options.shouldStop?.(); batch += 1) {
-    const outcome = await db.transaction().execute(async (trx) => {
-      const { rows } = await sql<{ locked: boolean }>`
-        SELECT pg_try_advisory_xact_lock(${target.lockKey}) AS locked`.execute(trx);
-      if (!rows[0]?.locked) return undefined;
+    const outcome = await withXactLockIfFree(db, target.lockKey, async (trx) => {
       const result = await sql`
         DELETE FROM ${table}
         WHERE ctid = ANY (ARRAY(

@@ -13,6 +13,7 @@ import {
 } from '@smpp-gateway/db';
 import { z } from 'zod';
 import { ApiError, ErrorResponse, notFound } from '../http/api-error.js';
+import { nullIfUnavailable } from '../http/live-part.js';
 import { defineRoute, type ControlCommandBody, type Route } from '../http/route-definition.js';
 import {
   Cidr,
@@ -427,23 +428,18 @@ export function customerRoutes(): Route[] {
         // Both live views are additions: PostgreSQL's answer stands without
         // Redis or the broker, each null on its own.
         const [binds, deliveries] = await Promise.all([
-          deps.customerBinds.live(customer.id).then(
-            (live) => ({ live, max: customer.maxBinds }),
-            (err: unknown) => {
-              deps.logger.warn('customer bind leases not read from redis', {
-                customer_id: customer.id,
-                err,
-              });
-              return null;
-            },
+          nullIfUnavailable(
+            deps.customerBinds.live(customer.id).then((live) => ({ live, max: customer.maxBinds })),
+            deps.logger,
+            'customer bind leases not read from redis',
+            { customer_id: customer.id },
           ),
-          deps.customerDeliveries.counts(customer.id).catch((err: unknown) => {
-            deps.logger.warn('customer delivery queue not read from the broker', {
-              customer_id: customer.id,
-              err,
-            });
-            return null;
-          }),
+          nullIfUnavailable(
+            deps.customerDeliveries.counts(customer.id),
+            deps.logger,
+            'customer delivery queue not read from the broker',
+            { customer_id: customer.id },
+          ),
         ]);
         return {
           status: 200,

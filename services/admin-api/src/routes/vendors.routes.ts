@@ -12,6 +12,7 @@ import {
 } from '@smpp-gateway/db';
 import { z } from 'zod';
 import { ApiError, notFound } from '../http/api-error.js';
+import { nullIfUnavailable } from '../http/live-part.js';
 import { defineRoute, type Route } from '../http/route-definition.js';
 import {
   Accepted,
@@ -392,21 +393,19 @@ export function vendorRoutes(): Route[] {
             ? null
             : Math.max(0, now - vendor.statusUpdatedAt.getTime());
         // The live view is an addition: PostgreSQL's answer stands without Redis.
-        const fleet = await deps.vendorStatus.read([vendor.id]).then(
-          (statuses) => statuses.get(vendor.id) ?? null,
-          (err: unknown) => {
-            deps.logger.warn('vendor status not read from redis', { vendor_id: vendor.id, err });
-            return null;
-          },
+        const fleet = await nullIfUnavailable(
+          deps.vendorStatus.read([vendor.id]).then((statuses) => statuses.get(vendor.id) ?? null),
+          deps.logger,
+          'vendor status not read from redis',
+          { vendor_id: vendor.id },
         );
         // Also an addition: without the broker the rest of the answer stands.
-        const queued = await deps.vendorQueues.depths(vendor.id).catch((err: unknown) => {
-          deps.logger.warn('vendor queue depths not read from the broker', {
-            vendor_id: vendor.id,
-            err,
-          });
-          return null;
-        });
+        const queued = await nullIfUnavailable(
+          deps.vendorQueues.depths(vendor.id),
+          deps.logger,
+          'vendor queue depths not read from the broker',
+          { vendor_id: vendor.id },
+        );
         return {
           status: 200,
           body: {
