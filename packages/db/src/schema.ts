@@ -129,6 +129,8 @@ export interface ServiceProviderTable {
   message_id_format: Generated<MessageIdFormat>;
   /** Format of message ids in receipts; null = the same as message_id_format. */
   receipt_message_id_format: MessageIdFormat | null;
+  /** Clock of the receipts' dates: IANA name or ±HH:MM; null = UTC (migration 202611270900). */
+  receipt_time_zone: string | null;
   currency: Generated<string>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;

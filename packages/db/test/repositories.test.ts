@@ -115,6 +115,7 @@ describe('vendors', () => {
       defaultAlphabet: 'gsm7',
       messageIdFormat: 'auto',
       receiptMessageIdFormat: null,
+      receiptTimeZone: null,
       currency: 'USD',
       version: 1,
     });
@@ -145,6 +146,27 @@ describe('vendors', () => {
         receiptMessageIdFormat: 'octal' as unknown as 'hex',
       }),
     ).rejects.toThrow();
+  });
+
+  it('keeps the receipt time zone, null meaning UTC, and refuses characters no zone has', async () => {
+    const vendor = await createVendor(
+      db,
+      vendorInput({ instanceName: 'BerlinClock', receiptTimeZone: 'Europe/Berlin' }),
+      secretKey,
+    );
+    expect(vendor.receiptTimeZone).toBe('Europe/Berlin');
+    expect(
+      (await updateVendor(db, vendor.id, { receiptTimeZone: '+05:30' }))?.receiptTimeZone,
+    ).toBe('+05:30');
+    expect(
+      (await updateVendor(db, vendor.id, { receiptTimeZone: null }))?.receiptTimeZone,
+    ).toBeNull();
+    for (const bad of ['', 'Europe/Berlin; DROP', 'x'.repeat(65), 'Europe/Berlin\n']) {
+      await expect(updateVendor(db, vendor.id, { receiptTimeZone: bad })).rejects.toMatchObject({
+        name: 'InvalidInputError',
+        constraint: 'service_providers_receipt_time_zone_check',
+      });
+    }
   });
 
   it('maps a duplicate instance name to ConflictError and bad values to InvalidInputError', async () => {

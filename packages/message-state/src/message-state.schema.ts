@@ -93,3 +93,21 @@ export type MessageStateRecord = z.infer<typeof MessageStateRecord>;
 export type MessageStatePatch = Partial<Omit<MessageStateRecord, 'messageId' | 'updatedAt'>> & {
   status: MessageStatus;
 };
+
+/**
+ * When the message was done, as the CDR, the customer's receipt and the
+ * admin API report it: the vendor's done date (in UTC, see the vendor's
+ * receipt time zone), never before the message was submitted to the vendor,
+ * or accepted while the submit result is not known yet. SMPP receipt dates
+ * are often to the minute (YYMMDDhhmm), so a message delivered within the
+ * minute it was sent would otherwise be done before it was submitted; the
+ * record itself keeps what the receipt said.
+ */
+export function reportedDoneAt(
+  record: Pick<MessageStateRecord, 'doneAt' | 'submittedAt' | 'acceptedAt'>,
+): string | undefined {
+  const { doneAt } = record;
+  const floor = record.submittedAt ?? record.acceptedAt;
+  if (doneAt === undefined || floor === undefined) return doneAt;
+  return Date.parse(doneAt) < Date.parse(floor) ? floor : doneAt;
+}

@@ -39,6 +39,9 @@ Usage: smsc-simulator [options]        (each option also reads SMSC_SIM_<NAME> f
   --resp-jitter <ms>          extra random 0..ms on the response delay (default 0)
   --receipt-delay <ms>        submit → receipt delay (default ${SIMULATOR_DEFAULTS.receiptDelayMs})
   --receipt-jitter <ms>       extra random 0..ms on the receipt delay (default 0)
+  --receipt-utc-offset=<±HH:MM>
+                              clock the receipts' dates are written in, like a
+                              carrier writing its local time (default +00:00)
   --receipt-rule <rule>       prefix:<digits>=<STAT>[:err] or regex:<re>=<STAT>[:err], repeatable,
                               STAT one of ${RECEIPT_OUTCOMES.join(' ')}; first match wins;
                               NONE: accepted, never a receipt (takes no :err)
@@ -70,6 +73,7 @@ const SPEC = {
   'resp-jitter': { type: 'string' },
   'receipt-delay': { type: 'string' },
   'receipt-jitter': { type: 'string' },
+  'receipt-utc-offset': { type: 'string' },
   'receipt-rule': { type: 'string', multiple: true },
   'receipt-percentages': { type: 'string' },
   window: { type: 'string' },
@@ -167,6 +171,19 @@ export function parseSimulatorArgs(
       problems.push(error instanceof Error ? error.message : String(error));
     }
   }
+  let receiptUtcOffsetMinutes: number | undefined;
+  const offsetText = str('receipt-utc-offset');
+  if (offsetText !== undefined) {
+    const match = /^([+-])(\d{2}):?(\d{2})$/u.exec(offsetText.trim());
+    const minutes = match ? Number(match[2]) * 60 + Number(match[3]) : Number.NaN;
+    if (!match || Number(match[3]) > 59 || minutes > (match[1] === '-' ? 720 : 840)) {
+      problems.push(
+        `--receipt-utc-offset must be an offset from -12:00 to +14:00, got ${JSON.stringify(offsetText)}`,
+      );
+    } else {
+      receiptUtcOffsetMinutes = match[1] === '-' ? -minutes : minutes;
+    }
+  }
   const controlPort = int('control-port', -1);
   const throttleEvery = int('throttle-every', 0);
   const tlsCertPath = str('tls-cert');
@@ -188,6 +205,7 @@ export function parseSimulatorArgs(
     ...optional('responseJitterMs', int('resp-jitter', 0)),
     ...optional('receiptDelayMs', int('receipt-delay', 0)),
     ...optional('receiptJitterMs', int('receipt-jitter', 0)),
+    ...optional('receiptUtcOffsetMinutes', receiptUtcOffsetMinutes),
     ...(receiptRules.length > 0 ? { receiptRules } : {}),
     ...(receiptPercentages !== undefined ? { receiptPercentages } : {}),
     ...optional('windowSize', int('window', 1)),

@@ -36,6 +36,11 @@ export interface SimulatorOptions {
   /** Delay from submit to its receipt. Default 50. */
   readonly receiptDelayMs?: number;
   readonly receiptJitterMs?: number;
+  /**
+   * The clock the receipts' dates are written in, as minutes east of UTC
+   * (a carrier writing its local time: 330 for +05:30). Default 0 (UTC).
+   */
+  readonly receiptUtcOffsetMinutes?: number;
   /** First match on destination_addr wins. stat NONE: the submit is accepted, no receipt is ever sent. */
   readonly receiptRules?: readonly ReceiptRule[];
   /**
@@ -71,6 +76,7 @@ export interface ResolvedSimulatorOptions {
   readonly responseJitterMs: number;
   readonly receiptDelayMs: number;
   readonly receiptJitterMs: number;
+  readonly receiptUtcOffsetMinutes: number;
   readonly receiptRules: readonly ReceiptRule[];
   readonly receiptPercentages: ReceiptPercentages;
   readonly windowSize: number;
@@ -174,6 +180,13 @@ export function resolveSimulatorOptions(options: SimulatorOptions = {}): Resolve
       MAX_MS,
     ),
     receiptJitterMs: int('receiptJitterMs', options.receiptJitterMs ?? 0, 0, MAX_MS),
+    // Real offsets run from -12:00 to +14:00.
+    receiptUtcOffsetMinutes: int(
+      'receiptUtcOffsetMinutes',
+      options.receiptUtcOffsetMinutes ?? 0,
+      -12 * 60,
+      14 * 60,
+    ),
     receiptRules: options.receiptRules ?? [],
     receiptPercentages: options.receiptPercentages ?? {},
     windowSize: int('windowSize', options.windowSize ?? SIMULATOR_DEFAULTS.windowSize, 1, 65_535),

@@ -157,6 +157,25 @@ describe('parseSimulatorArgs', () => {
       ]);
     }
   });
+  it('reads the receipt clock offset, from a flag or the environment, and refuses one no zone has', () => {
+    expect(
+      parseSimulatorArgs(['--receipt-utc-offset', '+05:30'], {}).options.receiptUtcOffsetMinutes,
+    ).toBe(330);
+    expect(
+      parseSimulatorArgs(['--receipt-utc-offset=-03:00'], {}).options.receiptUtcOffsetMinutes,
+    ).toBe(-180);
+    expect(
+      parseSimulatorArgs([], { SMSC_SIM_RECEIPT_UTC_OFFSET: '-0300' }).options
+        .receiptUtcOffsetMinutes,
+    ).toBe(-180);
+    expect(parseSimulatorArgs([], {}).options).not.toHaveProperty('receiptUtcOffsetMinutes');
+    for (const bad of ['+15:00', '-12:30', '5:30', '+05:60', 'Europe/Berlin']) {
+      // A value starting with '-' needs the = form (node:util parseArgs).
+      expect(() => parseSimulatorArgs([`--receipt-utc-offset=${bad}`], {}), bad).toThrow(
+        /--receipt-utc-offset must be an offset from -12:00 to \+14:00/,
+      );
+    }
+  });
   it('lists every problem', () => {
     try {
       parseSimulatorArgs(['--port', 'x', '--id-format', 'base64', '--account', 'nopass']);

@@ -311,12 +311,15 @@ export async function startSimulator(input: SimulatorOptions = {}): Promise<Simu
   ): void => {
     stats.receiptsGenerated += 1;
     const delivered = decision.stat === 'DELIVRD';
+    // formatReceiptText writes a Date's UTC fields: shifted, they are the
+    // wall clock at the configured offset.
+    const offsetMs = options.receiptUtcOffsetMinutes * 60_000;
     const text = formatReceiptText({
       id: receiptId,
       sub: 1,
       dlvrd: delivered ? 1 : 0,
-      submitDate: submittedAt,
-      doneDate: new Date(),
+      submitDate: new Date(submittedAt.getTime() + offsetMs),
+      doneDate: new Date(Date.now() + offsetMs),
       stat: decision.stat,
       err: decision.err,
       text: originalText(source),

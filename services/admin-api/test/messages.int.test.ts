@@ -98,6 +98,25 @@ describe('a message that went through (live state in Redis)', () => {
   });
 });
 
+describe('a receipt dated to the minute', () => {
+  it('shows the message done at its submit, not before it, in both views', async () => {
+    const id = '01935f6e-7a00-7000-8000-0000000000d1';
+    await store.merge(id, {
+      status: 'submitted',
+      customerId,
+      vendorId,
+      acceptedAt: '2026-11-26T01:00:40.000Z',
+      submittedAt: '2026-11-26T01:00:40.050Z',
+    });
+    // YYMMDDhhmm: the vendor's 01:00 is within the minute of the submit.
+    await store.merge(id, { status: 'DELIVRD', err: '000', doneAt: '2026-11-26T01:00:00.000Z' });
+    const status = await h.request('GET', `/api/v1/messages/${id}`);
+    expect(status.body).toMatchObject({ doneAt: '2026-11-26T01:00:40.050Z' });
+    const dlr = await h.request('GET', `/api/v1/messages/${id}/dlr`);
+    expect(dlr.body).toMatchObject({ receipt: { doneAt: '2026-11-26T01:00:40.050Z' } });
+  });
+});
+
 describe('a message still in flight', () => {
   it('has no receipt yet: receipt null, not final', async () => {
     const id = '01935f6e-7a00-7000-8000-000000000002';

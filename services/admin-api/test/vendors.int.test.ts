@@ -188,6 +188,35 @@ describe('vendors', () => {
     expect(JSON.stringify(bad.body)).toMatch(/receiptMessageIdFormat/);
   });
 
+  it('sets, clears and validates the receipt time zone', async () => {
+    const set = await h.request('PATCH', `/api/v1/vendors/${vendorId}`, {
+      body: { receiptTimeZone: ' America/Sao_Paulo ' },
+    });
+    expect(set.status).toBe(200);
+    expect(set.body).toMatchObject({ receiptTimeZone: 'America/Sao_Paulo' });
+    expect((await getVendorById(h.db, vendorId))?.receiptTimeZone).toBe('America/Sao_Paulo');
+    const offset = await h.request('PATCH', `/api/v1/vendors/${vendorId}`, {
+      body: { receiptTimeZone: '-03:00' },
+    });
+    expect(offset.body).toMatchObject({ receiptTimeZone: '-03:00' });
+    const cleared = await h.request('PATCH', `/api/v1/vendors/${vendorId}`, {
+      body: { receiptTimeZone: null },
+    });
+    expect(cleared.body).toMatchObject({ receiptTimeZone: null });
+    for (const bad of ['Mars/Olympus_Mons', '+15:00', '']) {
+      const res = await h.request('PATCH', `/api/v1/vendors/${vendorId}`, {
+        body: { receiptTimeZone: bad },
+      });
+      expect(res.status, bad).toBe(400);
+      expect(JSON.stringify(res.body), bad).toMatch(/receiptTimeZone/);
+    }
+    const named = await h.request('PATCH', `/api/v1/vendors/${vendorId}`, {
+      body: { receiptTimeZone: 'Mars/Olympus_Mons' },
+    });
+    expect(JSON.stringify(named.body)).toMatch(/not a time zone: use an IANA name/);
+    expect((await getVendorById(h.db, vendorId))?.receiptTimeZone).toBeNull();
+  });
+
   it('409 when expectedVersion is stale; 404 for an unknown vendor; 400 tx_rx with one bind', async () => {
     const stale = await h.request('PATCH', `/api/v1/vendors/${vendorId}`, {
       body: { throughput: 1, expectedVersion: 1 },

@@ -22,6 +22,7 @@ export interface TrackerMetrics {
   readonly cdrsPruned: Counter;
   readonly moMessagesPruned: Counter;
   readonly receiptTimeouts: Counter<'vendor_id'>;
+  readonly receiptDatesBeforeSubmit: Counter<'vendor_id'>;
 }
 
 export function createTrackerMetrics(registry: Registry): TrackerMetrics {
@@ -106,6 +107,12 @@ export function createTrackerMetrics(registry: Registry): TrackerMetrics {
     receiptTimeouts: new Counter({
       name: 'dlr_receipt_timeouts_total',
       help: 'Messages the vendor accepted but never reported on within RECEIPT_TIMEOUT_MS, given a final UNKNOWN (err 908) by this replica',
+      labelNames: ['vendor_id'],
+      registers,
+    }),
+    receiptDatesBeforeSubmit: new Counter({
+      name: 'dlr_receipt_dates_before_submit_total',
+      help: "Receipts whose done date lay more than 5 minutes before the message was submitted (reported as the submit time): the vendor's receipt time zone is wrong",
       labelNames: ['vendor_id'],
       registers,
     }),

@@ -133,6 +133,47 @@ describe('dlr-tracker', () => {
     ).toBeGreaterThanOrEqual(1);
   });
 
+  it('a done date before the submit is reported as the submit, and counted when far beyond precision', async () => {
+    const before = await metricValue(h.tracker, 'dlr_receipt_dates_before_submit_total', {
+      vendor_id: VENDOR_ID,
+    });
+    const run = async (doneBeforeSubmitMs: number) => {
+      const customerId = newCustomerId();
+      const deliveries = await h.deliveriesOf(customerId);
+      const result = submitResult(customerId);
+      const submittedAt = result.submittedAt as string;
+      await mapVendorId(h, result);
+      await h.publisher.publish('MtSubmitResult', result);
+      await eventually(
+        () => h.state.get(result.messageId),
+        (r) => r?.status === 'submitted',
+      );
+      await h.publisher.publish(
+        'VendorReceipt',
+        vendorReceipt(result, 'DELIVRD', {
+          doneDate: new Date(Date.parse(submittedAt) - doneBeforeSubmitMs).toISOString(),
+        }),
+      );
+      await eventually(
+        () => deliveries.length,
+        (n) => n >= 1,
+      );
+      const cdr = await eventually(
+        () => getCdr(h.db, result.messageId),
+        (c) => c?.deliveryStatus === 'DELIVRD',
+      );
+      expect(cdr?.doneAt?.toISOString()).toBe(submittedAt);
+      expect(deliveries[0]?.delivery).toMatchObject({ doneDate: submittedAt });
+      return metricValue(h.tracker, 'dlr_receipt_dates_before_submit_total', {
+        vendor_id: VENDOR_ID,
+      });
+    };
+    // The receipt's minute precision: reported as the submit, not counted.
+    expect(await run(40_000)).toBe(before);
+    // Three hours before: a vendor writing UTC-3 declared as UTC.
+    expect(await run(3 * 3_600_000)).toBe(before + 1);
+  });
+
   it('a receipt that arrives before the mapping is held, deferred, and still reaches the customer', async () => {
     const customerId = newCustomerId();
     const deliveries = await h.deliveriesOf(customerId);

@@ -26,6 +26,12 @@ export function createConnectorMetrics(registry: Registry) {
       labelNames: ['vendor_id', 'dlr_status'] as const,
       registers,
     }),
+    receiptDatesInFuture: new Counter({
+      name: 'vendor_receipt_dates_in_future_total',
+      help: "Receipts whose done date lay more than 5 minutes after they arrived (capped at the arrival): the vendor's receipt time zone is wrong",
+      labelNames: ['vendor_id'] as const,
+      registers,
+    }),
     rateLimited: new Counter({
       name: 'rate_limit_exceeded_total',
       help: "The seed's rate-limit counter, type=vendor here: submit_sm the vendor answered with a throttling status (the PDU is resent after a pause); edge-server counts type=customer",

@@ -102,6 +102,48 @@ describe('submit flow against the simulator', () => {
     expect(await h.redis.keys(`${h.env.redis.keyPrefix}dlr:vmapc:${vendor.id}:*`)).toEqual([]);
   });
 
+  it("reads receipt dates in the vendor's declared clock, and caps and counts them when it is wrong", async () => {
+    // Carriers writing their local time at +05:30, to the minute; one
+    // simulator each (a simulator gives receipts to any bind of its account).
+    const declared = await h.vendor(await h.simulator({ receiptUtcOffsetMinutes: 330 }), {
+      receiptTimeZone: 'Asia/Kolkata',
+    });
+    const undeclared = await h.vendor(await h.simulator({ receiptUtcOffsetMinutes: 330 }));
+    if (h.connectors.length === 0) await h.connector();
+    const connector = await reloadAndBind(declared.id);
+    await reloadAndBind(undeclared.id);
+    const futureCount = async (vendorId: string) => {
+      const metric = connector.registry.getSingleMetric('vendor_receipt_dates_in_future_total');
+      const { values } = (await metric?.get()) ?? { values: [] };
+      return values.find((v) => v.labels['vendor_id'] === vendorId)?.value ?? 0;
+    };
+    const receipts = await h.collect(QUEUES.receipts);
+    const sentAt = Date.now();
+    const messages = [...[1, 2, 3].map(() => routed(declared.id)), routed(undeclared.id)];
+    for (const m of messages) h.publishRouted(m);
+    const got = await receipts.waitFor(
+      4,
+      (r) => r.vendorId === declared.id || r.vendorId === undeclared.id,
+    );
+    const minute = (ms: number) => Math.floor(ms / 60_000) * 60_000;
+    for (const r of got.filter((x) => x.vendorId === declared.id)) {
+      // The minute it was sent, read back in UTC: not 5.5 hours ahead.
+      const done = Date.parse(r.doneDate as string);
+      expect(done).toBeGreaterThanOrEqual(minute(sentAt));
+      expect(done).toBeLessThanOrEqual(Date.parse(r.receivedAt as string));
+      // The submit date is not capped: it alone shows the clock was read right.
+      const submitted = Date.parse(r.submitDate as string);
+      expect(submitted).toBeGreaterThanOrEqual(minute(sentAt));
+      expect(submitted).toBeLessThanOrEqual(Date.parse(r.receivedAt as string));
+    }
+    // Read as UTC, the same clock puts delivery 5.5 hours after the receipt
+    // arrived: capped at the arrival, and counted.
+    const wrong = got.find((x) => x.vendorId === undeclared.id);
+    expect(wrong?.doneDate).toBe(wrong?.receivedAt);
+    expect(await futureCount(undeclared.id)).toBe(1);
+    expect(await futureCount(declared.id)).toBe(0);
+  });
+
   it('forwards MO to mo.messages with the bytes unchanged', async () => {
     const sim = await h.simulator();
     const vendor = await h.vendor(sim);

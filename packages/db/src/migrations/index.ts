@@ -16,6 +16,7 @@ import * as m202611270500 from './202611270500_retired-vendors.js';
 import * as m202611270600 from './202611270600_sweep-marks.js';
 import * as m202611270700 from './202611270700_blocked-destinations.js';
 import * as m202611270800 from './202611270800_customer-allowed-sources.js';
+import * as m202611270900 from './202611270900_vendor-receipt-time-zone.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
   '202511260100_schemas-vendors-customers': m202511260100,
@@ -32,4 +33,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '202611270600_sweep-marks': m202611270600,
   '202611270700_blocked-destinations': m202611270700,
   '202611270800_customer-allowed-sources': m202611270800,
+  '202611270900_vendor-receipt-time-zone': m202611270900,
 };

@@ -49,6 +49,8 @@ export interface Vendor {
   readonly messageIdFormat: MessageIdFormat;
   /** Format of message ids in receipts; null = the same as messageIdFormat. */
   readonly receiptMessageIdFormat: MessageIdFormat | null;
+  /** Clock the vendor writes receipt dates in (IANA name or ±HH:MM); null = UTC. */
+  readonly receiptTimeZone: string | null;
   readonly currency: string;
   readonly createdAt: Date;
   readonly updatedAt: Date;
@@ -78,6 +80,8 @@ export interface NewVendor {
   readonly defaultAlphabet?: VendorAlphabet;
   readonly messageIdFormat?: MessageIdFormat;
   readonly receiptMessageIdFormat?: MessageIdFormat | null;
+  /** Checked by the caller (smpp parseReceiptTimeZone); the table holds only its characters. */
+  readonly receiptTimeZone?: string | null;
   readonly currency?: string;
 }
 
@@ -116,6 +120,7 @@ export function toVendor(row: ServiceProviderRow): Vendor {
     defaultAlphabet: row.default_alphabet,
     messageIdFormat: row.message_id_format,
     receiptMessageIdFormat: row.receipt_message_id_format,
+    receiptTimeZone: row.receipt_time_zone,
     currency: row.currency,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -151,6 +156,7 @@ function vendorColumns(input: VendorPatch, secretKey: Buffer | undefined): Servi
     default_alphabet: input.defaultAlphabet,
     message_id_format: input.messageIdFormat,
     receipt_message_id_format: input.receiptMessageIdFormat,
+    receipt_time_zone: input.receiptTimeZone,
     currency: input.currency,
   });
 }

@@ -1,6 +1,8 @@
 // Receipt dates: YYMMDDhhmm (SMPP 3.4 Appendix B) or YYMMDDhhmmss, read and
-// written in UTC. SMPP says nothing about the time zone; the gateway runs in
-// UTC and vendors are configured to match, so no offset is guessed here.
+// written as UTC fields. SMPP says nothing about the time zone: a parsed
+// date is the writer's wall clock, which the vendor's declared zone turns
+// into an instant (receipt-time-zone.ts); the gateway writes its own
+// receipts to customers in UTC.
 
 export type ReceiptDateDigits = 10 | 12;
 

@@ -16,6 +16,7 @@ import {
   isFinalStatus,
   lookupMessage,
   recordFromCdr,
+  reportedDoneAt,
   MessageStateRecord,
   MessageStatus,
   type MessageLookup,
@@ -91,7 +92,13 @@ export type MessageReceiptView = z.infer<typeof MessageReceiptView>;
 
 export function toMessageStatusView(found: MessageLookup): MessageStatusView {
   const { textPreview: _text, ...record } = found.record;
-  return { ...record, final: isFinalStatus(record.status), from: found.from };
+  const doneAt = reportedDoneAt(record);
+  return {
+    ...record,
+    ...(doneAt !== undefined ? { doneAt } : {}),
+    final: isFinalStatus(record.status),
+    from: found.from,
+  };
 }
 
 export function toMessageReceiptView(found: MessageLookup): MessageReceiptView {
@@ -108,7 +115,7 @@ export function toMessageReceiptView(found: MessageLookup): MessageReceiptView {
           // A CDR keeps the receipt's err code in its `error` column.
           err: r.err ?? (found.from === 'postgres' ? (r.error ?? null) : null),
           networkErrorCode: r.networkErrorCode ?? null,
-          doneAt: r.doneAt ?? null,
+          doneAt: reportedDoneAt(r) ?? null,
         }
       : null,
     vendorId: r.vendorId ?? null,

@@ -10,6 +10,7 @@ import {
   VENDOR_STATUSES,
   type Vendor,
 } from '@smpp-gateway/db';
+import { parseReceiptTimeZone } from '@smpp-gateway/smpp';
 import { z } from 'zod';
 import { ApiError, notFound } from '../http/api-error.js';
 import { nullIfUnavailable } from '../http/live-part.js';
@@ -87,6 +88,17 @@ const vendorFields = {
     .describe(
       'Format of the message id in receipts when it differs from submit_sm_resp (e.g. hex resp, decimal receipt); null = the same as messageIdFormat',
     ),
+  receiptTimeZone: z
+    .string()
+    .trim()
+    .superRefine((value, ctx) => {
+      const zone = parseReceiptTimeZone(value);
+      if (!zone.ok) ctx.addIssue({ code: 'custom', message: zone.reason });
+    })
+    .nullable()
+    .describe(
+      "The clock of the dates in the vendor's receipts (submit date, done date): an IANA name such as Europe/Berlin (daylight saving time followed) or a fixed offset such as +05:30; null = UTC",
+    ),
   currency: Currency,
 };
 
@@ -133,6 +145,7 @@ export const VendorCreate = z
     defaultAlphabet: vendorFields.defaultAlphabet.optional(),
     messageIdFormat: vendorFields.messageIdFormat.optional(),
     receiptMessageIdFormat: vendorFields.receiptMessageIdFormat.optional(),
+    receiptTimeZone: vendorFields.receiptTimeZone.optional(),
     currency: vendorFields.currency.optional(),
   })
   .superRefine(txRxNeedsTwoBinds('create'))
@@ -177,6 +190,7 @@ export const VendorView = z
     defaultAlphabet: z.enum(VENDOR_ALPHABETS),
     messageIdFormat: z.enum(MESSAGE_ID_FORMATS),
     receiptMessageIdFormat: z.enum(MESSAGE_ID_FORMATS).nullable(),
+    receiptTimeZone: z.string().nullable().describe('null = UTC'),
     currency: z.string(),
     version: z.number().int().describe('Bumped by every configuration change'),
     createdAt: Timestamp,
@@ -211,6 +225,7 @@ export function toVendorView(v: Vendor): VendorView {
     defaultAlphabet: v.defaultAlphabet,
     messageIdFormat: v.messageIdFormat,
     receiptMessageIdFormat: v.receiptMessageIdFormat,
+    receiptTimeZone: v.receiptTimeZone,
     currency: v.currency,
     version: v.version,
     createdAt: iso(v.createdAt),

@@ -177,6 +177,37 @@ describe('customerReceiptFor', () => {
     });
   });
 
+  it('never reports the message done before it was submitted (a receipt date to the minute)', () => {
+    // Submitted at 00:00:01; the vendor's receipt says 00:00 (YYMMDDhhmm).
+    const record: MessageStateRecord = {
+      ...base,
+      status: 'DELIVRD',
+      doneAt: '2026-11-26T00:00:00.000Z',
+    };
+    const context = receiptContext(record)!;
+    const envelope = { messageId: record.messageId, occurredAt: '2026-11-26T00:00:04.000Z' };
+    expect(customerReceiptFor(record, context, envelope)?.delivery).toMatchObject({
+      doneDate: base.submittedAt,
+    });
+    expect(cdrWriteFromRecord(record)?.doneAt).toEqual(new Date(base.submittedAt!));
+    // Before the submit result is known, not before the acceptance.
+    const early: MessageStateRecord = {
+      ...record,
+      submittedAt: undefined,
+      doneAt: '2026-11-25T23:59:00.000Z',
+    };
+    expect(customerReceiptFor(early, context, envelope)?.delivery).toMatchObject({
+      doneDate: base.acceptedAt,
+    });
+    expect(cdrWriteFromRecord(early)?.doneAt).toEqual(new Date(base.acceptedAt!));
+    // A done date after the submit is reported as the vendor gave it.
+    const later = { ...record, doneAt: '2026-11-26T00:00:02.500Z' };
+    expect(customerReceiptFor(later, context, envelope)?.delivery).toMatchObject({
+      doneDate: '2026-11-26T00:00:02.500Z',
+    });
+    expect(cdrWriteFromRecord(later)?.doneAt).toEqual(new Date('2026-11-26T00:00:02.500Z'));
+  });
+
   it('has no receipt for a non-final state', () => {
     expect(
       customerReceiptFor(base, receiptContext(base)!, {

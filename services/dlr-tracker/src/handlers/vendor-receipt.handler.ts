@@ -1,5 +1,9 @@
 import type { VendorReceipt } from '@smpp-gateway/contracts';
-import type { MessageStatePatch, VendorIdKeys } from '@smpp-gateway/message-state';
+import type {
+  MessageStatePatch,
+  MessageStateRecord,
+  VendorIdKeys,
+} from '@smpp-gateway/message-state';
 import type { Logger, MessageContext } from '@smpp-gateway/runtime';
 import { keysMeetingReadings, messageIdCandidates } from '@smpp-gateway/smpp';
 import type { MissReason, TrackerMetrics } from '../metrics.js';
@@ -81,6 +85,20 @@ function receiptPatch(receipt: VendorReceipt): MessageStatePatch {
 }
 
 /**
+ * How far before the submit a receipt's done date may lie before it is taken
+ * for a wrong time zone rather than the receipt's minute precision or clock
+ * drift (either way the message is reported done at its submit: see
+ * reportedDoneAt).
+ */
+export const DONE_BEFORE_SUBMIT_TOLERANCE_MS = 5 * 60_000;
+
+function doneLongBeforeSubmit(receipt: VendorReceipt, record: MessageStateRecord): boolean {
+  const floor = record.submittedAt ?? record.acceptedAt;
+  if (receipt.doneDate === undefined || floor === undefined) return false;
+  return Date.parse(floor) - Date.parse(receipt.doneDate) > DONE_BEFORE_SUBMIT_TOLERANCE_MS;
+}
+
+/**
  * `dlr.receipts`. A receipt can beat its mapping (the vendor answers
  * submit_sm_resp and sends the receipt on another bind at once) or the MT
  * context (dlr.events not processed yet). Neither is an error at first:
@@ -155,6 +173,9 @@ export function createVendorReceiptHandler(deps: VendorReceiptHandlerDeps) {
       return 'no_context';
     }
     deps.metrics.trackingHits.inc();
+    if (doneLongBeforeSubmit(receipt, merged.record)) {
+      deps.metrics.receiptDatesBeforeSubmit.inc({ vendor_id: receipt.vendorId });
+    }
     await applyMergedState(deps, merged, new Date(receivedAt), { settle: true, receivedAt });
     return 'applied';
   }

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { SmppStatus, type ContractInput } from '@smpp-gateway/contracts';
-import { createPdu } from '@smpp-gateway/smpp';
+import { createPdu, parseReceiptTimeZone, UTC_RECEIPT_TIME_ZONE } from '@smpp-gateway/smpp';
 import { createLogger } from '@smpp-gateway/runtime';
 import { createInboundHandler, type InboundPublisher } from './inbound.handler.js';
 
@@ -11,11 +11,22 @@ const logger = createLogger({
   stream: new Writable({ write: (_c, _e, cb) => cb() }),
 });
 
-function setup(publisher: Partial<InboundPublisher> = {}) {
+function setup(
+  publisher: Partial<InboundPublisher> = {},
+  clock: { zone?: string; now?: string } = {},
+) {
   const receipts: ContractInput<'VendorReceipt'>[] = [];
   const mos: ContractInput<'MoReceived'>[] = [];
+  const future: string[] = [];
+  const zone = clock.zone ? parseReceiptTimeZone(clock.zone) : undefined;
+  if (zone && !zone.ok) throw new Error(zone.reason);
   const handle = createInboundHandler({
-    vendor: () => ({ id: 'v1', defaultAlphabet: 'gsm7', receiptMessageIdFormat: 'auto' }),
+    vendor: () => ({
+      id: 'v1',
+      defaultAlphabet: 'gsm7',
+      receiptMessageIdFormat: 'auto',
+      receiptTimeZone: zone?.ok ? zone.zone : UTC_RECEIPT_TIME_ZONE,
+    }),
     publisher: {
       receipt: (r) => (receipts.push(r), Promise.resolve()),
       mo: (m) => (mos.push(m), Promise.resolve()),
@@ -26,11 +37,13 @@ function setup(publisher: Partial<InboundPublisher> = {}) {
       mo: () => undefined,
       publishFailed: () => undefined,
       unusable: () => undefined,
+      doneDateInFuture: (vendorId) => future.push(vendorId),
     },
     logger,
     newId: () => 'fresh-id',
+    ...(clock.now ? { now: () => new Date(clock.now!) } : {}),
   });
-  return { handle, receipts, mos };
+  return { handle, receipts, mos, future };
 }
 
 const receiptText = Buffer.from(
@@ -38,7 +51,51 @@ const receiptText = Buffer.from(
   'latin1',
 );
 
+function receiptPdu() {
+  return createPdu({
+    command: 'deliver_sm',
+    esmClass: 0x04,
+    sourceAddr: '15550002',
+    destinationAddr: '15550001',
+    shortMessage: receiptText,
+  });
+}
+
 describe('inbound handler', () => {
+  it("reads the receipt's dates in the vendor's time zone", async () => {
+    // Berlin is UTC+1 in November: 10:00 and 10:01 there are 09:00 and 09:01 UTC.
+    const t = setup({}, { zone: 'Europe/Berlin', now: '2025-11-26T09:05:00.000Z' });
+    expect(await t.handle(receiptPdu())).toBe(SmppStatus.ESME_ROK);
+    expect(t.receipts[0]).toMatchObject({
+      submitDate: '2025-11-26T09:00:00.000Z',
+      doneDate: '2025-11-26T09:01:00.000Z',
+      receivedAt: '2025-11-26T09:05:00.000Z',
+    });
+    expect(t.future).toEqual([]);
+  });
+
+  it('caps a done date after the arrival at the arrival, and counts one beyond clock drift', async () => {
+    // A second-precision clock a little ahead of ours: capped, not counted.
+    const drift = setup({}, { now: '2025-11-26T10:00:30.000Z' });
+    await drift.handle(receiptPdu());
+    expect(drift.receipts[0]?.doneDate).toBe('2025-11-26T10:00:30.000Z');
+    expect(drift.future).toEqual([]);
+    // A vendor writing UTC+2 declared as UTC: two hours in the future.
+    const wrongZone = setup({}, { now: '2025-11-26T08:01:10.000Z' });
+    await wrongZone.handle(receiptPdu());
+    expect(wrongZone.receipts[0]).toMatchObject({
+      submitDate: '2025-11-26T10:00:00.000Z',
+      doneDate: '2025-11-26T08:01:10.000Z',
+      receivedAt: '2025-11-26T08:01:10.000Z',
+    });
+    expect(wrongZone.future).toEqual(['v1']);
+    // The same vendor declared at +02:00: nothing to cap.
+    const declared = setup({}, { zone: '+02:00', now: '2025-11-26T08:01:10.000Z' });
+    await declared.handle(receiptPdu());
+    expect(declared.receipts[0]?.doneDate).toBe('2025-11-26T08:01:00.000Z');
+    expect(declared.future).toEqual([]);
+  });
+
   it('publishes a receipt with the id normalised per vendor format, then answers OK', async () => {
     const t = setup();
     const status = await t.handle(

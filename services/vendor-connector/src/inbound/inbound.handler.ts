@@ -13,6 +13,7 @@ import {
   receiptKindOf,
   type MessageIdFormat,
   type PduOf,
+  type ReceiptTimeZone,
   type Tlvs,
 } from '@smpp-gateway/smpp';
 import { ContractValidationError, type Logger } from '@smpp-gateway/runtime';
@@ -23,6 +24,8 @@ export interface InboundVendor {
   readonly defaultAlphabet: VendorAlphabet;
   /** Format of the id in this vendor's receipts. */
   readonly receiptMessageIdFormat: MessageIdFormat;
+  /** The clock the vendor writes receipt dates in. */
+  readonly receiptTimeZone: ReceiptTimeZone;
 }
 
 export interface InboundPublisher {
@@ -37,6 +40,11 @@ export interface InboundObserver {
   publishFailed(vendorId: string, kind: 'receipt' | 'mo'): void;
   /** A receipt without any message id: refused permanently. */
   unusable(vendorId: string): void;
+  /**
+   * A receipt whose done date lay more than RECEIPT_CLOCK_TOLERANCE_MS after
+   * it arrived: beyond clock drift, the vendor's receipt time zone is wrong.
+   */
+  doneDateInFuture(vendorId: string): void;
 }
 
 export interface InboundHandlerDeps {
@@ -54,6 +62,13 @@ const UDHI = 0x40;
 const TAG = { userMessageReference: 0x0204, sourcePort: 0x020a, destinationPort: 0x020b } as const;
 const MAX_VENDOR_ID = 64;
 const MAX_KEY = 128;
+
+/**
+ * How far a receipt's done date may lie after its arrival before it is taken
+ * for a wrong time zone rather than clock drift (either way the date is
+ * capped at the arrival: nothing is done after we heard it was).
+ */
+export const RECEIPT_CLOCK_TOLERANCE_MS = 5 * 60_000;
 
 function u16(value: number): string {
   const b = Buffer.alloc(2);
@@ -120,7 +135,17 @@ export function createInboundHandler(deps: InboundHandlerDeps) {
     const r = parsed.receipt;
     const vendorMessageId = r.messageId.slice(0, MAX_VENDOR_ID);
     const stat = r.stat ?? 'UNKNOWN';
-    const receivedAt = now().toISOString();
+    const arrival = now();
+    const receivedAt = arrival.toISOString();
+    // The receipt's digits are the vendor's wall clock: the instant they mean.
+    const submitDate = r.submitDate && vendor.receiptTimeZone.toInstant(r.submitDate);
+    let doneDate = r.doneDate && vendor.receiptTimeZone.toInstant(r.doneDate);
+    if (doneDate && doneDate.getTime() > arrival.getTime()) {
+      if (doneDate.getTime() - arrival.getTime() > RECEIPT_CLOCK_TOLERANCE_MS) {
+        deps.observer.doneDateInFuture(vendor.id);
+      }
+      doneDate = arrival;
+    }
     const message: ContractInput<'VendorReceipt'> = {
       v: 1,
       messageId: deps.newId(),
@@ -139,8 +164,8 @@ export function createInboundHandler(deps: InboundHandlerDeps) {
       ...(r.networkError
         ? { networkErrorCode: `${r.networkError.networkType}:${r.networkError.errorCode}` }
         : {}),
-      ...(r.submitDate ? { submitDate: r.submitDate.toISOString() } : {}),
-      ...(r.doneDate ? { doneDate: r.doneDate.toISOString() } : {}),
+      ...(submitDate ? { submitDate: submitDate.toISOString() } : {}),
+      ...(doneDate ? { doneDate: doneDate.toISOString() } : {}),
       receivedAt,
       source: { addr: pdu.sourceAddr, ton: pdu.sourceAddrTon, npi: pdu.sourceAddrNpi },
       destination: { addr: pdu.destinationAddr, ton: pdu.destAddrTon, npi: pdu.destAddrNpi },

@@ -1,4 +1,9 @@
 import type { Vendor } from '@smpp-gateway/db';
+import {
+  parseReceiptTimeZone,
+  UTC_RECEIPT_TIME_ZONE,
+  type ReceiptTimeZone,
+} from '@smpp-gateway/smpp';
 import type { BindSettings } from '../binds/bind-pool.js';
 import type { SendVendor } from '../sending/mt-routed.handler.js';
 
@@ -8,6 +13,21 @@ export interface VendorConfig extends SendVendor {
   readonly name: string;
   readonly throughput: number;
   readonly bind: BindSettings;
+  /** The clock of the vendor's receipt dates (UTC when none is declared). */
+  readonly receiptTimeZone: ReceiptTimeZone;
+  /**
+   * Why the declared zone was not understood (it is then read as UTC). The
+   * admin API refuses such a zone; this is for a row written around it.
+   */
+  readonly receiptTimeZoneProblem?: string;
+}
+
+function receiptTimeZoneOf(declared: string | null) {
+  if (declared === null) return { receiptTimeZone: UTC_RECEIPT_TIME_ZONE };
+  const parsed = parseReceiptTimeZone(declared);
+  return parsed.ok
+    ? { receiptTimeZone: parsed.zone }
+    : { receiptTimeZone: UTC_RECEIPT_TIME_ZONE, receiptTimeZoneProblem: parsed.reason };
 }
 
 export function toVendorConfig(vendor: Vendor, password: string): VendorConfig {
@@ -19,6 +39,7 @@ export function toVendorConfig(vendor: Vendor, password: string): VendorConfig {
     defaultAlphabet: vendor.defaultAlphabet,
     messageIdFormat: vendor.messageIdFormat,
     receiptMessageIdFormat: vendor.receiptMessageIdFormat ?? vendor.messageIdFormat,
+    ...receiptTimeZoneOf(vendor.receiptTimeZone),
     bind: {
       vendorId: vendor.id,
       host: vendor.host,

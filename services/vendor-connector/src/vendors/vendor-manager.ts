@@ -179,7 +179,17 @@ export class VendorManager {
 
   private configOf(vendor: Vendor): VendorConfig | undefined {
     try {
-      return toVendorConfig(vendor, decryptVendorPassword(vendor, this.options.secretKey));
+      const config = toVendorConfig(vendor, decryptVendorPassword(vendor, this.options.secretKey));
+      if (config.receiptTimeZoneProblem !== undefined) {
+        this.log.error(
+          "vendor's receipt time zone not understood, its receipt dates are read as UTC",
+          {
+            vendor_id: vendor.id,
+            detail: config.receiptTimeZoneProblem,
+          },
+        );
+      }
+      return config;
     } catch (err) {
       this.log.error('vendor password cannot be decrypted, vendor skipped', {
         vendor_id: vendor.id,

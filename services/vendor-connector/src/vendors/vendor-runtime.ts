@@ -296,6 +296,7 @@ export class VendorRuntime {
         publishFailed: (vendorId) =>
           m.inboundRefused.inc({ vendor_id: vendorId, kind: 'transient' }),
         unusable: (vendorId) => m.inboundRefused.inc({ vendor_id: vendorId, kind: 'permanent' }),
+        doneDateInFuture: (vendorId) => m.receiptDatesInFuture.inc({ vendor_id: vendorId }),
       },
     });
     return new BindPool({
