@@ -24,6 +24,10 @@ export const MESSAGE_ID_FORMATS = ['auto', 'hex', 'decimal', 'uuid', 'raw'] as c
 /** How a vendor writes message ids in submit_sm_resp and receipts. */
 export type MessageIdFormat = (typeof MESSAGE_ID_FORMATS)[number];
 
+/** Who made a destination block: the admin API, or a subscriber's STOP. */
+export const BLOCK_ORIGINS = ['operator', 'opt_out'] as const;
+export type BlockOrigin = (typeof BLOCK_ORIGINS)[number];
+
 export const CUSTOMER_STATUSES = ['active', 'suspended', 'disabled'] as const;
 export type CustomerStatus = (typeof CUSTOMER_STATUSES)[number];
 
@@ -205,6 +209,8 @@ export interface BlockedDestinationTable {
   /** Null: every customer. */
   customer_id: string | null;
   reason: Generated<string>;
+  /** operator: the admin API; opt_out: the subscriber's STOP (migration 202611271000). */
+  origin: Generated<BlockOrigin>;
   created_at: CreatedAt;
 }
 

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import {
+  clearOptOut,
   ConflictError,
   createBlockedDestination,
   createCustomer,
@@ -14,6 +15,7 @@ import {
   InvalidInputError,
   listAllBlockedDestinations,
   listBlockedDestinations,
+  recordOptOut,
   type Database,
 } from '../src/index.js';
 import { useMigratedDatabase } from './support/migrated-database.js';
@@ -85,5 +87,36 @@ describe('blocked destinations', () => {
     const page = await listBlockedDestinations(db, { limit: 1, offset: 1 });
     expect(page).toMatchObject({ total: 3, limit: 1, offset: 1 });
     expect(ids(page)).toEqual([b.id]);
+  });
+
+  it("records a subscriber's opt-out once, and its opt-in lifts only that block", async () => {
+    const acme = await customer('blk-optout');
+    const other = await customer('blk-optout-2');
+    const stop = { customerId: acme.id, number: '15125550177', keyword: 'STOP' };
+    expect(await recordOptOut(db, stop)).toBe(true);
+    // A redelivered STOP, or STOPALL after it: nothing more.
+    expect(await recordOptOut(db, { ...stop, keyword: 'STOPALL' })).toBe(false);
+    const [block] = (await listBlockedDestinations(db, { customerId: acme.id })).items;
+    expect(block).toMatchObject({
+      prefix: '15125550177',
+      customerId: acme.id,
+      origin: 'opt_out',
+      reason: 'subscriber opted out (STOP)',
+    });
+    // An operator's blocks are marked as theirs.
+    const operator = await createBlockedDestination(db, {
+      prefix: '15125550188',
+      customerId: acme.id,
+    });
+    expect(operator.origin).toBe('operator');
+    // START for a number an operator blocked lifts nothing, nor for another customer.
+    expect(await clearOptOut(db, { customerId: acme.id, number: '15125550188' })).toBe(false);
+    expect(await clearOptOut(db, { customerId: other.id, number: '15125550177' })).toBe(false);
+    // STOP where an operator already blocked: the operator's block stays as it was.
+    expect(await recordOptOut(db, { ...stop, number: '15125550188' })).toBe(false);
+    expect(await getBlockedDestination(db, operator.id)).toEqual(operator);
+    expect(await clearOptOut(db, { customerId: acme.id, number: '15125550177' })).toBe(true);
+    expect(await clearOptOut(db, { customerId: acme.id, number: '15125550177' })).toBe(false);
+    expect((await listBlockedDestinations(db, { customerId: acme.id })).items).toEqual([operator]);
   });
 });

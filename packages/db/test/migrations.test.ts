@@ -7,6 +7,7 @@ import {
   CUSTOMER_STATUSES,
   DATABASE_SCHEMAS,
   DELIVERY_STATUSES,
+  BLOCK_ORIGINS,
   MESSAGE_ID_FORMATS,
   NUMBER_TYPES,
   RATE_KINDS,
@@ -141,38 +142,41 @@ describe('migrations', () => {
       ).rows.length;
     expect(await acceptedBrin()).toBe(1);
 
-    const allowedSources = async () =>
+    /** 1 when the column exists, else 0. */
+    const columnCount = async (schema: string, table: string, column: string) =>
       (
         await sql<{ name: string }>`
         SELECT column_name AS name FROM information_schema.columns
-        WHERE table_schema = 'customer_mgmt' AND table_name = 'accounts'
-          AND column_name = 'allowed_sources'`.execute(db)
+        WHERE table_schema = ${schema} AND table_name = ${table}
+          AND column_name = ${column}`.execute(db)
       ).rows.length;
+    const allowedSources = () => columnCount('customer_mgmt', 'accounts', 'allowed_sources');
     expect(await allowedSources()).toBe(1);
 
-    const receiptZone = async () =>
-      (
-        await sql<{ name: string }>`
-        SELECT column_name AS name FROM information_schema.columns
-        WHERE table_schema = 'vendor_mgmt' AND table_name = 'service_providers'
-          AND column_name = 'receipt_time_zone'`.execute(db)
-      ).rows.length;
+    const blockOrigin = () => columnCount('routing', 'blocked_destinations', 'origin');
+    expect(await blockOrigin()).toBe(1);
+    const originDown = await migrateDown(db);
+    expect(originDown).toEqual([{ name: knownMigrations().at(-1), direction: 'Down' }]);
+    // The last migration recorded who made a block.
+    expect(await blockOrigin()).toBe(0);
+
+    const receiptZone = () => columnCount('vendor_mgmt', 'service_providers', 'receipt_time_zone');
     expect(await receiptZone()).toBe(1);
     const zoneDown = await migrateDown(db);
-    expect(zoneDown).toEqual([{ name: knownMigrations().at(-1), direction: 'Down' }]);
-    // The last migration added the vendors' receipt time zone.
+    expect(zoneDown).toEqual([{ name: knownMigrations().at(-2), direction: 'Down' }]);
+    // The one before added the vendors' receipt time zone.
     expect(await receiptZone()).toBe(0);
     expect(await allowedSources()).toBe(1);
 
     const sourcesDown = await migrateDown(db);
-    expect(sourcesDown).toEqual([{ name: knownMigrations().at(-2), direction: 'Down' }]);
+    expect(sourcesDown).toEqual([{ name: knownMigrations().at(-3), direction: 'Down' }]);
     // The one before added the customers' allowed sources.
     expect(await allowedSources()).toBe(0);
     expect(await existingTables()).toContain('routing.blocked_destinations');
     // An account from before it can send from any source again.
     await sql`INSERT INTO customer_mgmt.accounts (name, system_id, password_hash, throughput, max_binds)
       VALUES ('Before', 'before', '$argon2id$x', 10, 1)`.execute(db);
-    expect((await migrateToLatest(db)).map((s) => s.name)).toEqual(knownMigrations().slice(-2));
+    expect((await migrateToLatest(db)).map((s) => s.name)).toEqual(knownMigrations().slice(-3));
     const { rows: before } = await sql<{ sources: string[] }>`
       SELECT allowed_sources AS sources FROM customer_mgmt.accounts WHERE system_id = 'before'`.execute(
       db,
@@ -181,46 +185,47 @@ describe('migrations', () => {
     await sql`DELETE FROM customer_mgmt.accounts WHERE system_id = 'before'`.execute(db);
     await migrateDown(db);
     await migrateDown(db);
+    await migrateDown(db);
 
     const blocksDown = await migrateDown(db);
-    expect(blocksDown).toEqual([{ name: knownMigrations().at(-3), direction: 'Down' }]);
+    expect(blocksDown).toEqual([{ name: knownMigrations().at(-4), direction: 'Down' }]);
     // The one before added destination blocks.
     expect(await existingTables()).not.toContain('routing.blocked_destinations');
 
     const marksDown = await migrateDown(db);
-    expect(marksDown).toEqual([{ name: knownMigrations().at(-4), direction: 'Down' }]);
+    expect(marksDown).toEqual([{ name: knownMigrations().at(-5), direction: 'Down' }]);
     // The last migration added the sweeps' marks.
     expect(await existingTables()).not.toContain('messaging.sweep_marks');
 
     const retiredDown = await migrateDown(db);
-    expect(retiredDown).toEqual([{ name: knownMigrations().at(-5), direction: 'Down' }]);
+    expect(retiredDown).toEqual([{ name: knownMigrations().at(-6), direction: 'Down' }]);
     // The last migration added deleted vendors' tombstones.
     expect(await existingTables()).not.toContain('vendor_mgmt.retired_vendors');
 
     const moDown = await migrateDown(db);
-    expect(moDown).toEqual([{ name: knownMigrations().at(-6), direction: 'Down' }]);
+    expect(moDown).toEqual([{ name: knownMigrations().at(-7), direction: 'Down' }]);
     // The last migration added the MO archive.
     expect(await existingTables()).not.toContain('messaging.mo_messages');
 
     const brinDown = await migrateDown(db);
-    expect(brinDown).toEqual([{ name: knownMigrations().at(-7), direction: 'Down' }]);
+    expect(brinDown).toEqual([{ name: knownMigrations().at(-8), direction: 'Down' }]);
     // The last migration indexed accepted_at for retention.
     expect(await acceptedBrin()).toBe(0);
 
     const oneDown = await migrateDown(db);
-    expect(oneDown).toEqual([{ name: knownMigrations().at(-8), direction: 'Down' }]);
+    expect(oneDown).toEqual([{ name: knownMigrations().at(-9), direction: 'Down' }]);
     // The one before charges messages to prepaid balances.
     expect(await prepaidCredit()).toEqual({ columns: [], triggers: [] });
     expect(await cdrOptions()).toEqual(['fillfactor=60']);
 
     const twoDown = await migrateDown(db);
-    expect(twoDown).toEqual([{ name: knownMigrations().at(-9), direction: 'Down' }]);
+    expect(twoDown).toEqual([{ name: knownMigrations().at(-10), direction: 'Down' }]);
     // The one before left room on the CDR pages for the receipt's update.
     expect(await cdrOptions()).toBeNull();
     expect((await cdrReceiptContext()).columns).toBe(6);
 
     const threeDown = await migrateDown(db);
-    expect(threeDown).toEqual([{ name: knownMigrations().at(-10), direction: 'Down' }]);
+    expect(threeDown).toEqual([{ name: knownMigrations().at(-11), direction: 'Down' }]);
     // The one before that archived the receipt context in the CDRs.
     expect(await cdrReceiptContext()).toEqual({
       columns: 0,
@@ -230,7 +235,7 @@ describe('migrations', () => {
     expect((await migrationStatus(db)).at(-1)?.executedAt).toBeUndefined();
 
     const reset = await migrateReset(db);
-    expect(reset.map((s) => s.name)).toEqual(knownMigrations().slice(0, -10).reverse());
+    expect(reset.map((s) => s.name)).toEqual(knownMigrations().slice(0, -11).reverse());
     expect(await existingTables()).toEqual([]);
     expect(await existingSchemas()).toEqual([]);
     expect(await migrateReset(db)).toEqual([]);
@@ -293,6 +298,7 @@ describe('migrations', () => {
     ['customer_mgmt', 'accounts_status_check', CUSTOMER_STATUSES],
     ['routing', 'rules_source_type_check', SOURCE_TYPES],
     ['routing', 'numbers_number_type_check', NUMBER_TYPES],
+    ['routing', 'blocked_destinations_origin_check', BLOCK_ORIGINS],
     ['messaging', 'tendlc_campaigns_status_check', CAMPAIGN_STATUSES],
     ['billing', 'rates_kind_check', RATE_KINDS],
     ['messaging', 'cdrs_submit_status_check', SUBMIT_STATUSES],

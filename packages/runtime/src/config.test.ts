@@ -111,6 +111,7 @@ describe('loadConfig', () => {
     expect(maskConfigValue('JWT_SECRET', 'abc')).toBe('"***" (3 chars)');
     expect(maskConfigValue('API_KEY', 'abc')).toBe('"***" (3 chars)');
     expect(maskConfigValue('REDIS_KEY_PREFIX', 'gw:')).toBe('"gw:"');
+    expect(maskConfigValue('OPT_OUT_KEYWORDS', 'STOP,END')).toBe('"STOP,END"');
     expect(maskConfigValue('DATABASE_URL', 'postgres://u:pw@h/db')).toBe('"postgres://u:***@h/db"');
   });
 

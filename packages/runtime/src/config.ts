@@ -38,8 +38,9 @@ const SECRET_NAME = /PASSWORD|SECRET|TOKEN|KEY/i;
 export function maskConfigValue(variable: string, raw: unknown): string {
   if (raw === undefined) return 'undefined';
   const text = typeof raw === 'string' ? raw : JSON.stringify(raw);
-  // REDIS_KEY_PREFIX is a namespace, not a secret, despite the name.
-  if (SECRET_NAME.test(variable) && !/KEY_PREFIX$/i.test(variable))
+  // REDIS_KEY_PREFIX is a namespace and OPT_OUT_KEYWORDS words subscribers
+  // type, not secrets, despite the names.
+  if (SECRET_NAME.test(variable) && !/KEY_PREFIX$|KEYWORDS$/i.test(variable))
     return `"***" (${text.length} chars)`;
   return JSON.stringify(maskUrlCredentials(text));
 }

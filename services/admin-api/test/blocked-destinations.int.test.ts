@@ -1,7 +1,7 @@
 // /api/v1/blocked-destinations against the real PostgreSQL and RabbitMQ: the
 // routers only see a block after a reload, so every change must announce
 // reload-routing, and a refused one must announce nothing.
-import type { Customer } from '@smpp-gateway/db';
+import { recordOptOut, type Customer } from '@smpp-gateway/db';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { addCustomer, ControlListener, startHarness, type Harness } from './harness.js';
 
@@ -88,6 +88,7 @@ describe('blocked destinations', () => {
       prefix: '4477',
       customerId: null,
       reason: 'IRSF range (SMS pumping)',
+      origin: 'operator',
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
     globalId = res?.body.id;
@@ -363,5 +364,32 @@ describe('blocked destinations', () => {
       expect(line?.details).toEqual({ prefix: '4477******23', customer_id: null });
     });
     expect(h.logText()).not.toContain('447700900123');
+  });
+
+  it("shows a subscriber's opt-out apart from the operators' blocks, and an operator may lift it", async () => {
+    // What router-worker records when the subscriber replies STOP.
+    await recordOptOut(h.db, { customerId: beta.id, number: '15125550177', keyword: 'STOP' });
+    const optOuts = await h.request('GET', `${PATH}?origin=opt_out`);
+    expect(optOuts.status).toBe(200);
+    expect(optOuts.body.items).toEqual([
+      expect.objectContaining({
+        prefix: '15125550177',
+        customerId: beta.id,
+        origin: 'opt_out',
+        reason: 'subscriber opted out (STOP)',
+      }),
+    ]);
+    const operators = await h.request('GET', `${PATH}?origin=operator`);
+    expect(operators.body.items.length).toBeGreaterThan(0);
+    expect(operators.body.items.every((b: { origin: string }) => b.origin === 'operator')).toBe(
+      true,
+    );
+    expect((await h.request('GET', `${PATH}?origin=subscriber`)).status).toBe(400);
+    const command = await announcedOne(async () => {
+      const lifted = await h.request('DELETE', `${PATH}/${optOuts.body.items[0].id as string}`);
+      expect(lifted.status).toBe(204);
+    });
+    expect(command.type).toBe('reload-routing');
+    expect((await h.request('GET', `${PATH}?origin=opt_out`)).body.total).toBe(0);
   });
 });

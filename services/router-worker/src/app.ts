@@ -1,5 +1,6 @@
 // Composition root: builds the adapters and handlers and starts consuming.
 // main.ts calls it for production; integration tests call it in-process.
+import { randomUUID } from 'node:crypto';
 import { controlQueue, PRIORITIES, QUEUES } from '@smpp-gateway/contracts';
 import { insertMoMessages, type Database } from '@smpp-gateway/db';
 import { RefusedSubmitsStore, VendorStatusStore } from '@smpp-gateway/message-state';
@@ -28,6 +29,7 @@ import type { Registry } from 'prom-client';
 import { AmqpOutbox, DynamicQueues } from './adapters/amqp.outbox.js';
 import { CampaignCache } from './adapters/campaign.cache.js';
 import { MoArchiveWriter } from './adapters/mo-archive.writer.js';
+import { DatabaseOptOutRegistry } from './adapters/opt-out.registry.js';
 import { QueueDepthPoller } from './adapters/queue-depth.poller.js';
 import { RefusedSubmitsWatcher } from './adapters/refused-submits.watcher.js';
 import { loadRoutingSnapshot } from './adapters/routing-config.loader.js';
@@ -176,6 +178,21 @@ export async function startRouterWorker(
     (records) => insertMoMessages(pg.db, records),
     (rows, ok) => metrics.moArchived.inc({ outcome: ok ? 'written' : 'failed' }, rows),
   );
+  const optOutRegistry = new DatabaseOptOutRegistry({
+    db: pg.db,
+    reload: (reason) => snapshots.reload(reason),
+    announce: async () => {
+      if (!publisher) throw new Error('publisher not open');
+      await publisher.publish('ControlCommand', {
+        v: 1,
+        messageId: randomUUID(),
+        occurredAt: clock().toISOString(),
+        command: { type: 'reload-routing' },
+        issuedBy: `${SERVICE_NAME}:opt-out`,
+      });
+    },
+    logger: logger.child({ component: 'opt-out' }),
+  });
   const moHandler = createMoHandler({
     snapshots,
     outbox: { deliver: (d) => outbox().deliver(d) },
@@ -184,6 +201,13 @@ export async function startRouterWorker(
     logger: logger.child({ component: 'mo' }),
     clock,
     reassemblyTimeoutMs: config.MO_REASSEMBLY_TIMEOUT_MS,
+    optOut: {
+      keywords: {
+        optOut: new Set(config.OPT_OUT_KEYWORDS),
+        optIn: new Set(config.OPT_IN_KEYWORDS),
+      },
+      registry: optOutRegistry,
+    },
   });
   let timersStopped: Promise<unknown> = Promise.resolve();
   // Long MOs whose parts stopped coming are delivered part by part.

@@ -41,4 +41,37 @@ describe('loadConfig', () => {
       'REDIS_URL',
     ]);
   });
+
+  it('reads the opt-out and opt-in keywords, empty meaning none, and refuses what a subscriber cannot type', () => {
+    expect(loadConfig(required)).toMatchObject({
+      OPT_OUT_KEYWORDS: [
+        'STOP',
+        'STOPALL',
+        'UNSUBSCRIBE',
+        'CANCEL',
+        'END',
+        'QUIT',
+        'REVOKE',
+        'OPTOUT',
+      ],
+      OPT_IN_KEYWORDS: ['START', 'UNSTOP'],
+    });
+    expect(
+      loadConfig({ ...required, OPT_OUT_KEYWORDS: ' stop, Arret ,', OPT_IN_KEYWORDS: '' }),
+    ).toMatchObject({ OPT_OUT_KEYWORDS: ['STOP', 'ARRET'], OPT_IN_KEYWORDS: [] });
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig({ ...required, ...env });
+      } catch (err) {
+        return (err as ConfigError).problems.map((p) => `${p.variable}: ${p.problem}`);
+      }
+      return [];
+    };
+    expect(problems({ OPT_OUT_KEYWORDS: 'STOP,PLEASE STOP' })).toEqual([
+      'OPT_OUT_KEYWORDS: keyword "PLEASE STOP" is not one word of 1-20 letters or digits',
+    ]);
+    expect(problems({ OPT_IN_KEYWORDS: 'START,stop' })).toEqual([
+      'OPT_IN_KEYWORDS: STOP cannot both opt out and opt in',
+    ]);
+  });
 });

@@ -16,6 +16,7 @@ export interface RouterMetrics {
   readonly refusedDropped: Counter;
   readonly mo: Counter<'outcome'>;
   readonly moArchived: Counter<'outcome'>;
+  readonly optOuts: Counter<'action' | 'outcome'>;
   readonly moPartsHeld: Gauge;
   readonly reloads: Counter<'outcome'>;
   readonly configLoadedAt: Gauge;
@@ -82,6 +83,12 @@ export function createRouterMetrics(registry: Registry): RouterMetrics {
       name: 'router_mo_archived_total',
       help: 'MO parts written to the MO archive (messaging.mo_messages): written, or failed (the MO is retried, not delivered unarchived)',
       labelNames: ['outcome'],
+      registers,
+    }),
+    optOuts: new Counter({
+      name: 'router_opt_outs_total',
+      help: "Subscribers' opt-out and opt-in keywords (action) by outcome: recorded (the customer's block of the number added or lifted), unchanged (already so), not_a_number (an alphanumeric source)",
+      labelNames: ['action', 'outcome'],
       registers,
     }),
     moPartsHeld: new Gauge({

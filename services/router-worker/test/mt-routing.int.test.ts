@@ -10,6 +10,7 @@ import {
   createNumber,
   createRate,
   createRoutingRule,
+  listBlockedDestinations,
   updateVendor,
   type Customer,
   type RoutingRule,
@@ -26,6 +27,7 @@ import {
   counterReaches,
   counterValue,
   createHarness,
+  moReceived,
   mtSubmitted,
   waitFor,
   type Harness,
@@ -357,6 +359,76 @@ describe('MT routing against real PostgreSQL, Redis and RabbitMQ', () => {
       error: 'destination blocked by prefix 4479*11: pumping',
     });
     await counterReaches(router, 'router_rejections_total', { reason: 'blocked' }, 1);
+  });
+
+  it("a subscriber's STOP blocks the customer's MTs to it on every router, and START lifts it", async () => {
+    await createNumber(h.db, {
+      number: '18005550123',
+      numberType: 'tollfree',
+      customerId: customer.id,
+    });
+    await reloadRouting();
+    // A second router, which hears of the opt-out only through smpp.control.
+    const other = await h.startRouter({ ROUTER_RELOAD_INTERVAL_MS: '3600000' });
+    try {
+      // A UK number on the routable UK route (outside the block of the test
+      // before); the subscriber writes it with a '+'.
+      const subscriber = '447922123999';
+      const reply = (text: string) =>
+        moReceived({
+          source: { addr: `+${subscriber}`, ton: 1, npi: 1 },
+          destination: { addr: '18005550123', ton: 1, npi: 1 },
+          shortMessage: Buffer.from(text).toString('base64'),
+        });
+      const everyRouter = (blocked: boolean) =>
+        waitFor(
+          () =>
+            [router, other].every(
+              (r) =>
+                (r.snapshots.current().blockFor(subscriber, customer.id) !== undefined) === blocked,
+            ),
+          blocked ? 'the opt-out on both routers' : 'the opt-in on both routers',
+        );
+
+      await h.publish('MoReceived', reply('Stop'));
+      // The customer gets the STOP itself (its application confirms it).
+      expect((await h.take(QUEUES.delivery(customer.id))).body).toMatchObject({
+        delivery: { kind: 'mo' },
+      });
+      const blocks = await listBlockedDestinations(h.db, { customerId: customer.id });
+      expect(blocks.items).toEqual([
+        expect.objectContaining({ prefix: subscriber, origin: 'opt_out' }),
+      ]);
+      await everyRouter(true);
+      const mt = mtSubmitted({
+        customerId: customer.id,
+        destination: { addr: subscriber, ton: 1, npi: 1 },
+      });
+      await h.publish('MtSubmitted', mt);
+      expect((await h.take(QUEUES.events)).body).toMatchObject({
+        messageId: mt.messageId,
+        failureReason: 'blocked',
+        error:
+          'destination blocked by prefix 4479******99 (this customer): subscriber opted out (STOP)',
+      });
+
+      await h.publish('MoReceived', reply('START'));
+      await h.take(QUEUES.delivery(customer.id));
+      await everyRouter(false);
+      const after = mtSubmitted({
+        customerId: customer.id,
+        destination: { addr: subscriber, ton: 1, npi: 1 },
+      });
+      await h.publish('MtSubmitted', after);
+      expect(((await h.take(QUEUES.vendor(vendors[0]!.id))).body as MtRouted).messageId).toBe(
+        after.messageId,
+      );
+      expect(await counterValue(router, 'router_opt_outs_total', { outcome: 'recorded' })).toBe(
+        (await counterValue(other, 'router_opt_outs_total', { outcome: 'recorded' })) === 0 ? 2 : 1,
+      );
+    } finally {
+      await other.stop();
+    }
   });
 
   it("ranks by the vendors' own primary mark and priority at equal rule priority, read from the database", async () => {

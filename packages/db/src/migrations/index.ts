@@ -17,6 +17,7 @@ import * as m202611270600 from './202611270600_sweep-marks.js';
 import * as m202611270700 from './202611270700_blocked-destinations.js';
 import * as m202611270800 from './202611270800_customer-allowed-sources.js';
 import * as m202611270900 from './202611270900_vendor-receipt-time-zone.js';
+import * as m202611271000 from './202611271000_blocked-destination-origin.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
   '202511260100_schemas-vendors-customers': m202511260100,
@@ -34,4 +35,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '202611270700_blocked-destinations': m202611270700,
   '202611270800_customer-allowed-sources': m202611270800,
   '202611270900_vendor-receipt-time-zone': m202611270900,
+  '202611271000_blocked-destination-origin': m202611271000,
 };

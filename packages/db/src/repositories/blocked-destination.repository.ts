@@ -1,9 +1,10 @@
 // Destination blocks (routing.blocked_destinations): the admin API manages
-// them, router-worker loads them all into its routing snapshot and fails a
-// matching MT `blocked` before choosing a vendor.
+// them, router-worker records subscribers' opt-outs (STOP) as blocks of one
+// customer, loads them all into its routing snapshot and fails a matching
+// MT `blocked` before choosing a vendor.
 import { sql, type Kysely } from 'kysely';
 import { withDataErrors } from '../db-errors.js';
-import type { BlockedDestinationRow, Database } from '../schema.js';
+import type { BlockedDestinationRow, BlockOrigin, Database } from '../schema.js';
 import { isUuid, toSafeInteger } from './column-values.js';
 import { normalizePage, type Page, type PageRequest } from './pagination.js';
 
@@ -16,6 +17,8 @@ export interface BlockedDestination {
   /** Null: every customer. */
   readonly customerId: string | null;
   readonly reason: string;
+  /** operator: made through the admin API; opt_out: the subscriber replied STOP. */
+  readonly origin: BlockOrigin;
   readonly createdAt: Date;
 }
 
@@ -32,6 +35,7 @@ export interface BlockedDestinationFilter extends PageRequest {
   readonly global?: boolean;
   /** Blocks whose prefix starts a destination beginning with these digits, or that start with them. */
   readonly prefix?: string;
+  readonly origin?: BlockOrigin;
 }
 
 function toBlockedDestination(row: BlockedDestinationRow): BlockedDestination {
@@ -40,6 +44,7 @@ function toBlockedDestination(row: BlockedDestinationRow): BlockedDestination {
     prefix: row.prefix,
     customerId: row.customer_id,
     reason: row.reason,
+    origin: row.origin,
     createdAt: row.created_at,
   };
 }
@@ -61,6 +66,50 @@ export async function createBlockedDestination(
       .executeTakeFirstOrThrow(),
   );
   return toBlockedDestination(row);
+}
+
+/**
+ * A subscriber's opt-out: its number blocked for the customer whose number
+ * it replied STOP to. Idempotent (a redelivered STOP, or a number an
+ * operator already blocked for that customer, changes nothing). True when a
+ * block was added.
+ */
+export async function recordOptOut(
+  db: Kysely<Database>,
+  input: { readonly customerId: string; readonly number: string; readonly keyword: string },
+): Promise<boolean> {
+  const rows = await withDataErrors(
+    db
+      .insertInto(TABLE)
+      .values({
+        prefix: input.number,
+        customer_id: input.customerId,
+        origin: 'opt_out',
+        reason: `subscriber opted out (${input.keyword.slice(0, 20)})`,
+      })
+      .onConflict((oc) => oc.columns(['prefix', 'customer_id']).doNothing())
+      .returning('id')
+      .execute(),
+  );
+  return rows.length > 0;
+}
+
+/**
+ * A subscriber's opt-in (START): lifts the block its opt-out made for that
+ * customer, never one an operator made. True when a block was lifted.
+ */
+export async function clearOptOut(
+  db: Kysely<Database>,
+  input: { readonly customerId: string; readonly number: string },
+): Promise<boolean> {
+  if (!isUuid(input.customerId)) return false;
+  const result = await db
+    .deleteFrom(TABLE)
+    .where('prefix', '=', input.number)
+    .where('customer_id', '=', input.customerId)
+    .where('origin', '=', 'opt_out')
+    .executeTakeFirst();
+  return result.numDeletedRows > 0n;
 }
 
 export async function getBlockedDestination(
@@ -90,6 +139,7 @@ export async function listBlockedDestinations(
   }
   if (filter.global === true) query = query.where('customer_id', 'is', null);
   if (filter.global === false) query = query.where('customer_id', 'is not', null);
+  if (filter.origin !== undefined) query = query.where('origin', '=', filter.origin);
   if (filter.prefix !== undefined) {
     // Digits only: they go into LIKE patterns.
     if (!/^[0-9]{1,15}$/u.test(filter.prefix)) return { items: [], total: 0, limit, offset };

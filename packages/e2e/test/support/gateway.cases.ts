@@ -48,6 +48,8 @@ const RECEIPT_TIMEOUT_MS = 15_000;
 /** Destinations routed to the failover pair (fo-primary first, fo-backup second). */
 const FAILOVER_PREFIX = '3361';
 const MO_NUMBER = '447700900555';
+/** Subscribers who reply STOP to MO_NUMBER, one per stack (the opt-out outlives a case). */
+const OPTOUT_SUBSCRIBER = '4477009960';
 /** Destinations routed to the carrier that answers hex and quotes receipts in decimal, 3 s later. */
 const HEXDEC_PREFIX = '3399';
 const TENDLC_NUMBER = '12025550100';
@@ -170,6 +172,29 @@ async function submitAll(
 
 function deliverBytes(pdu: PduOf<'deliver_sm'> | PduOf<'data_sm'>): string {
   return (pdu.command === 'deliver_sm' ? pdu.shortMessage : Buffer.alloc(0)).toString('hex');
+}
+
+/**
+ * A router logs each configuration it loads with its counts: waits until
+ * every one has loaded one with this many destination blocks, not merely
+ * reloaded (a timed reload could have read the table before the change).
+ */
+function everyRouterLoaded(stack: GatewayStack, blocks: number) {
+  return eventually(
+    () =>
+      stack.replicas('router-worker').every(
+        (p) =>
+          p
+            .logs()
+            .filter((l) => l.json?.message === 'routing configuration loaded')
+            .at(-1)?.json?.blocks === blocks,
+      )
+        ? true
+        : undefined,
+    15_000,
+    `every router loaded ${blocks} destination block(s)`,
+    100,
+  );
 }
 
 export function defineGatewayCases(replicas: 1 | 2): void {
@@ -774,26 +799,7 @@ export function defineGatewayCases(replicas: 1 | 2): void {
           },
           ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         });
-      // A router logs each configuration it loads with its counts: wait
-      // until every one has loaded the one with (or without) the block, not
-      // merely reloaded (a timed reload could have read the table before).
-      const routers = stack.replicas('router-worker');
-      const everyRouterHas = (blocks: number) =>
-        eventually(
-          () =>
-            routers.every(
-              (p) =>
-                p
-                  .logs()
-                  .filter((l) => l.json?.message === 'routing configuration loaded')
-                  .at(-1)?.json?.blocks === blocks,
-            )
-              ? true
-              : undefined,
-          15_000,
-          `every router loaded ${blocks} destination block(s)`,
-          100,
-        );
+      const everyRouterHas = (blocks: number) => everyRouterLoaded(stack, blocks);
 
       const created = await api('POST', '/blocked-destinations', {
         prefix: BLOCKED_PREFIX,
@@ -813,6 +819,48 @@ export function defineGatewayCases(replicas: 1 | 2): void {
       expect((await api('DELETE', `/blocked-destinations/${block.id}`)).status).toBe(204);
       await everyRouterHas(0);
       const again = await roundTrip([mt(destination)]);
+      expect(again.receipts.map((r) => r.stat)).toEqual(['DELIVRD']);
+    });
+
+    it("stops a customer's messages to a subscriber who replied STOP (UNDELIV 909, never at a carrier), and sends again after START", async () => {
+      const simulator = stack.simulator('primary');
+      const subscriber = `${OPTOUT_SUBSCRIBER}${replicas}`;
+      // No operator block is left by the case before.
+      const everyRouterHas = (blocks: number) => everyRouterLoaded(stack, blocks);
+      const reply = async (text: string) => {
+        const sent = await simulator.injectMo({
+          source: subscriber,
+          destination: MO_NUMBER,
+          text,
+          dataCoding: DataCoding.SMSC_DEFAULT,
+        });
+        expect(sent.statuses).toEqual([SmppStatus.ESME_ROK]);
+        // The customer gets the keyword itself: its application confirms it.
+        await receiver.waitFor(
+          () =>
+            receiver
+              .mobileOriginated()
+              .find(
+                (item) =>
+                  item.pdu.sourceAddr === subscriber &&
+                  deliverBytes(item.pdu) === encoded(text, 'gsm7').toString('hex'),
+              ),
+          20_000,
+          `the subscriber's ${text}`,
+        );
+      };
+
+      await reply('Stop');
+      await everyRouterHas(1);
+      const [refused] = await submitAll(sender, [mt(subscriber)]);
+      expect(refused?.commandStatus).toBe(SmppStatus.ESME_ROK);
+      const receipt = await receiver.waitForReceipt(refused?.messageId ?? '', 20_000);
+      expect(receipt).toMatchObject({ stat: 'UNDELIV', err: '909' });
+      expect(carrierSubmits(simulator, subscriber)).toHaveLength(0);
+
+      await reply('START');
+      await everyRouterHas(0);
+      const again = await roundTrip([mt(subscriber)]);
       expect(again.receipts.map((r) => r.stat)).toEqual(['DELIVRD']);
     });
 

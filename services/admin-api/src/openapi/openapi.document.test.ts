@@ -269,6 +269,7 @@ describe('OpenAPI document', () => {
       'query:customerId',
       'query:global',
       'query:prefix',
+      'query:origin',
     ]);
     expect(list.parameters.find((p) => p.name === 'prefix')?.schema.pattern).toBe('^[0-9]{1,15}$');
     expect(list.description).toMatch(/global=true.*customerId.*400/);
@@ -308,6 +309,7 @@ describe('OpenAPI document', () => {
       'prefix',
       'customerId',
       'reason',
+      'origin',
       'createdAt',
     ]);
   });

@@ -3,7 +3,10 @@
 // in their routing snapshot and fail a matching MT `blocked` (UNDELIV, err 909)
 // before choosing a vendor, so a change here only takes effect once they
 // reload: every mutation announces reload-routing, as a routing rule does.
+// Subscribers' opt-outs (STOP to a customer's number) are blocks too, made by
+// router-worker (origin opt_out): listed here, and an operator may lift one.
 import {
+  BLOCK_ORIGINS,
   createBlockedDestination,
   deleteBlockedDestination,
   getBlockedDestination,
@@ -60,6 +63,11 @@ export const BlockedDestinationView = z
     prefix: z.string(),
     customerId: z.string().nullable().describe('null: applies to every customer'),
     reason: z.string(),
+    origin: z
+      .enum(BLOCK_ORIGINS)
+      .describe(
+        "operator: made through this API; opt_out: the subscriber replied STOP (or another opt-out keyword) to one of the customer's numbers, lifted by its START",
+      ),
     createdAt: Timestamp,
   })
   .meta({ id: 'BlockedDestination' });
@@ -71,6 +79,7 @@ export function toBlockedDestinationView(b: BlockedDestination): BlockedDestinat
     prefix: b.prefix,
     customerId: b.customerId,
     reason: b.reason,
+    origin: b.origin,
     createdAt: iso(b.createdAt),
   };
 }
@@ -85,6 +94,10 @@ const BlockedDestinationListQuery = z
     prefix: BlockPrefix.optional().describe(
       'Blocks a destination starting with these digits could hit (shorter prefixes), and those under it (longer ones)',
     ),
+    origin: z
+      .enum(BLOCK_ORIGINS)
+      .optional()
+      .describe("operator: the API's blocks; opt_out: subscribers' opt-outs"),
   })
   .superRefine((q, ctx) => {
     // A global block has no customer: together they would always answer an

@@ -5,12 +5,15 @@
 // Every part is archived (messaging.mo_messages) before its delivery is
 // published, so every delivered MO has its record; the archive write is
 // idempotent, and a failed one retries the MO like a failed publish.
+// A subscriber's STOP (or START) is recorded before its MO is delivered, so
+// a failed write retries the MO and a redelivered one records nothing new.
 import type { MoReceived } from '@smpp-gateway/contracts';
 import { RetryableError, type Logger } from '@smpp-gateway/runtime';
 import type { RouterMetrics } from '../metrics.js';
 import { joinedDelivery, moConcat, moOctets, moPartInfo, singleDelivery } from '../mo/mo-concat.js';
+import { optActionOf, subscriberNumber, type OptKeywords } from '../mo/opt-out.js';
 import { PartAssembler } from '../mo/part-assembler.js';
-import type { DeliveryOutbox, MoArchive, SnapshotSource } from './ports.js';
+import type { DeliveryOutbox, MoArchive, OptOutRegistry, SnapshotSource } from './ports.js';
 
 export interface MoHandlerDeps {
   readonly snapshots: SnapshotSource;
@@ -21,6 +24,8 @@ export interface MoHandlerDeps {
   readonly clock: () => Date;
   /** How long the first part of a long message waits for the others. */
   readonly reassemblyTimeoutMs: number;
+  /** Subscribers' opt-out and opt-in keywords (both empty: off) and where they are recorded. */
+  readonly optOut: { readonly keywords: OptKeywords; readonly registry: OptOutRegistry };
 }
 
 /** Non-retryable: the consumer dead-letters the message with this reason. */
@@ -69,6 +74,25 @@ export function createMoHandler(deps: MoHandlerDeps): MoHandler {
       routedAt: at,
       deliveryMessageId,
     };
+  }
+
+  async function applyOptKeyword(mo: MoReceived, customerId: string): Promise<void> {
+    const opt = optActionOf(mo, deps.optOut.keywords);
+    if (!opt) return;
+    const number = subscriberNumber(mo.source.addr);
+    if (!number) {
+      metrics.optOuts.inc({ action: opt.action, outcome: 'not_a_number' });
+      return;
+    }
+    const changed = await deps.optOut.registry.apply(opt.action, customerId, number, opt.keyword);
+    metrics.optOuts.inc({ action: opt.action, outcome: changed ? 'recorded' : 'unchanged' });
+    logger.info(opt.action === 'opt_out' ? 'subscriber opted out' : 'subscriber opted in', {
+      message_id: mo.messageId,
+      customer_id: customerId,
+      keyword: opt.keyword,
+      subscriber: maskNumber(number),
+      changed,
+    });
   }
 
   async function deliverSingle(mo: MoReceived, customerId: string): Promise<void> {
@@ -132,6 +156,7 @@ export function createMoHandler(deps: MoHandlerDeps): MoHandler {
 
       const part = owner.moReassembly ? moPartInfo(mo) : undefined;
       if (!part) {
+        await applyOptKeyword(mo, owner.id);
         await deliverSingle(mo, owner.id);
         metrics.mo.inc({ outcome: 'delivered' });
         return;

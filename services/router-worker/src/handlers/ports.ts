@@ -40,6 +40,21 @@ export interface DeliveryOutbox {
   deliver(delivery: ContractInput<'CustomerDelivery'>): Promise<void>;
 }
 
+/**
+ * Subscribers' opt-outs, kept as destination blocks of one customer. `apply`
+ * resolves once the change is durable and this router applies it (the other
+ * routers are told; their timed reload is the backstop); true when something
+ * changed. A failed write throws RetryableError.
+ */
+export interface OptOutRegistry {
+  apply(
+    action: 'opt_out' | 'opt_in',
+    customerId: string,
+    number: string,
+    keyword: string,
+  ): Promise<boolean>;
+}
+
 /** The MO archive (messaging.mo_messages); a failed write throws RetryableError. */
 export interface MoArchive {
   archive(records: readonly MoMessageWrite[]): Promise<void>;
