@@ -48,6 +48,20 @@ describe('parseReceiptTimeZone', () => {
     expect(instant('Europe/Berlin', '241027033000')).toBe('2024-10-27T02:30:00.000Z');
   });
 
+  it('gives every second of a minute the same offset, and the next minute its own', () => {
+    // One zone read many times, as a connector does: the spring change
+    // between 01:59:59 and 03:00:00 Berlin time, in both directions.
+    const berlin = zone('Europe/Berlin');
+    const at = (digits: string) => berlin.toInstant(parseReceiptDate(digits)!).toISOString();
+    expect(at('240331015900')).toBe('2024-03-31T00:59:00.000Z');
+    expect(at('240331015959')).toBe('2024-03-31T00:59:59.000Z');
+    expect(at('240331030000')).toBe('2024-03-31T01:00:00.000Z');
+    expect(at('240331030059')).toBe('2024-03-31T01:00:59.000Z');
+    expect(at('240331015930')).toBe('2024-03-31T00:59:30.000Z');
+    expect(at('240715123000')).toBe('2024-07-15T10:30:00.000Z');
+    expect(at('240115123000')).toBe('2024-01-15T11:30:00.000Z');
+  });
+
   it('reads fixed offsets, with or without the colon', () => {
     expect(instant('+05:30', '2407151230')).toBe('2024-07-15T07:00:00.000Z');
     expect(instant('+0530', '2407151230')).toBe('2024-07-15T07:00:00.000Z');
