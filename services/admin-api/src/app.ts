@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { findApiToken, type Database } from '@smpp-gateway/db';
+import { activeCustomerIds, findApiToken, type Database } from '@smpp-gateway/db';
 import { MessageStateStore, VendorStatusStore } from '@smpp-gateway/message-state';
 import {
   amqpMetrics,
@@ -25,6 +25,7 @@ import { RedisAuthFailureLimiter } from './adapters/redis-auth-failure-limiter.j
 import { CachedTokenAuthenticator } from './auth/token-authenticator.js';
 import type { AdminConfig } from './config.js';
 import { createAdminApp } from './http/admin-app.js';
+import { CustomerDeliveriesPoller } from './metrics/customer-deliveries.js';
 import {
   activePrepaidBalanceSource,
   registerPrepaidBalanceMetrics,
@@ -77,6 +78,14 @@ export async function startAdminApi(
   const { amqp } = amqpFrom(config, { name: `${SERVICE_NAME}-${config.INSTANCE_ID}`, logger });
   const control = new AmqpControlNotifier({ logger, registry });
   registerPrepaidBalanceMetrics({ source: activePrepaidBalanceSource(pg.db), registry, logger });
+  const customerDeliveries = new AmqpCustomerDeliveries(amqp);
+  const deliveryBacklog = new CustomerDeliveriesPoller({
+    customers: () => activeCustomerIds(pg.db),
+    counts: (id) => customerDeliveries.counts(id),
+    registry,
+    logger,
+    intervalMs: config.DELIVERY_BACKLOG_POLL_MS,
+  });
   readiness
     .register(pg.readiness)
     .register(stateRedis.readiness)
@@ -93,7 +102,7 @@ export async function startAdminApi(
     vendorStatus: new VendorStatusStore(stateRedis.client),
     vendorQueues: new AmqpVendorQueueDepths(amqp),
     customerBinds: new RedisCustomerBinds(limitRedis.client),
-    customerDeliveries: new AmqpCustomerDeliveries(amqp),
+    customerDeliveries,
     control,
     deadLetters: new AmqpDeadLetterQueue({
       connection: amqp,
@@ -147,6 +156,7 @@ export async function startAdminApi(
   }
   control.attach(publisher);
   readiness.register(publisher.readiness());
+  deliveryBacklog.start();
   const openedPublisher = publisher;
 
   let closing: Promise<void> | undefined;
@@ -161,6 +171,7 @@ export async function startAdminApi(
       server.closeIdleConnections();
       await closing;
     },
+    stopPolling: () => deliveryBacklog.stop(),
     closePublisher: () => openedPublisher.close(),
     closeAmqp: () => amqp.close(),
     closeRedis: async () => {
@@ -180,6 +191,7 @@ export async function startAdminApi(
         .register('stop-intake', 'readiness', () => readiness.markShuttingDown())
         .register('stop-intake', 'http', phases.stopIntake)
         .register('drain', 'http', phases.drain)
+        .register('drain', 'delivery-backlog-poller', phases.stopPolling)
         .register('close', 'control-publisher', phases.closePublisher)
         .register('close', 'amqp', phases.closeAmqp)
         .register('close', 'redis', phases.closeRedis)
@@ -190,6 +202,7 @@ export async function startAdminApi(
         readiness.markShuttingDown();
         phases.stopIntake();
         await phases.drain();
+        await phases.stopPolling();
         await phases.closePublisher();
         await phases.closeAmqp();
         await phases.closeRedis();

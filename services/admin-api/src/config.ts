@@ -46,6 +46,8 @@ const adminEnv = z.object({
     .transform((v) => v === 'true'),
   /** A connector status report older than this is shown as stale (connectors write every 30 s). */
   VENDOR_STATUS_STALE_MS: envInt({ min: 1_000, max: 86_400_000, default: 90_000 }),
+  /** Between two polls of every active customer's deliver.{id} queue (customer_deliveries_queued). */
+  DELIVERY_BACKLOG_POLL_MS: envInt({ min: 1_000, max: 3_600_000, default: 30_000 }),
   // The format is checked here so it is reported with every other problem;
   // the production rules need NODE_ENV and run in the transform below.
   VENDOR_SECRET_KEY: z

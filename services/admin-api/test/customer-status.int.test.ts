@@ -46,7 +46,8 @@ describe('customer status', () => {
   let h: Harness;
 
   beforeAll(async () => {
-    h = await startHarness();
+    // Polls the delivery queues every second (30 s by default).
+    h = await startHarness({ DELIVERY_BACKLOG_POLL_MS: '1000' });
   });
 
   afterAll(async () => {
@@ -145,6 +146,26 @@ describe('customer status', () => {
       const res = await status(h, customer.id);
       expect(res.status).toBe(200);
       expect(res.body.deliveries).toEqual({ queued: 3, consumers: 1 });
+
+      // The same in /metrics, for every active customer, from the poller.
+      const series = (text: string, name: string) =>
+        new RegExp(`^${name}\\{[^}]*customer_id="${customer.id}"[^}]*\\} (\\d+)$`, 'm').exec(
+          text,
+        )?.[1];
+      const until = Date.now() + 10_000;
+      for (;;) {
+        const metrics = (await h.request('GET', '/metrics')).text;
+        if (
+          series(metrics, 'customer_deliveries_queued') === '3' &&
+          series(metrics, 'customer_delivery_consumers') === '1'
+        ) {
+          expect(metrics).toMatch(/^customer_deliveries_polled_timestamp_seconds\{[^}]*\} [1-9]/m);
+          break;
+        }
+        if (Date.now() > until)
+          throw new Error(`not polled: ${series(metrics, 'customer_deliveries_queued')}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
     } finally {
       await broker.close();
     }

@@ -256,6 +256,17 @@ export async function activePrepaidBalances(db: Kysely<Database>): Promise<Prepa
   return (await selectPrepaid(db).where('status', '=', 'active').execute()).map(toPrepaidBalance);
 }
 
+/** Ids of every active customer (the admin API's delivery backlog gauges). */
+export async function activeCustomerIds(db: Kysely<Database>): Promise<string[]> {
+  const rows = await db
+    .selectFrom(TABLE)
+    .select('id')
+    .where('status', '=', 'active')
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => r.id);
+}
+
 function selectPrepaid(db: Kysely<Database>) {
   return db
     .selectFrom(TABLE)

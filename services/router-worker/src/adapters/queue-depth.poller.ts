@@ -7,8 +7,8 @@
 //   in dead.letters without the broker's management plugin. The broker's
 //   own dead-lettering (an expired delivery, a message past its delivery
 //   limit) shows here too, where no consumer's counter sees it.
-// The customers' deliver.{id} queues are not polled: there can be thousands,
-// and a receipt waiting for a customer who is not bound is normal.
+// The customers' deliver.{id} queues are not polled here: there can be
+// thousands, and admin-api exports them (customer_deliveries_queued).
 // Informational: a failed poll keeps the previous values (debug log only).
 import { PRIORITIES, QUEUES } from '@smpp-gateway/contracts';
 import { PeriodicTask, type AmqpConnection, type Logger } from '@smpp-gateway/runtime';
