@@ -78,6 +78,32 @@ describe('CustomerDeliveriesPoller', () => {
     });
     expect(await byCustomer(t.registry, 'customer_delivery_consumers')).toEqual({ a: 0, c: 0 });
     // Incomplete: the time of the last complete poll stays.
+    const stillAt = await t.registry
+      .getSingleMetric('customer_deliveries_polled_timestamp_seconds')!
+      .get();
+    expect(stillAt.values[0]?.value).toBe(1_000);
+    await t.poller.stop();
+  });
+
+  it('stops a poll at a batch the broker refused whole, keeping every last value', async () => {
+    const t = setup();
+    await t.poller.run();
+    const asked: string[] = [];
+    for (const id of ['a', 'b', 'c']) t.queues.set(id, new Error('broker unreachable'));
+    const counts = t.queues;
+    // Concurrency 2: a and b fail together, c is not asked.
+    const original = counts.get.bind(counts);
+    counts.get = (id: string) => {
+      asked.push(id);
+      return original(id);
+    };
+    await t.poller.run();
+    expect(asked).toEqual(['a', 'b']);
+    expect(await byCustomer(t.registry, 'customer_deliveries_queued')).toEqual({
+      a: 5,
+      b: 0,
+      c: 1_200,
+    });
     const polled = await t.registry
       .getSingleMetric('customer_deliveries_polled_timestamp_seconds')!
       .get();

@@ -72,7 +72,7 @@ export class CustomerDeliveriesPoller {
   }
 
   start(): void {
-    void this.task.run();
+    void this.task.run().catch(() => undefined);
     this.task.start();
   }
 
@@ -108,6 +108,9 @@ export class CustomerDeliveriesPoller {
           this.warn(outcome.reason);
         }
       });
+      // A whole batch refused: the broker is unreachable, and each of the
+      // rest would wait for its timeout too. The next poll tries again.
+      if (settled.every((outcome) => outcome.status === 'rejected')) break;
     }
     // Set synchronously, so no scrape sees half a poll: customers no longer
     // active lose their series; one whose queue could not be read keeps its
