@@ -107,7 +107,14 @@ export function reportedDoneAt(
   record: Pick<MessageStateRecord, 'doneAt' | 'submittedAt' | 'acceptedAt'>,
 ): string | undefined {
   const { doneAt } = record;
-  const floor = record.submittedAt ?? record.acceptedAt;
+  const floor = doneAtFloor(record);
   if (doneAt === undefined || floor === undefined) return doneAt;
   return Date.parse(doneAt) < Date.parse(floor) ? floor : doneAt;
+}
+
+/** The earliest a message can have been done: its submit, else its acceptance. */
+export function doneAtFloor(
+  record: Pick<MessageStateRecord, 'submittedAt' | 'acceptedAt'>,
+): string | undefined {
+  return record.submittedAt ?? record.acceptedAt;
 }

@@ -18,6 +18,6 @@ export * from './postgres.js';
 export * from './redis.js';
 export { TimeoutError, withTimeout } from './timeout.js';
 export { throttled } from './throttle.js';
-export { PeriodicTask } from './periodic-task.js';
+export { PeriodicJob, PeriodicTask } from './periodic-task.js';
 export * from './amqp/index.js';
 export * from './service-connections.js';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { PeriodicTask } from './periodic-task.js';
+import { PeriodicJob, PeriodicTask } from './periodic-task.js';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -73,5 +73,34 @@ describe('PeriodicTask', () => {
     const failing = task.run().catch(() => undefined);
     await task.stop();
     await failing;
+  });
+});
+
+describe('PeriodicJob', () => {
+  class Counting extends PeriodicJob {
+    runs = 0;
+    sawStopping = false;
+    release: (() => void) | undefined;
+    constructor() {
+      super(60_000);
+    }
+    protected override async work(): Promise<void> {
+      this.runs += 1;
+      await new Promise<void>((resolve) => (this.release = resolve));
+      this.sawStopping = this.stopping;
+    }
+  }
+
+  it('shares a run in progress, and tells the work it is stopping', async () => {
+    const job = new Counting();
+    const first = job.run();
+    const second = job.run();
+    expect(job.runs).toBe(1);
+    const stopped = job.stop();
+    job.release?.();
+    await Promise.all([first, second, stopped]);
+    expect(job.sawStopping).toBe(true);
+    await job.run();
+    expect(job.runs).toBe(1);
   });
 });

@@ -43,3 +43,37 @@ export class PeriodicTask {
     await this.running?.catch(() => undefined);
   }
 }
+
+/**
+ * A class whose work runs as a PeriodicTask (a sweeper, a poller): start,
+ * run and stop come from here, the work from the subclass.
+ */
+export abstract class PeriodicJob {
+  private readonly task: PeriodicTask;
+
+  protected constructor(intervalMs: number) {
+    this.task = new PeriodicTask(() => this.work(), intervalMs);
+  }
+
+  /** One run's work; it handles its own errors. */
+  protected abstract work(): Promise<void>;
+
+  /** stop() was called: a run in progress should end where it can. */
+  protected get stopping(): boolean {
+    return this.task.isStopped;
+  }
+
+  start(): void {
+    this.task.start();
+  }
+
+  /** One run now, or the one in progress (shared, not doubled); nothing once stopped. */
+  run(): Promise<void> {
+    return this.task.run();
+  }
+
+  /** Ends the timer and waits for a run in progress. */
+  stop(): Promise<void> {
+    return this.task.stop();
+  }
+}

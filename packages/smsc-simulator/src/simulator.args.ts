@@ -1,6 +1,7 @@
 // Command line and environment → simulator options. Pure, so the CLI's
 // parsing is tested without starting a process.
 import { parseArgs } from 'node:util';
+import { parseUtcOffsetMinutes } from '@smpp-gateway/smpp';
 import { SIM_MESSAGE_ID_FORMATS, type SimMessageIdFormat } from './message-id.generator.js';
 import {
   parseReceiptPercentages,
@@ -174,14 +175,11 @@ export function parseSimulatorArgs(
   let receiptUtcOffsetMinutes: number | undefined;
   const offsetText = str('receipt-utc-offset');
   if (offsetText !== undefined) {
-    const match = /^([+-])(\d{2}):?(\d{2})$/u.exec(offsetText.trim());
-    const minutes = match ? Number(match[2]) * 60 + Number(match[3]) : Number.NaN;
-    if (!match || Number(match[3]) > 59 || minutes > (match[1] === '-' ? 720 : 840)) {
+    receiptUtcOffsetMinutes = parseUtcOffsetMinutes(offsetText);
+    if (receiptUtcOffsetMinutes === undefined) {
       problems.push(
         `--receipt-utc-offset must be an offset from -12:00 to +14:00, got ${JSON.stringify(offsetText)}`,
       );
-    } else {
-      receiptUtcOffsetMinutes = match[1] === '-' ? -minutes : minutes;
     }
   }
   const controlPort = int('control-port', -1);

@@ -1,11 +1,11 @@
 // Shared set-up for the integration tests: an isolated PG/Redis/RabbitMQ
 // environment, a migrated database with test customers, and an in-process
 // edge-server listening on ephemeral ports.
-import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import {
   CONTRACT_HEADER,
+  controlCommandOf,
   EXCHANGES,
   PRIORITIES,
   QUEUES,
@@ -155,13 +155,7 @@ export async function control(
   const connection = await amqp.connect(url);
   try {
     const channel = await connection.createConfirmChannel();
-    const body: ContractInput<'ControlCommand'> = {
-      v: 1,
-      messageId: randomUUID(),
-      occurredAt: new Date().toISOString(),
-      command,
-      issuedBy: 'test',
-    };
+    const body = controlCommandOf(command, 'test');
     channel.publish(EXCHANGES.control, '', Buffer.from(JSON.stringify(body)), {
       contentType: 'application/json',
       headers: { [CONTRACT_HEADER]: 'ControlCommand' },

@@ -1,7 +1,6 @@
 // Composition root: builds the adapters and handlers and starts consuming.
 // main.ts calls it for production; integration tests call it in-process.
-import { randomUUID } from 'node:crypto';
-import { controlQueue, PRIORITIES, QUEUES } from '@smpp-gateway/contracts';
+import { controlCommandOf, controlQueue, PRIORITIES, QUEUES } from '@smpp-gateway/contracts';
 import { insertMoMessages, type Database } from '@smpp-gateway/db';
 import { RefusedSubmitsStore, VendorStatusStore } from '@smpp-gateway/message-state';
 import {
@@ -178,18 +177,18 @@ export async function startRouterWorker(
     (records) => insertMoMessages(pg.db, records),
     (rows, ok) => metrics.moArchived.inc({ outcome: ok ? 'written' : 'failed' }, rows),
   );
+  // This router reloads before it announces an opt-out: the announcement's
+  // own copy (the fanout reaches every router, this one too) is skipped.
+  const optOutIssuer = `${SERVICE_NAME}:opt-out:${config.INSTANCE_ID}`;
   const optOutRegistry = new DatabaseOptOutRegistry({
     db: pg.db,
     reload: (reason) => snapshots.reload(reason),
     announce: async () => {
       if (!publisher) throw new Error('publisher not open');
-      await publisher.publish('ControlCommand', {
-        v: 1,
-        messageId: randomUUID(),
-        occurredAt: clock().toISOString(),
-        command: { type: 'reload-routing' },
-        issuedBy: `${SERVICE_NAME}:opt-out`,
-      });
+      await publisher.publish(
+        'ControlCommand',
+        controlCommandOf({ type: 'reload-routing' }, optOutIssuer, clock()),
+      );
     },
     logger: logger.child({ component: 'opt-out' }),
   });
@@ -321,7 +320,12 @@ export async function startRouterWorker(
       amqp,
       'ControlCommand',
       QUEUES.control(SERVICE_NAME, config.INSTANCE_ID),
-      createControlHandler({ reload: (reason) => snapshots.reload(reason), campaigns, logger }),
+      createControlHandler({
+        reload: (reason) => snapshots.reload(reason),
+        campaigns,
+        logger,
+        ownIssuer: optOutIssuer,
+      }),
       { ...consumeOptions, prefetch: 10 },
     );
     consumers.push(control);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { envelope } from '../common.schema.js';
 
@@ -22,3 +23,12 @@ export const ControlCommand = z.object({
 });
 export type ControlCommand = z.infer<typeof ControlCommand>;
 export type ControlCommandType = ControlCommand['command']['type'];
+
+/** A command ready to publish: a fresh message id, stamped `at`. */
+export function controlCommandOf(
+  command: ControlCommand['command'],
+  issuedBy: string,
+  at: Date = new Date(),
+): ControlCommand {
+  return { v: 1, messageId: randomUUID(), occurredAt: at.toISOString(), command, issuedBy };
+}

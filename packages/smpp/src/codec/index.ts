@@ -128,5 +128,10 @@ export type { MessageIdFormat } from './message-id.normalizer.js';
 
 export { formatSmppAbsoluteTime, parseSmppTime, resolveSmppTime } from './smpp-time.codec.js';
 export type { SmppTime } from './smpp-time.codec.js';
-export { parseReceiptTimeZone, UTC_RECEIPT_TIME_ZONE } from './receipt-time-zone.js';
+export {
+  parseReceiptTimeZone,
+  parseUtcOffsetMinutes,
+  RECEIPT_CLOCK_TOLERANCE_MS,
+  UTC_RECEIPT_TIME_ZONE,
+} from './receipt-time-zone.js';
 export type { ReceiptTimeZone, ReceiptTimeZoneResult } from './receipt-time-zone.js';

@@ -19,6 +19,14 @@ export type ReceiptTimeZoneResult =
   | { readonly ok: false; readonly reason: string };
 
 const MINUTE_MS = 60_000;
+
+/**
+ * How far a receipt's done date may lie from our clock (after the receipt
+ * arrived, or before the message was submitted) before it is taken for a
+ * wrong time zone rather than minute precision or clock drift: the
+ * connector and the tracker count such receipts against the vendor.
+ */
+export const RECEIPT_CLOCK_TOLERANCE_MS = 5 * MINUTE_MS;
 const OFFSET = /^([+-])(\d{2}):?(\d{2})$/;
 
 export const UTC_RECEIPT_TIME_ZONE: ReceiptTimeZone = {
@@ -26,17 +34,24 @@ export const UTC_RECEIPT_TIME_ZONE: ReceiptTimeZone = {
   toInstant: (wall) => wall,
 };
 
-function fixedOffset(name: string, sign: string, hours: string, minutes: string) {
-  const h = Number(hours);
-  const m = Number(minutes);
-  // Real offsets run from -12:00 to +14:00.
-  if (m > 59 || h > 14 || (h === 14 && m > 0) || (sign === '-' && h > 12)) return undefined;
-  const offsetMs = (sign === '-' ? -1 : 1) * (h * 60 + m) * MINUTE_MS;
-  const zone: ReceiptTimeZone = {
-    name,
-    toInstant: (wall) => new Date(wall.getTime() - offsetMs),
-  };
-  return zone;
+/**
+ * A fixed offset from UTC, `+HH:MM` or `-HH:MM` (also `+HHMM`), in minutes
+ * east of UTC; undefined for anything else or beyond the offsets in use
+ * (-12:00 to +14:00). Also the simulator's `--receipt-utc-offset`.
+ */
+export function parseUtcOffsetMinutes(text: string): number | undefined {
+  const match = OFFSET.exec(text.trim());
+  if (!match) return undefined;
+  const hours = Number(match[2]);
+  const minutes = Number(match[3]);
+  const total = hours * 60 + minutes;
+  if (minutes > 59 || total > (match[1] === '-' ? 12 * 60 : 14 * 60)) return undefined;
+  return match[1] === '-' ? -total : total;
+}
+
+function fixedOffset(name: string, offsetMinutes: number): ReceiptTimeZone {
+  const offsetMs = offsetMinutes * MINUTE_MS;
+  return { name, toInstant: (wall) => new Date(wall.getTime() - offsetMs) };
 }
 
 function ianaZone(name: string): ReceiptTimeZone | undefined {
@@ -107,12 +122,11 @@ export function parseReceiptTimeZone(value: string): ReceiptTimeZoneResult {
   if (name.length === 0 || name.length > 64) {
     return { ok: false, reason: 'must be 1 to 64 characters' };
   }
-  const offset = OFFSET.exec(name);
-  if (offset) {
-    const zone = fixedOffset(name, offset[1] ?? '+', offset[2] ?? '', offset[3] ?? '');
-    return zone
-      ? { ok: true, zone }
-      : { ok: false, reason: `'${name}' is not an offset between -12:00 and +14:00` };
+  if (OFFSET.test(name)) {
+    const minutes = parseUtcOffsetMinutes(name);
+    return minutes === undefined
+      ? { ok: false, reason: `'${name}' is not an offset between -12:00 and +14:00` }
+      : { ok: true, zone: fixedOffset(name, minutes) };
   }
   const zone = ianaZone(name);
   return zone

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { controlCommandOf } from '@smpp-gateway/contracts';
 import { PublishError, type ContractPublisher, type Logger } from '@smpp-gateway/runtime';
 import { Counter, type Registry } from 'prom-client';
 import {
@@ -62,13 +62,7 @@ export class AmqpControlNotifier implements ControlNotifier {
     issuedBy: string,
   ): Promise<AnnounceOutcome> {
     try {
-      await publisher.publish('ControlCommand', {
-        v: 1,
-        messageId: randomUUID(),
-        occurredAt: new Date().toISOString(),
-        command,
-        issuedBy,
-      });
+      await publisher.publish('ControlCommand', controlCommandOf(command, issuedBy));
       this.outcomes.inc({ type: command.type, outcome: 'delivered' });
       this.log.info('control command announced', { command: command.type, issued_by: issuedBy });
       return 'delivered';

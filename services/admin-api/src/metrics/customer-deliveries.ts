@@ -11,7 +11,7 @@
 // customers. A poll that fails keeps the last values (a gap would hide a
 // backlog) and is logged at most once a minute; the last complete poll's
 // time is exported, so a stale gauge can be told from a quiet one.
-import { PeriodicTask, throttled, type Logger } from '@smpp-gateway/runtime';
+import { PeriodicJob, throttled, type Logger } from '@smpp-gateway/runtime';
 import { Gauge, type Registry } from 'prom-client';
 
 export interface CustomerDeliveriesPollerOptions {
@@ -27,8 +27,7 @@ export interface CustomerDeliveriesPollerOptions {
   readonly now?: () => number;
 }
 
-export class CustomerDeliveriesPoller {
-  private readonly task: PeriodicTask;
+export class CustomerDeliveriesPoller extends PeriodicJob {
   private readonly queued: Gauge<'customer_id'>;
   private readonly consumers: Gauge<'customer_id'>;
   private readonly polledAt: Gauge;
@@ -38,6 +37,7 @@ export class CustomerDeliveriesPoller {
   private readonly exported = new Set<string>();
 
   constructor(private readonly options: CustomerDeliveriesPollerOptions) {
+    super(options.intervalMs);
     const registers = [options.registry];
     this.now = options.now ?? Date.now;
     // Literal names: packages/deploy-check finds the registered series by them.
@@ -68,24 +68,16 @@ export class CustomerDeliveriesPoller {
         }),
       options.now,
     );
-    this.task = new PeriodicTask(() => this.poll(), options.intervalMs);
   }
 
-  start(): void {
-    void this.task.run().catch(() => undefined);
-    this.task.start();
+  /** Polls at once, then on the timer. */
+  override start(): void {
+    void this.run().catch(() => undefined);
+    super.start();
   }
 
-  /** One poll now (or the one in progress). */
-  run(): Promise<void> {
-    return this.task.run();
-  }
-
-  stop(): Promise<void> {
-    return this.task.stop();
-  }
-
-  private async poll(): Promise<void> {
+  /** One poll of every active customer's queue. */
+  protected override async work(): Promise<void> {
     let ids: readonly string[];
     try {
       ids = await this.options.customers();
@@ -96,7 +88,7 @@ export class CustomerDeliveriesPoller {
     const results = new Map<string, { queued: number; consumers: number }>();
     let failed = false;
     const concurrency = Math.max(1, this.options.concurrency ?? 8);
-    for (let i = 0; i < ids.length && !this.task.isStopped; i += concurrency) {
+    for (let i = 0; i < ids.length && !this.stopping; i += concurrency) {
       const batch = ids.slice(i, i + concurrency);
       const settled = await Promise.allSettled(batch.map((id) => this.options.counts(id)));
       settled.forEach((outcome, j) => {
@@ -127,6 +119,6 @@ export class CustomerDeliveriesPoller {
       this.consumers.set({ customer_id: id }, counts.consumers);
       this.exported.add(id);
     }
-    if (!failed && !this.task.isStopped) this.polledAt.set(this.now() / 1000);
+    if (!failed && !this.stopping) this.polledAt.set(this.now() / 1000);
   }
 }

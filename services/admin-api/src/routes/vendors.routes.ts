@@ -407,20 +407,23 @@ export function vendorRoutes(): Route[] {
           vendor.statusUpdatedAt === null
             ? null
             : Math.max(0, now - vendor.statusUpdatedAt.getTime());
-        // The live view is an addition: PostgreSQL's answer stands without Redis.
-        const fleet = await nullIfUnavailable(
-          deps.vendorStatus.read([vendor.id]).then((statuses) => statuses.get(vendor.id) ?? null),
-          deps.logger,
-          'vendor status not read from redis',
-          { vendor_id: vendor.id },
-        );
-        // Also an addition: without the broker the rest of the answer stands.
-        const queued = await nullIfUnavailable(
-          deps.vendorQueues.depths(vendor.id),
-          deps.logger,
-          'vendor queue depths not read from the broker',
-          { vendor_id: vendor.id },
-        );
+        // Both live views are additions: PostgreSQL's answer stands without
+        // Redis or the broker, each null on its own; asked at once, as the
+        // customer status asks its two.
+        const [fleet, queued] = await Promise.all([
+          nullIfUnavailable(
+            deps.vendorStatus.read([vendor.id]).then((statuses) => statuses.get(vendor.id) ?? null),
+            deps.logger,
+            'vendor status not read from redis',
+            { vendor_id: vendor.id },
+          ),
+          nullIfUnavailable(
+            deps.vendorQueues.depths(vendor.id),
+            deps.logger,
+            'vendor queue depths not read from the broker',
+            { vendor_id: vendor.id },
+          ),
+        ]);
         return {
           status: 200,
           body: {

@@ -11,7 +11,7 @@
 // long job competing with the tracker's own writes. The same job, a second
 // instance, prunes the MO archive (messaging.mo_messages) by the same policy.
 import type { PruneResult } from '@smpp-gateway/db';
-import { PeriodicTask, type Logger } from '@smpp-gateway/runtime';
+import { PeriodicJob, type Logger } from '@smpp-gateway/runtime';
 import type { Counter } from 'prom-client';
 
 const DAY_MS = 86_400_000;
@@ -35,15 +35,14 @@ export interface CdrRetentionOptions {
   readonly now?: () => number;
 }
 
-export class CdrRetention {
-  private readonly task: PeriodicTask;
+export class CdrRetention extends PeriodicJob {
   private readonly now: () => number;
   private readonly log: Logger;
 
   constructor(private readonly options: CdrRetentionOptions) {
+    super(options.intervalMs);
     this.now = options.now ?? Date.now;
     this.log = options.logger.child({ component: 'cdr-retention', rows: options.what ?? 'CDRs' });
-    this.task = new PeriodicTask(() => this.prune(), options.intervalMs);
   }
 
   /** CDRs accepted before this are deleted by the next run. */
@@ -51,28 +50,15 @@ export class CdrRetention {
     return new Date(this.now() - this.options.retentionDays * DAY_MS);
   }
 
-  start(): void {
-    this.task.start();
-  }
-
-  /** One run (also what the timer does); a run still going is shared, not doubled. */
-  run(): Promise<void> {
-    return this.task.run();
-  }
-
-  /** Stops the timer and waits for a run in progress to finish its batch. */
-  stop(): Promise<void> {
-    return this.task.stop();
-  }
-
-  private async prune(): Promise<void> {
+  /** One run: deletes what is past retention, in batches. */
+  protected override async work(): Promise<void> {
     const before = this.cutoff();
     try {
       const result = await this.options.prune({
         before,
         batchSize: this.options.batchSize,
         maxBatches: this.options.maxBatches,
-        shouldStop: () => this.task.isStopped,
+        shouldStop: () => this.stopping,
       });
       this.options.pruned.inc(result.deleted);
       if (result.deleted > 0) {

@@ -18,7 +18,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ContractInput } from '@smpp-gateway/contracts';
 import type { OverdueSubmission, OverdueSweepBatch, OverdueSweepOptions } from '@smpp-gateway/db';
-import { PeriodicTask, type Logger } from '@smpp-gateway/runtime';
+import { PeriodicJob, type Logger } from '@smpp-gateway/runtime';
 import type { Counter } from 'prom-client';
 import { RECEIPT_TIMEOUT_ERROR_CODE } from '../handlers/receipt-policy.js';
 
@@ -43,35 +43,22 @@ export interface ReceiptTimeoutSweeperOptions {
   readonly batchLimit?: number;
 }
 
-export class ReceiptTimeoutSweeper {
-  private readonly task: PeriodicTask;
+export class ReceiptTimeoutSweeper extends PeriodicJob {
   private readonly now: () => number;
   private readonly log: Logger;
 
   constructor(private readonly options: ReceiptTimeoutSweeperOptions) {
+    super(options.intervalMs);
     this.now = options.now ?? Date.now;
     this.log = options.logger.child({ component: 'receipt-timeout' });
-    this.task = new PeriodicTask(() => this.sweep(), options.intervalMs);
   }
 
-  start(): void {
-    this.task.start();
-  }
-
-  /** One run now (or the one in progress). Never rejects. */
-  run(): Promise<void> {
-    return this.task.run();
-  }
-
-  stop(): Promise<void> {
-    return this.task.stop();
-  }
-
-  private async sweep(): Promise<void> {
+  /** One sweep; never rejects. */
+  protected override async work(): Promise<void> {
     const before = new Date(this.now() - this.options.timeoutMs);
     let total = 0;
     try {
-      for (let batch = 0; batch < MAX_BATCHES && !this.task.isStopped; batch += 1) {
+      for (let batch = 0; batch < MAX_BATCHES && !this.stopping; batch += 1) {
         const result = await this.options.sweep({
           before,
           limit: this.options.batchLimit ?? BATCH_LIMIT,

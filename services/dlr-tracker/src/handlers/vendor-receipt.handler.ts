@@ -1,11 +1,16 @@
 import type { VendorReceipt } from '@smpp-gateway/contracts';
-import type {
-  MessageStatePatch,
-  MessageStateRecord,
-  VendorIdKeys,
+import {
+  doneAtFloor,
+  type MessageStatePatch,
+  type MessageStateRecord,
+  type VendorIdKeys,
 } from '@smpp-gateway/message-state';
 import type { Logger, MessageContext } from '@smpp-gateway/runtime';
-import { keysMeetingReadings, messageIdCandidates } from '@smpp-gateway/smpp';
+import {
+  keysMeetingReadings,
+  messageIdCandidates,
+  RECEIPT_CLOCK_TOLERANCE_MS,
+} from '@smpp-gateway/smpp';
 import type { MissReason, TrackerMetrics } from '../metrics.js';
 import { contextPatchFromCdr, receiptContext } from './message-context.js';
 import type {
@@ -85,17 +90,14 @@ function receiptPatch(receipt: VendorReceipt): MessageStatePatch {
 }
 
 /**
- * How far before the submit a receipt's done date may lie before it is taken
- * for a wrong time zone rather than the receipt's minute precision or clock
- * drift (either way the message is reported done at its submit: see
- * reportedDoneAt).
+ * A done date beyond what minute precision or drift explains, before the
+ * submit: a wrong time zone (either way the message is reported done at its
+ * submit: see reportedDoneAt).
  */
-export const DONE_BEFORE_SUBMIT_TOLERANCE_MS = 5 * 60_000;
-
 function doneLongBeforeSubmit(receipt: VendorReceipt, record: MessageStateRecord): boolean {
-  const floor = record.submittedAt ?? record.acceptedAt;
+  const floor = doneAtFloor(record);
   if (receipt.doneDate === undefined || floor === undefined) return false;
-  return Date.parse(floor) - Date.parse(receipt.doneDate) > DONE_BEFORE_SUBMIT_TOLERANCE_MS;
+  return Date.parse(floor) - Date.parse(receipt.doneDate) > RECEIPT_CLOCK_TOLERANCE_MS;
 }
 
 /**

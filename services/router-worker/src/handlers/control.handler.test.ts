@@ -42,6 +42,21 @@ describe('control handler', () => {
     },
   );
 
+  it("skips its own opt-out announcement (it reloaded before announcing), not another router's", async () => {
+    const reloads: string[] = [];
+    const handler = createControlHandler({
+      reload: (reason) => (reloads.push(reason), Promise.resolve(true)),
+      campaigns: new FakeCampaigns(),
+      logger: silentLogger,
+      ownIssuer: 'router-worker:opt-out:r1',
+    });
+    const announced = (issuedBy: string) =>
+      ControlCommand.parse({ ...command({ type: 'reload-routing' }), issuedBy });
+    await handler(announced('router-worker:opt-out:r1'));
+    await handler(announced('router-worker:opt-out:r2'));
+    expect(reloads).toEqual(['reload-routing']);
+  });
+
   it('invalidate-customer reloads; reconnect-vendor is not ours', async () => {
     const { handler, reloads } = setup();
     await handler(command({ type: 'invalidate-customer', customerId: 'x' }));

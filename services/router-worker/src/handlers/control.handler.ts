@@ -9,6 +9,11 @@ export interface ControlHandlerDeps {
   readonly reload: (reason: string) => Promise<boolean>;
   readonly campaigns: CampaignDirectory;
   readonly logger: Logger;
+  /**
+   * The issuer this router announces its own changes under (opt-outs): it
+   * reloaded before announcing, so its own copy of the command is skipped.
+   */
+  readonly ownIssuer?: string;
 }
 
 export function createControlHandler(
@@ -16,6 +21,7 @@ export function createControlHandler(
 ): (cmd: ControlCommand) => Promise<void> {
   return async (cmd) => {
     const { command } = cmd;
+    if (deps.ownIssuer !== undefined && cmd.issuedBy === deps.ownIssuer) return;
     switch (command.type) {
       case 'reload-routing':
       case 'reload-rates':

@@ -4,6 +4,7 @@
 // reads what the router produced).
 import { randomUUID } from 'node:crypto';
 import {
+  controlCommandOf,
   DEFAULT_TOPOLOGY_OPTIONS,
   EXCHANGE_SPECS,
   staticQueues,
@@ -294,13 +295,7 @@ export function moReceived(
 export function controlCommand(
   command: ContractInput<'ControlCommand'>['command'],
 ): ContractInput<'ControlCommand'> {
-  return {
-    v: 1,
-    messageId: randomUUID(),
-    occurredAt: new Date().toISOString(),
-    command,
-    issuedBy: 'test',
-  };
+  return controlCommandOf(command, 'test');
 }
 
 export async function waitFor(

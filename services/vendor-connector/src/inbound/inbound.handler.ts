@@ -9,6 +9,7 @@ import {
   concatInfoFromSar,
   normalizeMessageId,
   parseUdh,
+  RECEIPT_CLOCK_TOLERANCE_MS,
   receiptFromDeliverPdu,
   receiptKindOf,
   type MessageIdFormat,
@@ -62,13 +63,6 @@ const UDHI = 0x40;
 const TAG = { userMessageReference: 0x0204, sourcePort: 0x020a, destinationPort: 0x020b } as const;
 const MAX_VENDOR_ID = 64;
 const MAX_KEY = 128;
-
-/**
- * How far a receipt's done date may lie after its arrival before it is taken
- * for a wrong time zone rather than clock drift (either way the date is
- * capped at the arrival: nothing is done after we heard it was).
- */
-export const RECEIPT_CLOCK_TOLERANCE_MS = 5 * 60_000;
 
 function u16(value: number): string {
   const b = Buffer.alloc(2);
@@ -140,6 +134,7 @@ export function createInboundHandler(deps: InboundHandlerDeps) {
     // The receipt's digits are the vendor's wall clock: the instant they mean.
     const submitDate = r.submitDate && vendor.receiptTimeZone.toInstant(r.submitDate);
     let doneDate = r.doneDate && vendor.receiptTimeZone.toInstant(r.doneDate);
+    // Nothing is done after we heard it was: capped at the arrival.
     if (doneDate && doneDate.getTime() > arrival.getTime()) {
       if (doneDate.getTime() - arrival.getTime() > RECEIPT_CLOCK_TOLERANCE_MS) {
         deps.observer.doneDateInFuture(vendor.id);

@@ -6,7 +6,13 @@ import { randomUUID } from 'node:crypto';
 import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
 import { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
-import { CONTRACT_HEADER, EXCHANGES, vendorLane, type MtRouted } from '@smpp-gateway/contracts';
+import {
+  CONTRACT_HEADER,
+  controlCommandOf,
+  EXCHANGES,
+  vendorLane,
+  type MtRouted,
+} from '@smpp-gateway/contracts';
 import {
   createDatabase,
   createVendor,
@@ -213,13 +219,7 @@ export async function createHarness(): Promise<Harness> {
       );
     },
     control(command) {
-      const body = {
-        v: 1,
-        messageId: randomUUID(),
-        occurredAt: new Date().toISOString(),
-        command,
-        issuedBy: 'test',
-      };
+      const body = controlCommandOf(command, 'test');
       channel.publish(EXCHANGES.control, '', Buffer.from(JSON.stringify(body)), {
         contentType: 'application/json',
         headers: { [CONTRACT_HEADER]: 'ControlCommand' },
